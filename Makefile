@@ -1,0 +1,37 @@
+# flowpg — PGXS build.
+#
+# Sources are every src/*.c; the install script is sql/flowpg--*.sql; the pg_regress tests are the
+# other sql/*.sql files, run in name order (NN_topic.sql) with their expected output in expected/.
+# `make test` runs the whole suite (regress, isolation, TAP) through test/run.
+
+PG_CONFIG ?= pg_config
+
+EXTENSION = flowpg
+MODULE_big = flowpg
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# The install script is assembled from sql/install/*.sql, one file per area, in name order.
+DATA_built = sql/flowpg--0.1.sql
+REGRESS = $(sort $(basename $(notdir $(filter-out sql/flowpg--%,$(wildcard sql/*.sql)))))
+EXTRA_CLEAN = test/fuzz/build
+
+# PostgreSQL's own headers are included as system headers so that -Wextra judges only our code.
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CFLAGS = -Wall -Wextra
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
+SHLIB_LINK = -lcurl -lyaml
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/flowpg--0.1.sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+# The whole suite against a private, throwaway server (see test/run).
+.PHONY: test demo
+test:
+	test/run
+
+demo:
+	test/demo

@@ -1,0 +1,209 @@
+-- flowpg install script, part 0: storage.
+--
+-- Every table of the product lives in the schema flowpg.  Users write none of them: every write
+-- goes through the functions of the later parts, which check permissions and then write as the
+-- extension's owner.  The read model (flow_revisions, executions, task_runs, logs, audit_log,
+-- and the views flows and inbox) is readable under row-level security; the rest (secrets, kv,
+-- secret input values, the work queue, trigger state) is readable by no user at all.
+
+\echo Use "CREATE EXTENSION flowpg" to load this file. \quit
+
+CREATE SCHEMA flowpg;
+COMMENT ON SCHEMA flowpg IS 'flowpg: flows, executions, approvals';
+
+-- One row per deployed revision of a flow.  Revisions are immutable; the latest revision of a
+-- flow is the one with the highest number, and it alone says whether the flow is deleted.
+CREATE TABLE flowpg.flow_revisions (
+    namespace   text        NOT NULL,
+    id          text        NOT NULL,
+    revision    int         NOT NULL,
+    source      text        NOT NULL,
+    definition  jsonb       NOT NULL,
+    disabled    boolean     NOT NULL DEFAULT false,
+    deleted     boolean     NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  name        NOT NULL DEFAULT current_user,
+    PRIMARY KEY (namespace, id, revision)
+);
+
+-- One row per run of a flow revision.  history is a jsonb array of {state, date}, appended to,
+-- never edited.  labels is an object whose keys are as given ("system.username").
+CREATE TABLE flowpg.executions (
+    id            text        PRIMARY KEY,
+    namespace     text        NOT NULL,
+    flow_id       text        NOT NULL,
+    flow_revision int         NOT NULL,
+    state         text        NOT NULL,
+    inputs        jsonb       NOT NULL DEFAULT '{}',
+    labels        jsonb       NOT NULL DEFAULT '{}',
+    outputs       jsonb,
+    history       jsonb       NOT NULL DEFAULT '[]',
+    parent_id     text,
+    trigger       jsonb,
+    created_by    name        NOT NULL,
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    ended_at      timestamptz
+);
+CREATE INDEX executions_flow_idx ON flowpg.executions (namespace, flow_id, created_at);
+CREATE INDEX executions_parent_idx ON flowpg.executions (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX executions_unfinished_idx ON flowpg.executions (state) WHERE ended_at IS NULL;
+
+-- One row per run of one task inside an execution.  namespace is copied from the execution so
+-- that row-level security needs no join.  attempts is a jsonb array of {state, startDate,
+-- endDate}, one per try.  due_at is when a pause expires, a retry falls due or a timeout fires.
+CREATE TABLE flowpg.task_runs (
+    id              text        PRIMARY KEY,
+    execution_id    text        NOT NULL,
+    namespace       text        NOT NULL,
+    task_id         text        NOT NULL,
+    parent_id       text,
+    state           text        NOT NULL,
+    outputs         jsonb,
+    attempts        jsonb       NOT NULL DEFAULT '[]',
+    history         jsonb       NOT NULL DEFAULT '[]',
+    assigned_users  text[],
+    assigned_groups text[],
+    due_at          timestamptz,
+    created_at      timestamptz NOT NULL,
+    ended_at        timestamptz
+);
+CREATE INDEX task_runs_execution_idx ON flowpg.task_runs (execution_id);
+-- the inbox and resume look paused task runs up by assignee, or by namespace for plain pauses
+CREATE INDEX task_runs_paused_users_idx ON flowpg.task_runs USING gin (assigned_users)
+    WHERE state = 'PAUSED';
+CREATE INDEX task_runs_paused_groups_idx ON flowpg.task_runs USING gin (assigned_groups)
+    WHERE state = 'PAUSED';
+CREATE INDEX task_runs_paused_ns_idx ON flowpg.task_runs (namespace)
+    WHERE state = 'PAUSED' AND assigned_users IS NULL AND assigned_groups IS NULL;
+
+-- Log lines written by tasks (Log, and errors of failed task runs).
+CREATE TABLE flowpg.logs (
+    execution_id text        NOT NULL,
+    task_run_id  text,
+    task_id      text,
+    namespace    text        NOT NULL,
+    level        text        NOT NULL,
+    message      text        NOT NULL,
+    at           timestamptz NOT NULL
+);
+CREATE INDEX logs_execution_idx ON flowpg.logs (execution_id, at);
+
+-- Who did what.  Append-only: a trigger below refuses updates, deletes and truncation.
+CREATE TABLE flowpg.audit_log (
+    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at           timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor        name        NOT NULL,
+    action       text        NOT NULL,
+    namespace    text,
+    flow_id      text,
+    execution_id text,
+    task_run_id  text,
+    detail       jsonb       NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_execution_idx ON flowpg.audit_log (execution_id)
+    WHERE execution_id IS NOT NULL;
+CREATE INDEX audit_log_namespace_idx ON flowpg.audit_log (namespace, at);
+
+-- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.
+CREATE TABLE flowpg.secrets (
+    namespace  text        NOT NULL,
+    name       text        NOT NULL,
+    value      text        NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by name        NOT NULL DEFAULT current_user,
+    PRIMARY KEY (namespace, name)
+);
+
+-- The key-value store, per namespace ('' is the global namespace).
+CREATE TABLE flowpg.kv (
+    namespace  text        NOT NULL,
+    key        text        NOT NULL,
+    value      jsonb       NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by name        NOT NULL DEFAULT current_user,
+    PRIMARY KEY (namespace, key)
+);
+
+-- Namespace permissions: VIEW, EXECUTE, RESUME, DEPLOY, ADMIN.  A grant on 'hr' covers 'hr.*';
+-- '' covers every namespace.  grantee is a role oid so that renaming a role keeps its grants.
+CREATE TABLE flowpg.namespace_grants (
+    namespace  text        NOT NULL,
+    grantee    oid         NOT NULL,
+    permission text        NOT NULL CHECK (permission IN ('VIEW', 'EXECUTE', 'RESUME', 'DEPLOY', 'ADMIN')),
+    granted_by name        NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (grantee, namespace, permission)
+);
+
+-- The real values of SECRET-typed inputs (flow inputs and onResume), which the read model shows
+-- masked.  Tasks render with these values; no user can read them.
+CREATE TABLE flowpg.execution_secrets (
+    execution_id text  PRIMARY KEY,
+    inputs       jsonb NOT NULL
+);
+
+-- Work for the background worker: external tasks to send, pauses to expire, retries and
+-- timeouts to fire, schedules to run.  A row is due at due_at; claimed_at is set when the worker
+-- has committed its claim and is sending, and is cleared if the worker restarts before the
+-- result is recorded (so the work is sent again: at-least-once).
+CREATE TABLE flowpg.work (
+    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry', 'schedule')),
+    execution_id text,
+    task_run_id  text,
+    due_at       timestamptz NOT NULL,
+    claimed_at   timestamptz,
+    detail       jsonb       NOT NULL DEFAULT '{}'
+);
+CREATE INDEX work_due_idx ON flowpg.work (due_at) WHERE claimed_at IS NULL;
+CREATE INDEX work_task_run_idx ON flowpg.work (task_run_id);
+
+-- State kept for triggers: the next fire time of schedules, and the executions seen inside the
+-- time window of a Flow trigger's preconditions.
+CREATE TABLE flowpg.trigger_state (
+    namespace  text        NOT NULL,
+    flow_id    text        NOT NULL,
+    trigger_id text        NOT NULL,
+    next_at    timestamptz,
+    window_state jsonb     NOT NULL DEFAULT '{}',
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (namespace, flow_id, trigger_id)
+);
+
+-- pg_dump keeps user data; the extension's objects are recreated by CREATE EXTENSION.
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_revisions', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.executions', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.task_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.logs', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.secrets', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.kv', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.namespace_grants', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.execution_secrets', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.work', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.trigger_state', '');
+
+-- The audit log is append-only, for superusers too.
+CREATE FUNCTION flowpg.audit_log_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'flowpg.audit_log is append-only'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Audit rows can be neither updated nor deleted.';
+END
+$$;
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE ON flowpg.audit_log
+    FOR EACH ROW EXECUTE FUNCTION flowpg.audit_log_refuse_change();
+CREATE TRIGGER audit_log_no_truncate
+    BEFORE TRUNCATE ON flowpg.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION flowpg.audit_log_refuse_change();
+
+-- Nobody but the extension's owner touches the tables directly.  Read access and row-level
+-- security policies are granted in the security part of this script.
+REVOKE ALL ON ALL TABLES IN SCHEMA flowpg FROM PUBLIC;
+GRANT USAGE ON SCHEMA flowpg TO PUBLIC;
+-- ... and under session_replication_role = replica too.
+ALTER TABLE flowpg.audit_log ENABLE ALWAYS TRIGGER audit_log_append_only;
+ALTER TABLE flowpg.audit_log ENABLE ALWAYS TRIGGER audit_log_no_truncate;

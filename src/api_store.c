@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ *
+ * api_store.c
+ *	  SQL functions for secrets and the key-value store:
+ *	  flow_secret_set, flow_secret_delete, flow_kv_set, flow_kv_get,
+ *	  flow_kv_delete.  Each needs ADMIN on the namespace ('' is global) and
+ *	  writes an audit row; secret values never appear in the audit log.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "audit.h"
+#include "db.h"
+#include "ids.h"
+#include "security.h"
+#include "value.h"
+
+PG_FUNCTION_INFO_V1(flow_secret_set);
+PG_FUNCTION_INFO_V1(flow_secret_delete);
+PG_FUNCTION_INFO_V1(flow_kv_set);
+PG_FUNCTION_INFO_V1(flow_kv_get);
+PG_FUNCTION_INFO_V1(flow_kv_delete);
+
+static DbQuery secret_upsert = DB_QUERY(
+	"INSERT INTO flowpg.secrets (namespace, name, value, updated_at, updated_by)"
+	" VALUES ($1, $2, $3, now(), $4)"
+	" ON CONFLICT (namespace, name) DO UPDATE"
+	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+	4, TEXTOID, TEXTOID, TEXTOID, NAMEOID);
+
+static DbQuery secret_delete = DB_QUERY(
+	"DELETE FROM flowpg.secrets WHERE namespace = $1 AND name = $2",
+	2, TEXTOID, TEXTOID);
+
+static DbQuery kv_upsert = DB_QUERY(
+	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
+	" VALUES ($1, $2, $3, now(), $4)"
+	" ON CONFLICT (namespace, key) DO UPDATE"
+	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
+
+static DbQuery kv_select = DB_QUERY(
+	"SELECT value FROM flowpg.kv WHERE namespace = $1 AND key = $2",
+	2, TEXTOID, TEXTOID);
+
+static DbQuery kv_delete = DB_QUERY(
+	"DELETE FROM flowpg.kv WHERE namespace = $1 AND key = $2",
+	2, TEXTOID, TEXTOID);
+
+/* Check the namespace and key arguments and the caller's ADMIN permission. */
+static void
+check_store_args(const char *ns, const char *key, const char *what, const char *action)
+{
+	id_check_namespace_arg(ns, true);
+	if (!id_is_key(key))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, key),
+				 errdetail("A %s is letters, digits, '.', '_' and '-', starting with a letter, a digit or '_', at most 255 characters.",
+						   what)));
+	sec_require(ns, PERM_ADMIN, action);
+}
+
+/* An audit detail naming one key. */
+static FpValue *
+key_detail(const char *field, const char *key)
+{
+	FpValue    *d = fp_object(1);
+
+	fp_set(d, field, fp_cstring(key));
+	return d;
+}
+
+/* flow_secret_set(namespace, name, value): create or replace a secret. */
+Datum
+flow_secret_set(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	DbScope		scope;
+	Datum		values[4];
+
+	check_store_args(ns, name, "secret name", "set secrets");
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = PG_GETARG_DATUM(2);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+
+	db_enter(&scope);
+	db_exec(&secret_upsert, values, NULL, false, 0);
+	audit_write("secret_set", ns, NULL, NULL, NULL, key_detail("name", name));
+	db_leave(&scope);
+	PG_RETURN_VOID();
+}
+
+/* flow_secret_delete(namespace, name): remove a secret (42704 if there is none). */
+Datum
+flow_secret_delete(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	DbScope		scope;
+	Datum		values[2];
+
+	check_store_args(ns, name, "secret name", "delete secrets");
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+
+	db_enter(&scope);
+	if (db_exec(&secret_delete, values, NULL, false, 0) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("secret \"%s\" does not exist in namespace \"%s\"", name, ns)));
+	audit_write("secret_delete", ns, NULL, NULL, NULL, key_detail("name", name));
+	db_leave(&scope);
+	PG_RETURN_VOID();
+}
+
+/* flow_kv_set(namespace, key, value jsonb): create or replace a kv entry. */
+Datum
+flow_kv_set(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	DbScope		scope;
+	Datum		values[4];
+
+	check_store_args(ns, key, "key", "set kv entries");
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = PG_GETARG_DATUM(2);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+
+	db_enter(&scope);
+	db_exec(&kv_upsert, values, NULL, false, 0);
+	audit_write("kv_set", ns, NULL, NULL, NULL, key_detail("key", key));
+	db_leave(&scope);
+	PG_RETURN_VOID();
+}
+
+/* flow_kv_get(namespace, key): the entry's value, or NULL if there is none. */
+Datum
+flow_kv_get(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	DbScope		scope;
+	Datum		values[2];
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+
+	check_store_args(ns, key, "key", "read kv entries");
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+
+	db_enter(&scope);
+	if (db_exec(&kv_select, values, NULL, true, 1) == 1)
+	{
+		result = db_datum(0, 1, &isnull);
+		if (!isnull)
+			result = PointerGetDatum(DatumGetJsonbPCopy(result));
+	}
+	db_leave(&scope);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/* flow_kv_delete(namespace, key): remove an entry (42704 if there is none). */
+Datum
+flow_kv_delete(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	DbScope		scope;
+	Datum		values[2];
+
+	check_store_args(ns, key, "key", "delete kv entries");
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_GETARG_DATUM(1);
+
+	db_enter(&scope);
+	if (db_exec(&kv_delete, values, NULL, false, 0) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("key \"%s\" does not exist in namespace \"%s\"", key, ns)));
+	audit_write("kv_delete", ns, NULL, NULL, NULL, key_detail("key", key));
+	db_leave(&scope);
+	PG_RETURN_VOID();
+}

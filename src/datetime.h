@@ -1,0 +1,85 @@
+/*-------------------------------------------------------------------------
+ *
+ * datetime.h
+ *	  Dates, times and durations as flows write them: ISO-8601 text in and
+ *	  out, Java-style format patterns (yyyy-MM-dd'T'HH:mm), calendar
+ *	  arithmetic.  Used by typed inputs (inputs.c), the expression functions
+ *	  (date, dateAdd, now) and the executor (pause durations, timeouts).
+ *
+ * An instant is int64 microseconds since 1970-01-01T00:00:00Z; a date is
+ * int32 days since 1970-01-01; a time of day is int64 microseconds since
+ * midnight; a duration is int64 microseconds.  A zone is a fixed offset in
+ * seconds east of UTC.
+ *
+ * Parsers return false on malformed or out-of-range text and never raise.
+ * datetime.c uses only palloc, psprintf and StringInfo, so that the
+ * expression fuzzer can build it outside the server; time zones by name
+ * are resolved in datetime_zone.c, which needs the server.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_DATETIME_H
+#define FLOWPG_DATETIME_H
+
+#define USECS_PER_SEC_DT	INT64CONST(1000000)
+
+/* YYYY-MM-DD */
+extern bool dt_parse_date(const char *s, int32 *days);
+extern char *dt_format_date(int32 days);
+
+/*
+ * ISO-8601 date-time with an offset: 2024-01-02T03:04:05Z,
+ * 2024-01-02T03:04:05.123+02:00.  With require_offset false, text without an
+ * offset is taken as UTC (and *offset_sec is 0).
+ */
+extern bool dt_parse_datetime(const char *s, bool require_offset,
+							  int64 *usec, int *offset_sec);
+
+/* 2024-01-02T03:04:05.123456Z style: fraction only when non-zero, Z for UTC. */
+extern char *dt_format_datetime(int64 usec, int offset_sec);
+
+/* HH:MM or HH:MM:SS[.ffffff] */
+extern bool dt_parse_time(const char *s, int64 *usec_of_day);
+extern char *dt_format_time(int64 usec_of_day);
+
+/* ISO-8601 duration as Java's Duration reads it: PnDTnHnMn.nS, signs allowed; P1D = 24 h. */
+extern bool dt_parse_duration(const char *s, int64 *usec);
+
+/* Java's Duration.toString(): PT5M6S, PT0S, PT26H, PT0.5S */
+extern char *dt_format_duration(int64 usec);
+
+/*
+ * Format an instant seen at a fixed offset with a Java DateTimeFormatter
+ * pattern (yyyy, MM, dd, HH, mm, ss, SSS, EEE, MMM, a, XXX, 'literal', ...).
+ * NULL and *error on an invalid pattern.
+ */
+extern char *dt_format_pattern(int64 usec, int offset_sec, const char *pattern, char **error);
+
+/*
+ * Parse text with a Java pattern (the inverse of dt_format_pattern), for the
+ * date filter's existingFormat.  false on mismatch.
+ */
+extern bool dt_parse_pattern(const char *s, const char *pattern, int64 *usec, int *offset_sec);
+
+/*
+ * Parse any of the forms flows hand to the date filter: a date-time with or
+ * without offset (UTC assumed), a date (midnight UTC), or a number of
+ * seconds since the epoch.
+ */
+extern bool dt_parse_any(const char *s, int64 *usec, int *offset_sec);
+
+/*
+ * Add amount units (Java ChronoUnit names: NANOS, MICROS, MILLIS, SECONDS,
+ * MINUTES, HOURS, HALF_DAYS, DAYS, WEEKS, MONTHS, YEARS, DECADES, CENTURIES)
+ * to an instant seen at offset_sec; months and years follow the calendar
+ * (Jan 31 + 1 month = Feb 28/29).  false for an unknown unit or overflow.
+ */
+extern bool dt_add(int64 usec, int offset_sec, int64 amount, const char *unit, int64 *result);
+
+/*
+ * The offset of a zone at an instant: "UTC", "Z", "+02:00", or, in the
+ * server, an IANA name such as "Europe/Paris" (datetime_zone.c).
+ */
+extern bool dt_zone_offset(const char *zone, int64 usec, int *offset_sec);
+
+#endif							/* FLOWPG_DATETIME_H */

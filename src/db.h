@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * db.h
+ *	  How flowpg runs its own SQL: prepared once per backend, with every
+ *	  name schema-qualified, executed as the extension's owner under a fixed
+ *	  search_path, after the calling function has checked permissions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_DB_H
+#define FLOWPG_DB_H
+
+#include "executor/spi.h"
+
+/* A statement whose plan is prepared on first use and kept for the backend's life. */
+typedef struct DbQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[12];
+	SPIPlanPtr	plan;
+} DbQuery;
+
+/* A DbQuery initializer: DB_QUERY("SELECT ... $1", 1, TEXTOID) */
+#define DB_QUERY(sql_, nargs_, ...) { .sql = (sql_), .nargs = (nargs_), .argtypes = {__VA_ARGS__} }
+
+/* What db_enter saved, for db_leave. */
+typedef struct DbScope
+{
+	Oid			saved_user;
+	int			saved_sec_context;
+	int			guc_nestlevel;
+	bool		connected;
+} DbScope;
+
+/*
+ * Connect SPI and become the extension's owner with search_path =
+ * pg_catalog, pg_temp.  Errors raised in between are cleaned up by the
+ * transaction abort; db_leave undoes everything on the success path.
+ */
+extern void db_enter(DbScope *scope);
+extern void db_leave(DbScope *scope);
+
+/* The oid of the role that owns the flowpg extension (42704 if it is not installed). */
+extern Oid	db_extension_owner(void);
+
+/*
+ * Execute a DbQuery (connected with db_enter).  nulls is NULL or an SPI
+ * nulls string (' ' / 'n').  Returns SPI_processed; the rows are in
+ * SPI_tuptable.
+ */
+extern uint64 db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count);
+
+/* Column accessors for the current SPI_tuptable (col is 1-based). */
+extern char *db_text(uint64 row, int col);	/* NULL when SQL NULL */
+extern Datum db_datum(uint64 row, int col, bool *isnull);
+extern int32 db_int4(uint64 row, int col);
+
+/* A text Datum, or a null marker, from a C string that may be NULL. */
+#define DB_TEXT(s) ((s) ? CStringGetTextDatum(s) : (Datum) 0)
+#define DB_NULL(s) ((s) ? ' ' : 'n')
+
+#endif							/* FLOWPG_DB_H */

@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * flowpg.c
+ *	  Module magic and _PG_init: each part of flowpg initialises itself.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "flowpg.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Load-time setup: settings first, then the worker (only under shared_preload_libraries). */
+void
+_PG_init(void)
+{
+	guc_init();
+	worker_init();
+}

@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * flowpg.h
+ *	  Settings (GUCs) and names shared by every part of flowpg.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_H
+#define FLOWPG_H
+
+/* flowpg.* settings, defined in guc.c (SPEC section 9) */
+extern char *flowpg_database_name;
+extern int	flowpg_max_in_flight;
+extern int	flowpg_http_timeout_ms;
+extern int	flowpg_naptime_ms;
+extern bool flowpg_enabled;
+extern char *flowpg_app_url;
+
+extern void guc_init(void);
+
+/* the worker registers itself when loaded from shared_preload_libraries (worker.c) */
+extern void worker_init(void);
+
+#endif							/* FLOWPG_H */

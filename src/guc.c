@@ -1,0 +1,80 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  The flowpg.* settings of SPEC section 9, all defined in one place.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "flowpg.h"
+
+char	   *flowpg_database_name = NULL;
+int			flowpg_max_in_flight = 64;
+int			flowpg_http_timeout_ms = 30000;
+int			flowpg_naptime_ms = 10000;
+bool		flowpg_enabled = true;
+char	   *flowpg_app_url = NULL;
+
+/* Define every flowpg.* setting and reserve the prefix against typos. */
+void
+guc_init(void)
+{
+	DefineCustomStringVariable("flowpg.database_name",
+							   "Database the flowpg background worker connects to.",
+							   NULL,
+							   &flowpg_database_name,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.max_in_flight",
+							"Most requests the worker sends at once.",
+							NULL,
+							&flowpg_max_in_flight,
+							64, 1, 10000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.http_timeout",
+							"Default timeout of an HTTP, webhook or mail request.",
+							"Tasks may set a shorter or longer one in their options.",
+							&flowpg_http_timeout_ms,
+							30000, 1, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.naptime",
+							"Longest time the worker sleeps when nothing wakes it.",
+							"The worker also wakes at every commit that queued work and when the next timer falls due.",
+							&flowpg_naptime_ms,
+							10000, 10, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("flowpg.enabled",
+							 "Whether the worker sends work and fires timers.",
+							 "When off, the worker keeps running but leaves all work queued.",
+							 &flowpg_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("flowpg.app_url",
+							   "Base URL that appLink() renders links under.",
+							   NULL,
+							   &flowpg_app_url,
+							   "http://localhost:8080",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("flowpg");
+}

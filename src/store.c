@@ -1,0 +1,89 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  Looking secrets and kv entries up through the namespace hierarchy.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "db.h"
+#include "store.h"
+#include "value_jsonb.h"
+
+static DbQuery secret_lookup = DB_QUERY(
+	"SELECT value FROM flowpg.secrets WHERE namespace = ANY ($1) AND name = $2"
+	" ORDER BY length(namespace) DESC LIMIT 1",
+	2, TEXTARRAYOID, TEXTOID);
+
+static DbQuery kv_lookup = DB_QUERY(
+	"SELECT value FROM flowpg.kv WHERE namespace = ANY ($1) AND key = $2"
+	" ORDER BY length(namespace) DESC LIMIT 1",
+	2, TEXTARRAYOID, TEXTOID);
+
+/* namespace, then each parent (a.b.c -> a.b -> a), then "". */
+List *
+store_namespace_chain(const char *namespace)
+{
+	List	   *chain = NIL;
+	char	   *ns = pstrdup(namespace);
+
+	while (ns[0] != '\0')
+	{
+		char	   *dot = strrchr(ns, '.');
+
+		chain = lappend(chain, pstrdup(ns));
+		if (dot == NULL)
+			break;
+		*dot = '\0';
+	}
+	chain = lappend(chain, pstrdup(""));
+	return chain;
+}
+
+/* The namespace chain as a text[] Datum. */
+static Datum
+chain_array(const char *namespace)
+{
+	List	   *chain = store_namespace_chain(namespace);
+	Datum	   *elems = palloc(sizeof(Datum) * list_length(chain));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, chain)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The nearest secret called name, or NULL. */
+char *
+store_secret_lookup(const char *namespace, const char *name)
+{
+	Datum		values[2];
+
+	values[0] = chain_array(namespace);
+	values[1] = CStringGetTextDatum(name);
+	if (db_exec(&secret_lookup, values, NULL, true, 1) == 0)
+		return NULL;
+	return db_text(0, 1);
+}
+
+/* The nearest kv entry called key, or NULL. */
+FpValue *
+store_kv_lookup(const char *namespace, const char *key)
+{
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = chain_array(namespace);
+	values[1] = CStringGetTextDatum(key);
+	if (db_exec(&kv_lookup, values, NULL, true, 1) == 0)
+		return NULL;
+	d = db_datum(0, 1, &isnull);
+	return isnull ? NULL : fp_from_jsonb_datum(d);
+}

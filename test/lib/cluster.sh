@@ -1,0 +1,64 @@
+# Shell functions shared by test/run, test/demo and the benchmarks: a private copy of the
+# PostgreSQL installation with flowpg installed into it, and throwaway clusters on Unix sockets
+# inside a work directory.  Nothing here touches the system's PostgreSQL or needs root once the
+# packages are installed.  Source it; it defines functions only.
+
+# fp_install WORK: build flowpg and install it, with a copy of PostgreSQL, under WORK/pg.
+# Sets PGBIN.  The copy's binaries find their share and lib directories relative to themselves.
+fp_install() {
+    local work=$1 top=${FP_TOP:?} pg_config
+    pg_config=$(command -v pg_config)
+    local bindir sharedir
+    bindir=$("$pg_config" --bindir)
+    sharedir=$("$pg_config" --sharedir)
+    mkdir -p "$work/pg$(dirname "$bindir")" "$work/pg$(dirname "$sharedir")"
+    if [ ! -x "$work/pg$bindir/postgres" ]; then
+        cp -a "$(dirname "$bindir")/." "$work/pg$(dirname "$bindir")/"
+        cp -a "$sharedir" "$work/pg$(dirname "$sharedir")/"
+    fi
+    make -C "$top" -s with_llvm=no WERROR=1 >/dev/null
+    make -C "$top" -s with_llvm=no install DESTDIR="$work/pg" >/dev/null
+    chmod -R a+rX "$work/pg"
+    PGBIN="$work/pg$bindir"
+    export PGBIN
+}
+
+# fp_use_install WORK: point PGBIN at an installation fp_install made earlier.
+fp_use_install() {
+    PGBIN="$1/pg$(pg_config --bindir)"
+    export PGBIN
+}
+
+# fp_pgxs: the PGXS directory of the private copy (pg_regress, isolation tester, TAP modules).
+fp_pgxs() {
+    echo "$("$PGBIN/pg_config" --pkglibdir)/pgxs"
+}
+
+# fp_start DATADIR DBNAME [extra postgresql.conf lines...]: initdb and start a cluster listening
+# only on a Unix socket in DATADIR, with flowpg preloaded and its worker on DBNAME.
+fp_start() {
+    local data=$1 db=$2
+    shift 2
+    rm -rf "$data"
+    "$PGBIN/initdb" -D "$data" -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$data.initdb.log" 2>&1
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$data'
+port = 5432
+shared_preload_libraries = 'flowpg'
+flowpg.database_name = '$db'
+fsync = off
+max_connections = 60
+max_prepared_transactions = 10
+log_line_prefix = '%m [%p] %q%a '
+CONF
+    local line
+    for line in "$@"; do echo "$line" >>"$data/postgresql.conf"; done
+    "$PGBIN/pg_ctl" -D "$data" -l "$data.log" -w -t 60 start >/dev/null
+    "$PGBIN/createdb" -h "$data" -p 5432 "$db"
+}
+
+# fp_stop DATADIR: stop a cluster started by fp_start (fast shutdown), if it runs.
+fp_stop() {
+    [ -f "$1/postmaster.pid" ] && "$PGBIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
