@@ -1,11 +1,10 @@
 /*
  * TEMPORARY: stand-ins for modules being written on other branches (expr,
- * datetime, inputs), so that the flow checker builds and its own tests run.
+ * inputs), so that the flow checker builds and its own tests run.
  * Deleted when those branches are merged.
  */
 #include "postgres.h"
 
-#include "datetime.h"
 #include "expr.h"
 #include "inputs.h"
 #include "problems.h"
@@ -28,21 +27,6 @@ expr_compile(const char *src, int len, ExprSyntaxError *err)
 	(void) len;
 	(void) err;
 	return (Template *) palloc(1);
-}
-
-bool
-dt_parse_duration(const char *s, int64 *usec)
-{
-	*usec = 0;
-	return s[0] == 'P' && s[1] != '\0';
-}
-
-bool
-dt_zone_offset(const char *zone, int64 usec, int *offset_sec)
-{
-	(void) usec;
-	*offset_sec = 0;
-	return strcmp(zone, "UTC") == 0;
 }
 
 void
