@@ -36,3 +36,68 @@ inputs_check_declarations(const FpValue *decls, const char *path, List **problem
 	(void) path;
 	(void) problems;
 }
+
+/* expression rendering stand-ins: values render as themselves */
+bool
+expr_compile_value(FpValue *v, ExprSyntaxError *err, FpValue **bad)
+{
+	(void) v;
+	(void) err;
+	(void) bad;
+	return true;
+}
+
+FpValue *
+expr_render_value(FpValue *v, ExprEnv *env, char **error)
+{
+	(void) env;
+	(void) error;
+	return fp_copy(v);
+}
+
+bool
+expr_truthy(const FpValue *v)
+{
+	switch (v->type)
+	{
+		case FP_NULL:
+			return false;
+		case FP_BOOL:
+			return v->u.b;
+		case FP_STRING:
+			return v->u.str.len > 0 && strcmp(v->u.str.ptr, "false") != 0;
+		default:
+			return true;
+	}
+}
+
+/* input stand-ins: values pass as given */
+FpValue *
+inputs_validate(const FpValue *decls, const FpValue *values, List **errors)
+{
+	(void) decls;
+	(void) errors;
+	return fp_copy(values);
+}
+
+FpValue *
+inputs_defaults(const FpValue *decls)
+{
+	(void) decls;
+	return fp_object(0);
+}
+
+FpValue *
+inputs_mask_secrets(const FpValue *decls, FpValue *values)
+{
+	(void) decls;
+	return values;
+}
+
+List *
+inputs_secret_values(const FpValue *decls, const FpValue *values)
+{
+	(void) decls;
+	(void) values;
+	return NIL;
+}
