@@ -3,6 +3,35 @@
 # inside a work directory.  Nothing here touches the system's PostgreSQL or needs root once the
 # packages are installed.  Source it; it defines functions only.
 
+# fp_new_work: a new work directory with a copy of the tree (without git and build products)
+# in WORK/tree.  Prints the work directory.
+fp_new_work() {
+    local src=$1 work
+    work=$(mktemp -d /tmp/flowpg-test.XXXXXX)
+    mkdir "$work/tree"
+    tar -C "$src" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude=results -cf - . |
+        tar -C "$work/tree" -xf -
+    echo "$work"
+}
+
+# fp_as_postgres SCRIPT ARGS...: when run as root, install missing packages, copy the tree to a
+# work directory the postgres user owns, and run the copy of SCRIPT (a path inside the tree) there
+# as postgres with FLOWPG_WORK set.  Returns the script's exit status; sets FP_WORK.
+fp_as_postgres() {
+    local src=${FP_TOP:?} script=$1 rc
+    shift
+    "$src/test/setup-debian"
+    FP_WORK=$(fp_new_work "$src")
+    chown -R postgres: "$FP_WORK"
+    chmod 755 "$FP_WORK"
+    set +e
+    runuser -u postgres -- env FLOWPG_WORK="$FP_WORK" FLOWPG_KEEP="${FLOWPG_KEEP:-0}" \
+        "$FP_WORK/tree/${script#"$src"/}" "$@"
+    rc=$?
+    set -e
+    return $rc
+}
+
 # fp_install WORK: build flowpg and install it, with a copy of PostgreSQL, under WORK/pg.
 # Sets PGBIN.  The copy's binaries find their share and lib directories relative to themselves.
 fp_install() {
