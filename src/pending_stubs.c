@@ -1,12 +1,11 @@
 /*
- * TEMPORARY: stand-ins for modules being written on other branches (expr,
- * inputs), so that the flow checker builds and its own tests run.
+ * TEMPORARY: stand-ins for modules being written on other branches (expr),
+ * so that the flow checker builds and its own tests run.
  * Deleted when those branches are merged.
  */
 #include "postgres.h"
 
 #include "expr.h"
-#include "inputs.h"
 #include "problems.h"
 
 bool
@@ -27,12 +26,4 @@ expr_compile(const char *src, int len, ExprSyntaxError *err)
 	(void) len;
 	(void) err;
 	return (Template *) palloc(1);
-}
-
-void
-inputs_check_declarations(const FpValue *decls, const char *path, List **problems)
-{
-	(void) decls;
-	(void) path;
-	(void) problems;
 }
