@@ -27,3 +27,37 @@ expr_compile(const char *src, int len, ExprSyntaxError *err)
 	(void) err;
 	return (Template *) palloc(1);
 }
+
+/* expression rendering stand-ins: values render as themselves */
+bool
+expr_compile_value(FpValue *v, ExprSyntaxError *err, FpValue **bad)
+{
+	(void) v;
+	(void) err;
+	(void) bad;
+	return true;
+}
+
+FpValue *
+expr_render_value(FpValue *v, ExprEnv *env, char **error)
+{
+	(void) env;
+	(void) error;
+	return fp_copy(v);
+}
+
+bool
+expr_truthy(const FpValue *v)
+{
+	switch (v->type)
+	{
+		case FP_NULL:
+			return false;
+		case FP_BOOL:
+			return v->u.b;
+		case FP_STRING:
+			return v->u.str.len > 0 && strcmp(v->u.str.ptr, "false") != 0;
+		default:
+			return true;
+	}
+}

@@ -13,7 +13,11 @@
 #define FLOWPG_TASKS_H
 
 #include "nodes/pg_list.h"
+#include "state.h"
 #include "value.h"
+
+struct Execution;
+struct TaskRun;
 
 /* How a task runs (SPEC section 5). */
 typedef enum TaskKind
@@ -69,6 +73,32 @@ typedef struct TaskType TaskType;
  */
 typedef void (*TaskCheckFn) (const FpValue *task, const char *path, List **problems);
 
+/*
+ * TASK_INTERNAL: do the work of one attempt; set run->outputs; return the
+ * end state (SUCCESS, WARNING or FAILED, with *error set for FAILED).
+ */
+typedef FlowState (*TaskRunFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_FLOWABLE: make progress with the children; return ST_RUNNING while
+ * they are unfinished, else the task's end state (*error set for FAILED
+ * when the task itself, not a child, failed).
+ */
+typedef FlowState (*TaskAdvanceFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_EXTERNAL: render what the worker is to send (a request description
+ * for http.c), or return NULL with *error.
+ */
+typedef FpValue *(*TaskPrepareFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_EXTERNAL: turn what the worker got back into outputs and an end
+ * state (SUCCESS or FAILED with *error).
+ */
+typedef FlowState (*TaskFinishFn) (struct Execution *e, struct TaskRun *run,
+								   const FpValue *request, const FpValue *result, char **error);
+
 struct TaskType
 {
 	const char *name;			/* the full Kestra type name */
@@ -77,6 +107,10 @@ struct TaskType
 	const PropSpec *props;		/* type-specific properties, NULL-name-terminated */
 	TaskCheckFn check;			/* or NULL */
 	const char *const *child_blocks;	/* property names holding child tasks */
+	TaskRunFn	run;			/* TASK_INTERNAL */
+	TaskAdvanceFn advance;		/* TASK_FLOWABLE */
+	TaskPrepareFn prepare;		/* TASK_EXTERNAL */
+	TaskFinishFn finish;		/* TASK_EXTERNAL */
 };
 
 /* The task type called name (full name or alias), or NULL. */

@@ -21,3 +21,18 @@ ALTER TABLE flowpg.kv ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.execution_secrets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.work ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.trigger_state ENABLE ROW LEVEL SECURITY;
+
+-- Executions, task runs and logs: seen by roles with VIEW on the namespace.
+ALTER TABLE flowpg.executions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY executions_view ON flowpg.executions FOR SELECT
+    USING (flowpg.has_permission(namespace, 'VIEW'));
+ALTER TABLE flowpg.task_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY task_runs_view ON flowpg.task_runs FOR SELECT
+    USING (flowpg.has_permission(namespace, 'VIEW'));
+ALTER TABLE flowpg.logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY logs_view ON flowpg.logs FOR SELECT
+    USING (flowpg.has_permission(namespace, 'VIEW'));
+ALTER TABLE flowpg.audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_view ON flowpg.audit_log FOR SELECT
+    USING (flowpg.has_permission(coalesce(namespace, ''), 'VIEW'));
+GRANT SELECT ON flowpg.executions, flowpg.task_runs, flowpg.logs, flowpg.audit_log TO PUBLIC;
