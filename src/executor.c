@@ -209,8 +209,18 @@ queue_external(Execution *e, TaskRun *run)
 		executor_finish_attempt(e, run, ST_FAILED, error, NULL);
 		return;
 	}
-	detail = fp_object(1);
+	detail = fp_object(2);
 	fp_set(detail, "request", request);
+	if (e->secrets != NIL)
+	{
+		/* the result is recorded in a later step, which must mask them too */
+		FpValue    *secrets = fp_array(list_length(e->secrets));
+		ListCell   *lc;
+
+		foreach(lc, e->secrets)
+			fp_append(secrets, fp_cstring(lfirst(lc)));
+		fp_set(detail, "secrets", secrets);
+	}
 	exec_queue_work(e, run, "send", GetCurrentTimestamp(), detail);
 }
 
@@ -725,20 +735,21 @@ executor_retry(Execution *e, TaskRun *run)
 
 /* Take in what the worker got for an external task run (see executor.h). */
 void
-executor_external_result(Execution *e, TaskRun *run, const FpValue *request,
-						 const FpValue *result)
+executor_external_result(Execution *e, TaskRun *run, FpValue *detail, const FpValue *result)
 {
+	FpValue    *request = fp_get(detail, "request");
+	FpValue    *secrets = fp_get_array(detail, "secrets");
 	char	   *error = NULL;
 	FlowState	st;
-	FpValue    *detail;
+	int			i;
 
 	if (run->state != ST_CREATED && run->state != ST_RETRYING)
 		return;					/* killed meanwhile: the kill wins */
+	for (i = 0; secrets && i < secrets->u.arr.count; i++)
+		e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
 	run->due_at = 0;
 	executor_run_state(run, ST_RUNNING);
 	st = run->node->type->finish(e, run, request, result, &error);
-	detail = fp_object(1);
-	fp_set(detail, "request", (FpValue *) request);
 	executor_finish_attempt(e, run, st, error, detail);
 	executor_advance(e);
 }

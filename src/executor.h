@@ -50,8 +50,12 @@ extern void executor_expire(Execution *e, TaskRun *run, const char *behavior, bo
 /* A retry that fell due: the next attempt of a RETRYING task run. */
 extern void executor_retry(Execution *e, TaskRun *run);
 
-/* What the worker got for an external task run (request and result as the worker gives them). */
-extern void executor_external_result(Execution *e, TaskRun *run, const FpValue *request,
+/*
+ * What the worker got for an external task run: detail is the work row's
+ * detail ({request, secrets}), result is {code, headers, body, truncated,
+ * error}.
+ */
+extern void executor_external_result(Execution *e, TaskRun *run, FpValue *detail,
 									 const FpValue *result);
 
 /* After saving e: wake the parent of a subflow that just ended (loads, advances and saves it). */

@@ -2,14 +2,37 @@
  *
  * tasks_query.c
  *	  jdbc.postgresql.Query: runs SQL in this database as the role that
- *	  deployed the flow revision, inside a subtransaction, so an approval and
- *	  the business rows it approves commit together.
+ *	  deployed the flow revision (like a view's owner), inside a
+ *	  subtransaction, so an approval and the business rows it approves
+ *	  commit together, and an SQL error fails only the task run.
+ *
+ * parameters are bound to :name placeholders; their types are inferred by
+ * the parser from where they are used, as with the extended protocol.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/params.h"
+#include "parser/parse_param.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "exec.h"
 #include "tasks.h"
+#include "value_jsonb.h"
+
+#define QUERY_MAX_ROWS 10000	/* rows FETCH may return */
 
 static const char *const fetch_types[] = {"NONE", "FETCH_ONE", "FETCH", NULL};
 
@@ -20,9 +43,302 @@ static const PropSpec query_props[] = {
 	P_END
 };
 
+/* Parameter types the parser infers (see parse_param.c). */
+typedef struct QueryParams
+{
+	Oid		   *types;
+	int			count;
+} QueryParams;
+
+/* ParserSetupHook: let the parser infer parameter types. */
+static void
+query_parser_setup(struct ParseState *pstate, void *arg)
+{
+	QueryParams *qp = arg;
+
+	setup_parse_variable_parameters(pstate, &qp->types, &qp->count);
+}
+
+/*
+ * Replace :name placeholders (outside quotes, comments and :: casts) with
+ * $n, appending each distinct name to *names.
+ */
+static char *
+bind_placeholders(const char *sql, const FpValue *parameters, List **names)
+{
+	StringInfoData out;
+	const char *p = sql;
+
+	initStringInfo(&out);
+	while (*p)
+	{
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p;
+
+			appendStringInfoChar(&out, *p++);
+			while (*p && *p != q)
+				appendStringInfoChar(&out, *p++);
+			if (*p)
+				appendStringInfoChar(&out, *p++);
+		}
+		else if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				appendStringInfoChar(&out, *p++);
+		}
+		else if (p[0] == ':' && p[1] == ':')
+		{
+			appendStringInfoString(&out, "::");
+			p += 2;
+		}
+		else if (p[0] == ':' && (isalpha((unsigned char) p[1]) || p[1] == '_'))
+		{
+			const char *start = ++p;
+			char	   *name;
+			int			index = 0;
+			ListCell   *lc;
+
+			while (isalnum((unsigned char) *p) || *p == '_')
+				p++;
+			name = pnstrdup(start, p - start);
+			if (fp_get(parameters, name) == NULL)
+			{
+				/* not a parameter: leave the text alone */
+				appendStringInfo(&out, ":%s", name);
+				continue;
+			}
+			foreach(lc, *names)
+			{
+				index++;
+				if (strcmp(lfirst(lc), name) == 0)
+					break;
+			}
+			if (lc == NULL)
+			{
+				*names = lappend(*names, name);
+				index = list_length(*names);
+			}
+			appendStringInfo(&out, "$%d", index);
+		}
+		else
+			appendStringInfoChar(&out, *p++);
+	}
+	return out.data;
+}
+
+/* One result column as JSON: booleans, numbers and json keep their type; the rest is text. */
+static FpValue *
+column_value(HeapTuple tuple, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+	Oid			type = SPI_gettypeid(desc, col);
+	char	   *text;
+
+	if (isnull)
+		return fp_null();
+	switch (type)
+	{
+		case BOOLOID:
+			return fp_bool(DatumGetBool(d));
+		case INT2OID:
+			return fp_int(DatumGetInt16(d));
+		case INT4OID:
+			return fp_int(DatumGetInt32(d));
+		case INT8OID:
+			return fp_int(DatumGetInt64(d));
+		case JSONBOID:
+			return fp_from_jsonb_datum(d);
+		default:
+			break;
+	}
+	text = SPI_getvalue(tuple, desc, col);
+	if (type == FLOAT4OID || type == FLOAT8OID || type == NUMERICOID || type == JSONOID)
+	{
+		char	   *error;
+		FpValue    *v = fp_parse_json(text, strlen(text), &error);
+
+		if (v)
+			return v;
+	}
+	return fp_cstring(text);
+}
+
+/* The rows of SPI_tuptable as JSON objects (up to max). */
+static FpValue *
+result_rows(uint64 max)
+{
+	FpValue    *rows = fp_array(4);
+	uint64		i;
+	int			c;
+
+	for (i = 0; SPI_tuptable && i < SPI_processed && i < max; i++)
+	{
+		FpValue    *row = fp_object(SPI_tuptable->tupdesc->natts);
+
+		for (c = 1; c <= SPI_tuptable->tupdesc->natts; c++)
+		{
+			if (TupleDescAttr(SPI_tuptable->tupdesc, c - 1)->attisdropped)
+				continue;
+			fp_set(row, SPI_fname(SPI_tuptable->tupdesc, c),
+				   column_value(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c));
+		}
+		fp_append(rows, row);
+	}
+	return rows;
+}
+
+/*
+ * Run sql with parameters in the current (sub)transaction; fill outputs.
+ * Raises on SQL errors (the caller catches them).
+ */
+static void
+run_sql(const char *sql, FpValue *parameters, const char *fetch, FpValue *outputs)
+{
+	List	   *names = NIL;
+	char	   *bound = parameters ? bind_placeholders(sql, parameters, &names) : (char *) sql;
+	uint64		processed;
+	int			rc;
+	MemoryContext caller = CurrentMemoryContext;
+
+	/* SPI switches to its own contexts; results are built in the caller's */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(caller);
+	if (names == NIL)
+		rc = SPI_execute(bound, false, 0);
+	else
+	{
+		QueryParams qp = {palloc0(sizeof(Oid) * list_length(names)), list_length(names)};
+		SPIPlanPtr	plan = SPI_prepare_params(bound, query_parser_setup, &qp, 0);
+		ParamListInfo params;
+		SPIExecuteOptions options;
+		ListCell   *lc;
+		int			i = 0;
+
+		MemoryContextSwitchTo(caller);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare_params failed: %s", SPI_result_code_string(SPI_result));
+		params = makeParamList(list_length(names));
+		foreach(lc, names)
+		{
+			FpValue    *v = fp_get(parameters, lfirst(lc));
+			Oid			type = (i < qp.count && OidIsValid(qp.types[i]) &&
+								qp.types[i] != UNKNOWNOID) ? qp.types[i] : TEXTOID;
+			ParamExternData *prm = &params->params[i++];
+
+			prm->ptype = type;
+			prm->pflags = PARAM_FLAG_CONST;
+			prm->isnull = (v->type == FP_NULL);
+			if (!prm->isnull)
+			{
+				Oid			input;
+				Oid			ioparam;
+
+				getTypeInputInfo(type, &input, &ioparam);
+				prm->value = OidInputFunctionCall(input, fp_to_text(v), ioparam, -1);
+			}
+		}
+		memset(&options, 0, sizeof(options));
+		options.params = params;
+		rc = SPI_execute_plan_extended(plan, &options);
+	}
+	MemoryContextSwitchTo(caller);
+	if (rc < 0)
+		elog(ERROR, "query failed: %s", SPI_result_code_string(rc));
+
+	processed = SPI_processed;
+	if (strcmp(fetch, "FETCH_ONE") == 0)
+	{
+		FpValue    *rows = result_rows(1);
+
+		fp_set(outputs, "row", rows->u.arr.count > 0 ? rows->u.arr.items[0] : fp_null());
+	}
+	else if (strcmp(fetch, "FETCH") == 0)
+	{
+		if (processed > QUERY_MAX_ROWS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the query returned %llu rows; FETCH keeps at most %d",
+							(unsigned long long) processed, QUERY_MAX_ROWS)));
+		fp_set(outputs, "rows", result_rows(QUERY_MAX_ROWS));
+	}
+	fp_set(outputs, "size", fp_int((int64) processed));
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+}
+
+/* Query: run the SQL as the revision's deployer in a subtransaction. */
+static FlowState
+query_run(Execution *e, TaskRun *run, char **error)
+{
+	FpValue    *sql;
+	FpValue    *parameters;
+	FpValue    *fetch;
+	Oid			deployer = get_role_oid(e->flow->deployer, true);
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Oid			saved_user;
+	int			saved_sec;
+	FpValue    *outputs = fp_object(3);
+	volatile bool ok = true;
+
+	if (!exec_render_prop(e, run, "sql", &sql, error) ||
+		!exec_render_prop(e, run, "parameters", &parameters, error) ||
+		!exec_render_prop(e, run, "fetchType", &fetch, error))
+		return ST_FAILED;
+	if (!OidIsValid(deployer))
+	{
+		*error = psprintf("role \"%s\", which deployed this flow revision, no longer exists",
+						  e->flow->deployer);
+		return ST_FAILED;
+	}
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			nest = NewGUCNestLevel();
+
+		SetUserIdAndSecContext(deployer, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+		(void) set_config_option("search_path", "\"$user\", public", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		run_sql(fp_to_text(sql), parameters, fetch ? fp_to_text(fetch) : "NONE", outputs);
+		AtEOXact_GUC(true, nest);
+		SetUserIdAndSecContext(saved_user, saved_sec);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		SetUserIdAndSecContext(saved_user, saved_sec);
+		*error = psprintf("query failed: %s", edata->message);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+
+	if (!ok)
+		return ST_FAILED;
+	run->outputs = outputs;
+	return ST_SUCCESS;
+}
+
 /* jdbc.postgresql.Query */
 const TaskType task_query = {
 	.name = "io.kestra.plugin.jdbc.postgresql.Query",
 	.kind = TASK_INTERNAL,
 	.props = query_props,
+	.run = query_run,
 };
