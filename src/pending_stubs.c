@@ -1,12 +1,11 @@
 /*
- * TEMPORARY: stand-ins for modules being written on other branches (expr,
- * inputs), so that the flow checker builds and its own tests run.
+ * TEMPORARY: stand-ins for modules being written on other branches (expr),
+ * so that the flow checker builds and its own tests run.
  * Deleted when those branches are merged.
  */
 #include "postgres.h"
 
 #include "expr.h"
-#include "inputs.h"
 #include "problems.h"
 
 bool
@@ -27,14 +26,6 @@ expr_compile(const char *src, int len, ExprSyntaxError *err)
 	(void) len;
 	(void) err;
 	return (Template *) palloc(1);
-}
-
-void
-inputs_check_declarations(const FpValue *decls, const char *path, List **problems)
-{
-	(void) decls;
-	(void) path;
-	(void) problems;
 }
 
 /* expression rendering stand-ins: values render as themselves */
@@ -69,35 +60,4 @@ expr_truthy(const FpValue *v)
 		default:
 			return true;
 	}
-}
-
-/* input stand-ins: values pass as given */
-FpValue *
-inputs_validate(const FpValue *decls, const FpValue *values, List **errors)
-{
-	(void) decls;
-	(void) errors;
-	return fp_copy(values);
-}
-
-FpValue *
-inputs_defaults(const FpValue *decls)
-{
-	(void) decls;
-	return fp_object(0);
-}
-
-FpValue *
-inputs_mask_secrets(const FpValue *decls, FpValue *values)
-{
-	(void) decls;
-	return values;
-}
-
-List *
-inputs_secret_values(const FpValue *decls, const FpValue *values)
-{
-	(void) decls;
-	(void) values;
-	return NIL;
 }
