@@ -23,7 +23,7 @@ a1 AS (
 SELECT id, pg_notify('flowpg', '{"state": "CREATED"}'), pg_notify('flowpg', '{"state": "RUNNING"}'),
        pg_notify('flowpg', '{"state": "PAUSED"}') FROM e \gset
 WITH e AS (
-    SELECT id FROM floor.executions WHERE id = ':id' FOR UPDATE),
+    SELECT id FROM floor.executions WHERE id = :id FOR UPDATE),
 r AS (
     SELECT t.id, t.state, t.outputs FROM floor.task_runs t JOIN e ON t.execution_id = e.id),
 u AS (
