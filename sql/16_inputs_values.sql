@@ -16,7 +16,8 @@ DECLARE
 	code text;
 BEGIN
 	exec_id := flow_start('demo.inputs', flow, inputs);
-	RETURN (SELECT e.inputs::text FROM flowpg.executions e WHERE e.id = exec_id);
+	-- optional inputs left out are present as null; strip them to keep the table readable
+	RETURN (SELECT jsonb_strip_nulls(e.inputs)::text FROM flowpg.executions e WHERE e.id = exec_id);
 EXCEPTION WHEN others THEN
 	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, code = RETURNED_SQLSTATE;
 	RETURN code || ' ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END;

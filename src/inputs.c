@@ -1532,6 +1532,8 @@ inputs_validate(const FpValue *decls, const FpValue *values, List **errors)
 			}
 			else if (d->required)
 				errs = lappend(errs, psprintf("missing required input \"%s\"", d->id));
+			else
+				set_nested(result, d->id, fp_null());	/* as Kestra: present, null */
 			continue;
 		}
 		if (check_value(d, v, &out, &why))

@@ -28,8 +28,9 @@ extern void inputs_check_declarations(const FpValue *decls, const char *path, Li
  *   missing required input "approved"
  *   unknown input "aproved"
  * On success returns the typed values with defaults filled in: an object
- * whose dotted ids nest (a.b -> {"a": {"b": ...}}), inputs left out without
- * a default absent.  On failure returns NULL and sets *errors to a List of
+ * whose dotted ids nest (a.b -> {"a": {"b": ...}}), optional inputs left out
+ * without a default present as null (as in Kestra: {{ inputs.x }} renders
+ * empty, and ?? moves on to its right side).  On failure returns NULL and sets *errors to a List of
  * char * messages.  Never raises for bad values.
  */
 extern FpValue *inputs_validate(const FpValue *decls, const FpValue *values, List **errors);
