@@ -26,6 +26,7 @@
 #include "ids.h"
 #include "problems.h"
 #include "security.h"
+#include "trigger_flow.h"
 #include "value_jsonb.h"
 
 PG_FUNCTION_INFO_V1(flow_deploy);
@@ -154,6 +155,7 @@ store_revision(const char *ns, const char *id, const char *source, FpValue *root
 	values[5] = BoolGetDatum(disabled && disabled->type == FP_BOOL && disabled->u.b);
 	values[6] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
 	db_exec(&q_insert, values, NULL, false, 0);
+	trigger_flow_store(ns, id, root);
 	*created = true;
 	return revision;
 }
@@ -266,6 +268,7 @@ flow_delete(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(id);
 	values[2] = Int32GetDatum(latest.revision);
 	db_exec(&q_mark_deleted, values, NULL, false, 0);
+	trigger_flow_store(ns, id, NULL);
 	audit_write("delete", ns, id, NULL, NULL, revision_detail(latest.revision, 0));
 	db_leave(&scope);
 	PG_RETURN_VOID();

@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "ids.h"
 #include "inputs.h"
+#include "trigger_flow.h"
 #include "value_jsonb.h"
 
 static DbQuery q_lock_execution = DB_QUERY(
@@ -395,6 +396,7 @@ exec_save(Execution *e)
 	Datum		v[14];
 	char		n[14];
 	ListCell   *lc;
+	List	   *states;
 
 	memset(n, ' ', sizeof(n));
 	if (e->is_new)
@@ -470,6 +472,7 @@ exec_save(Execution *e)
 	foreach(lc, e->notify_states)
 		notify_state(e, (FlowState) lfirst_int(lc));
 
+	states = e->notify_states;
 	e->is_new = false;
 	e->dirty = false;
 	e->secrets_dirty = false;
@@ -480,4 +483,7 @@ exec_save(Execution *e)
 
 	foreach(lc, e->children)
 		exec_save(lfirst(lc));
+	/* flows listening for these state changes start in this transaction too */
+	foreach(lc, states)
+		trigger_flow_fire(e, (FlowState) lfirst_int(lc));
 }

@@ -10,6 +10,7 @@
 #include "fmgr.h"
 
 #include "flowpg.h"
+#include "trigger_flow.h"
 
 PG_MODULE_MAGIC;
 
@@ -20,5 +21,6 @@ void
 _PG_init(void)
 {
 	guc_init();
+	trigger_flow_init();
 	worker_init();
 }

@@ -171,6 +171,16 @@ CREATE TABLE flowpg.trigger_state (
     PRIMARY KEY (namespace, flow_id, trigger_id)
 );
 
+-- The Flow triggers of the latest revision of every flow that has some, kept at deploy so that
+-- the executor finds the listeners of a state change without reading flow definitions.
+CREATE TABLE flowpg.flow_listeners (
+    namespace  text  NOT NULL,
+    flow_id    text  NOT NULL,
+    trigger_id text  NOT NULL,
+    trigger    jsonb NOT NULL,
+    PRIMARY KEY (namespace, flow_id, trigger_id)
+);
+
 -- pg_dump keeps user data; the extension's objects are recreated by CREATE EXTENSION.
 SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_revisions', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.executions', '');
@@ -183,6 +193,7 @@ SELECT pg_catalog.pg_extension_config_dump('flowpg.namespace_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.execution_secrets', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.work', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.trigger_state', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_listeners', '');
 
 -- The audit log is append-only, for superusers too.
 CREATE FUNCTION flowpg.audit_log_refuse_change() RETURNS trigger

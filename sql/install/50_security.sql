@@ -21,6 +21,7 @@ ALTER TABLE flowpg.kv ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.execution_secrets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.work ENABLE ROW LEVEL SECURITY;
 ALTER TABLE flowpg.trigger_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE flowpg.flow_listeners ENABLE ROW LEVEL SECURITY;
 
 -- Executions, task runs and logs: seen by roles with VIEW on the namespace.
 ALTER TABLE flowpg.executions ENABLE ROW LEVEL SECURITY;
