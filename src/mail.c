@@ -982,7 +982,7 @@ mail_build(const MailMessage *m, const FpAllocator *a, size_t *len,
 
 		random_hex(rnd, 12);
 		snprintf(boundary, sizeof(boundary), "=_flowpg_%s", rnd);
-		fp_buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+		fp_buf_printf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
 					  boundary);
 		fp_buf_append_str(&b, "This is a multi-part message in MIME format.\r\n");
 		fp_buf_printf(&b, "--%s\r\n", boundary);
