@@ -1045,13 +1045,15 @@ finish_transfer(HttpEngine *e, Transfer *t, CURLcode code, TransferList *from)
 			r->outcome = classify(code);
 		r->curl_code = r->outcome == HTTP_OUTCOME_DONE ? 0 : (int) code;
 
-		/* false only when certain: nothing connected, or no request bytes */
-		if (r->outcome == HTTP_OUTCOME_CONNECT || r->outcome == HTTP_OUTCOME_INVALID)
-			r->sent = false;
-		else if (t->req.kind == HTTP_KIND_HTTP)
+		/*
+		 * false only when certain: for HTTP, no request bytes went out (over
+		 * all redirects); for SMTP, no connection or a refusal before it
+		 */
+		if (t->req.kind == HTTP_KIND_HTTP)
 			r->sent = request_size > 0;
 		else
-			r->sent = true;
+			r->sent = r->outcome != HTTP_OUTCOME_CONNECT &&
+				r->outcome != HTTP_OUTCOME_INVALID;
 
 		if (t->oom)
 			set_error(r->error, sizeof(r->error), "out of memory while receiving the response");

@@ -358,7 +358,7 @@ cmd_mail(const Options *o)
 	MailMessage m;
 	char		err[MAIL_ERROR_SIZE];
 	char	   *payload;
-	size_t		payload_len;
+	size_t		payload_len = 0;
 	char	   *from_display = NULL;
 	char	   *from_addr = NULL;
 	int			status = 0;
@@ -373,14 +373,8 @@ cmd_mail(const Options *o)
 	if (!mail_list_add_envelope(&env, &to, err, sizeof(err)) ||
 		!mail_list_add_envelope(&env, &cc, err, sizeof(err)) ||
 		!mail_list_add_envelope(&env, &bcc, err, sizeof(err)))
-	{
-		printf("{\"error\":");
-		json_cstr(err);
-		printf("}\n");
-		return 1;
-	}
-
-	if (o->raw_file != NULL)
+		payload = NULL;
+	else if (o->raw_file != NULL)
 		payload = read_file(o->raw_file, &payload_len);
 	else
 	{
@@ -395,15 +389,15 @@ cmd_mail(const Options *o)
 		m.html = o->html;
 		m.unique_id = o->unique_id;
 		payload = mail_build(&m, a, &payload_len, err, sizeof(err));
-		if (payload == NULL)
-		{
-			printf("{\"error\":");
-			json_cstr(err);
-			printf("}\n");
-			return 1;
-		}
 	}
-	if (o->print_only)
+	if (payload == NULL)
+	{
+		printf("{\"error\":");
+		json_cstr(err);
+		printf("}\n");
+		status = 1;
+	}
+	else if (o->print_only)
 		fwrite(payload, 1, payload_len, stdout);
 	else if (!mail_address_split(o->from, a, &from_display, &from_addr, err, sizeof(err)))
 	{
