@@ -211,6 +211,7 @@ extern const char *http_outcome_name(HttpOutcome outcome);
 extern FpAllocator http_context_allocator(MemoryContext cxt);
 extern HttpEngine *http_engine_start(int max_in_flight, int default_timeout_ms);
 extern void http_engine_stop(HttpEngine *e);
+extern int	http_engine_resize(HttpEngine *e, int max_in_flight);
 extern int	http_engine_wait(HttpEngine *e, long max_ms, uint32 wait_event_info);
 #endif
 

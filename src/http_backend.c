@@ -28,15 +28,26 @@
  * and multi handles, its connection cache, TLS state) is libcurl's malloc;
  * it is freed at each transfer's end and by http_engine_stop.
  *
+ * File descriptors: every transfer in flight holds a socket (kept in
+ * libcurl's connection cache afterwards for reuse), and the engine holds an
+ * epoll descriptor.  They are reported to fd.c with AcquireExternalFD, one
+ * per slot, so that the backend's own file handling keeps its margin; when
+ * fewer are available than flowpg.max_in_flight asks, the bound is lowered
+ * with a warning rather than letting connections fail with EMFILE later.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
 
 #include "http.h"
+
+/* descriptors reported with AcquireExternalFD for the process's engine */
+static int	external_fds = 0;
 
 /* FpAllocator over a memory context: returns NULL instead of raising. */
 static void *
@@ -71,8 +82,64 @@ http_context_allocator(MemoryContext cxt)
 }
 
 /*
+ * Hold one external file descriptor per slot (plus one for the epoll
+ * descriptor) and return how many slots that covers, at most wanted:
+ * fd.c allows a process a third of its safe descriptors for such use.
+ */
+static int
+reserve_slots(int wanted)
+{
+	if (wanted < 1)
+		wanted = 1;
+	while (external_fds < wanted + 1 && AcquireExternalFD())
+		external_fds++;
+	while (external_fds > wanted + 1)
+	{
+		ReleaseExternalFD();
+		external_fds--;
+	}
+	if (external_fds < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("no file descriptors left for flowpg's HTTP engine")));
+	if (external_fds - 1 < wanted)
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("flowpg sends at most %d requests at once, not %d",
+						external_fds - 1, wanted),
+				 errdetail("Only that many file descriptors are available to the process."),
+				 errhint("Raise the open files limit or max_files_per_process, or lower flowpg.max_in_flight.")));
+	return external_fds - 1;
+}
+
+/* Give back every descriptor reserve_slots holds. */
+static void
+release_slots(void)
+{
+	while (external_fds > 0)
+	{
+		ReleaseExternalFD();
+		external_fds--;
+	}
+}
+
+/*
+ * Change the engine's bound on requests in flight (a reload of
+ * flowpg.max_in_flight), keeping the file descriptors reported to fd.c in
+ * step.  Returns the bound in force, which may be lower than asked.
+ */
+int
+http_engine_resize(HttpEngine *e, int max_in_flight)
+{
+	int			slots = reserve_slots(max_in_flight);
+
+	http_engine_set_max_in_flight(e, slots);
+	return slots;
+}
+
+/*
  * Create the worker's engine in a memory context of its own.  Raises when
- * libcurl or epoll cannot be set up.
+ * libcurl or epoll cannot be set up, or no file descriptor is left.
  */
 HttpEngine *
 http_engine_start(int max_in_flight, int default_timeout_ms)
@@ -90,7 +157,7 @@ http_engine_start(int max_in_flight, int default_timeout_ms)
 	*a = http_context_allocator(cxt);
 
 	memset(&opts, 0, sizeof(opts));
-	opts.max_in_flight = max_in_flight;
+	opts.max_in_flight = reserve_slots(max_in_flight);
 	opts.default_timeout_ms = default_timeout_ms;
 	opts.allocator = a;
 	err[0] = '\0';
@@ -98,6 +165,7 @@ http_engine_start(int max_in_flight, int default_timeout_ms)
 	if (e == NULL)
 	{
 		MemoryContextDelete(cxt);
+		release_slots();
 		ereport(ERROR,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not start the flowpg HTTP engine: %s", err)));
@@ -119,6 +187,7 @@ http_engine_stop(HttpEngine *e)
 	cxt = (MemoryContext) http_engine_allocator(e)->arg;
 	http_engine_destroy(e);
 	MemoryContextDelete(cxt);
+	release_slots();
 }
 
 /*

@@ -97,5 +97,23 @@ ok($took < 10, sprintf('fast shutdown with a request in flight took %.1f s', $to
 like($log->(), qr/http_engine_bgw: shutting down with 1 running/,
 	'worker saw the shutdown request between engine steps');
 
+# more slots than the process has descriptors for: lowered, with a warning
+$node->append_conf(
+	'postgresql.conf', qq{
+http_engine_bgw.count = 0
+http_engine_bgw.hang_url = ''
+http_engine_bgw.max_in_flight = 5000
+});
+$node->start;
+ok( poll_until(
+		sub {
+			$log->() =~ /WARNING:  flowpg sends at most (\d+) requests at once, not 5000/
+			  ? $1 : undef;
+		},
+		30),
+	'max_in_flight beyond the descriptors available is lowered with a warning'
+) or diag($log->());
+$node->stop('fast');
+
 $http->stop;
 done_testing();
