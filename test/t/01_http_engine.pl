@@ -286,6 +286,22 @@ for my $m (qw(PUT PATCH DELETE))
 }
 
 {
+	# the worker stopping with requests running and queued: no crash, no leak
+	my $r = run_driver($drv, 'request', '--url', $http->url('/delay/3000'),
+		'--repeat', '6', '--max-in-flight', '3', '--abandon-after-ms', '200');
+	is($r->{exit}, 0, 'engine destroyed with requests in flight (no leak under ASan)')
+	  or diag($r->{stderr});
+	my ($ab) = grep { $_->{abandoned} } @{ $r->{lines} };
+	is($ab->{running}, 3, 'three were running');
+	is($ab->{queued}, 3, 'three were queued');
+}
+
+{
+	my $res = one('--url', 'http://localhost:' . $http->port . '/by-name');
+	is($res->{code}, 200, 'host name resolved (asynchronous resolver)');
+}
+
+{
 	# connection reuse: 100 sequential-ish requests over at most 4 connections
 	my $r = run_driver($drv, 'request', '--url', $http->url('/reuse'),
 		'--repeat', '100', '--max-in-flight', '4', '--quiet');

@@ -39,6 +39,7 @@ typedef struct Options
 	bool		quiet;
 	int			repeat;
 	int			cancel_after_ms;
+	int			abandon_after_ms;
 
 	/* HTTP */
 	const char *urls[MAX_ITEMS];
@@ -234,6 +235,13 @@ run_engine(HttpEngine *e, const Options *o, int total)
 
 		if (now_ms() - start > 120000)
 			die("%s", "gave up waiting for results after 120 s");
+		if (o->abandon_after_ms > 0 && now_ms() - start >= o->abandon_after_ms)
+		{
+			/* the caller destroys the engine with these still running */
+			printf("{\"abandoned\":true,\"running\":%d,\"queued\":%d,\"results\":%d}\n",
+				   http_engine_running(e), http_engine_queued(e), http_engine_results(e));
+			break;
+		}
 		if (o->cancel_after_ms > 0 && !cancelled && now_ms() - start >= o->cancel_after_ms)
 		{
 			printf("{\"cancel\":0,\"found\":%s}\n", http_engine_cancel(e, 0) ? "true" : "false");
@@ -241,7 +249,8 @@ run_engine(HttpEngine *e, const Options *o, int total)
 		}
 		if (http_engine_running(e) > max_running)
 			max_running = http_engine_running(e);
-		if ((use_fd ? wait_fd_step(e) : http_engine_poll(e, o->cancel_after_ms > 0 ? 10 : 100)) < 0)
+		if ((use_fd ? wait_fd_step(e) :
+			 http_engine_poll(e, o->cancel_after_ms > 0 || o->abandon_after_ms > 0 ? 10 : 100)) < 0)
 			die("engine failed: %s", http_engine_error(e));
 		if (http_engine_running(e) > max_running)
 			max_running = http_engine_running(e);
@@ -564,6 +573,8 @@ parse_options(Options *o, int argc, char **argv)
 			o->repeat = atoi(need(argc, argv, &i));
 		else if (strcmp(a, "--cancel-after-ms") == 0)
 			o->cancel_after_ms = atoi(need(argc, argv, &i));
+		else if (strcmp(a, "--abandon-after-ms") == 0)
+			o->abandon_after_ms = atoi(need(argc, argv, &i));
 		else if (strcmp(a, "--url") == 0)
 		{
 			if (o->nurls >= MAX_ITEMS)
