@@ -34,6 +34,10 @@
  * Callbacks of libcurl store into buffers from the engine's allocator with
  * fixed caps and never longjmp; no libcurl state outlives a result.
  *
+ * The process must ignore SIGPIPE (PostgreSQL's background workers do):
+ * transfers run with CURLOPT_NOSIGNAL, so that libcurl never uses signals
+ * itself, and a TLS write to a closed connection could otherwise kill it.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef FLOWPG_HTTP_H

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -666,11 +667,17 @@ parse_options(Options *o, int argc, char **argv)
 	}
 }
 
+/*
+ * Dispatch to a subcommand.  SIGPIPE is ignored as in every PostgreSQL
+ * backend: with CURLOPT_NOSIGNAL libcurl does not do it for TLS writes to
+ * a peer that went away.
+ */
 int
 main(int argc, char **argv)
 {
 	Options		o;
 
+	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.max_in_flight = 16;
 	o.repeat = 1;
