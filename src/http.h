@@ -22,8 +22,10 @@
  *	http_result_free(e, r)
  *
  * Every accepted submission yields exactly one result, including requests
- * that are invalid (outcome HTTP_OUTCOME_INVALID) or cancelled.  The only
- * failure of submit itself is running out of memory.
+ * that are invalid (outcome HTTP_OUTCOME_INVALID) or cancelled, unless the
+ * engine is destroyed first (then whether a running request reached its
+ * server is unknown: delivery is at least once).  The only failure of
+ * submit itself is running out of memory.
  *
  * Driving: http_engine_poll(e, ms) moves transfers forward for at most ms
  * milliseconds and returns as soon as a result is ready (at once when
