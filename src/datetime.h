@@ -23,6 +23,21 @@
 
 #define USECS_PER_SEC_DT	INT64CONST(1000000)
 
+/*
+ * The years that parsers accept and dt_add produces (proleptic Gregorian
+ * calendar, year 0 = 1 BC).  Java allows more; flowpg keeps every instant
+ * of this range well inside int64 microseconds.  Years beyond 9999 are
+ * written with a sign, as java.time writes them: +10000-01-01.
+ */
+#define DT_MIN_YEAR			(-99999)
+#define DT_MAX_YEAR			99999
+
+/* Days since 1970-01-01 of a calendar date; false when it is no date or out of range. */
+extern bool dt_date_from_ymd(int64 year, int month, int day, int32 *days);
+
+/* The calendar date of days since 1970-01-01. */
+extern void dt_ymd_from_date(int32 days, int64 *year, int *month, int *day);
+
 /* YYYY-MM-DD */
 extern bool dt_parse_date(const char *s, int32 *days);
 extern char *dt_format_date(int32 days);
@@ -81,5 +96,15 @@ extern bool dt_add(int64 usec, int offset_sec, int64 amount, const char *unit, i
  * server, an IANA name such as "Europe/Paris" (datetime_zone.c).
  */
 extern bool dt_zone_offset(const char *zone, int64 usec, int *offset_sec);
+
+/*
+ * The fixed-offset zones that need no time zone database, as java.time's
+ * ZoneId.of reads them: "Z", "UTC", "GMT", "UT" (any case), an offset
+ * "+2", "+02", "+0230", "+02:30", "+02:30:15" (at most 18 hours), or one of
+ * UTC/GMT/UT followed by such an offset ("UTC+01:00").  dt_zone_offset
+ * tries this first; builds outside the server (the fuzzer) can define
+ * dt_zone_offset as a call of this.
+ */
+extern bool dt_fixed_zone_offset(const char *zone, int *offset_sec);
 
 #endif							/* FLOWPG_DATETIME_H */

@@ -17,7 +17,7 @@ typedef struct DbQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[12];
+	Oid			argtypes[16];
 	SPIPlanPtr	plan;
 } DbQuery;
 

@@ -51,6 +51,26 @@ problem_add(List **problems, const FpValue *node, const char *path, const char *
 	va_end(args);
 }
 
+/* Record a problem at the position of a key (falling back to the map's). */
+void
+problem_add_key(List **problems, const FpValue *obj, const char *key, const char *path,
+				const char *fmt,...)
+{
+	FpPair	   *pair = fp_get_pair(obj, key);
+	va_list		args;
+	int			line = obj ? obj->line : 0;
+	int			col = obj ? obj->col : 0;
+
+	if (pair && pair->key_line > 0)
+	{
+		line = pair->key_line;
+		col = pair->key_col;
+	}
+	va_start(args, fmt);
+	problem_addv(problems, line, col, path, fmt, args);
+	va_end(args);
+}
+
 /* Record a problem at a line and column. */
 void
 problem_add_at(List **problems, int line, int col, const char *path, const char *fmt,...)

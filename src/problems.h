@@ -29,6 +29,10 @@ typedef struct FlowProblem
 extern void problem_add(List **problems, const FpValue *node, const char *path,
 						const char *fmt,...) pg_attribute_printf(4, 5);
 
+/* Record a problem at the key of obj called key (for unknown or misplaced keys). */
+extern void problem_add_key(List **problems, const FpValue *obj, const char *key,
+							const char *path, const char *fmt,...) pg_attribute_printf(5, 6);
+
 /* Record a problem at an explicit position. */
 extern void problem_add_at(List **problems, int line, int col, const char *path,
 						   const char *fmt,...) pg_attribute_printf(5, 6);

@@ -67,6 +67,35 @@ sec_require(const char *namespace, FlowPermission perm, const char *what)
 				 errhint("An administrator can grant it with flow_grant().")));
 }
 
+/* Whether the current user is one of the assignees. */
+bool
+sec_is_assignee(const FpValue *users, const FpValue *groups)
+{
+	Oid			me = GetUserId();
+	char	   *name = GetUserNameFromId(me, false);
+	int			i;
+
+	for (i = 0; users && users->type == FP_ARRAY && i < users->u.arr.count; i++)
+	{
+		const FpValue *u = users->u.arr.items[i];
+
+		if (u->type == FP_STRING && strcmp(u->u.str.ptr, name) == 0)
+			return true;
+	}
+	for (i = 0; groups && groups->type == FP_ARRAY && i < groups->u.arr.count; i++)
+	{
+		const FpValue *g = groups->u.arr.items[i];
+		Oid			group;
+
+		if (g->type != FP_STRING)
+			continue;
+		group = get_role_oid(g->u.str.ptr, true);
+		if (OidIsValid(group) && is_member_of_role_nosuper(me, group))
+			return true;
+	}
+	return false;
+}
+
 /* The current user's name. */
 char *
 sec_actor(void)

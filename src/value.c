@@ -145,6 +145,8 @@ fp_set(FpValue *obj, const char *key, FpValue *value)
 	}
 	obj->u.obj.pairs[obj->u.obj.count].key = pstrdup(key);
 	obj->u.obj.pairs[obj->u.obj.count].value = value;
+	obj->u.obj.pairs[obj->u.obj.count].key_line = 0;
+	obj->u.obj.pairs[obj->u.obj.count].key_col = 0;
 	obj->u.obj.count++;
 }
 
@@ -163,6 +165,20 @@ fp_getn(const FpValue *obj, const char *key, int keylen)
 		if (strncmp(k, key, keylen) == 0 && k[keylen] == '\0')
 			return obj->u.obj.pairs[i].value;
 	}
+	return NULL;
+}
+
+/* The pair holding key in obj (for its key position), or NULL. */
+FpPair *
+fp_get_pair(const FpValue *obj, const char *key)
+{
+	int			i;
+
+	if (obj == NULL || obj->type != FP_OBJECT)
+		return NULL;
+	for (i = 0; i < obj->u.obj.count; i++)
+		if (strcmp(obj->u.obj.pairs[i].key, key) == 0)
+			return &obj->u.obj.pairs[i];
 	return NULL;
 }
 
@@ -232,7 +248,7 @@ fp_copy(const FpValue *v)
 	{
 		case FP_STRING:
 			c = fp_string(v->u.str.ptr, v->u.str.len);
-			c->u.str.quoted = v->u.str.quoted;
+			c->u.str.style = v->u.str.style;
 			break;
 		case FP_ARRAY:
 			c = fp_array(v->u.arr.count);

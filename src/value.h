@@ -35,6 +35,8 @@ typedef struct FpPair
 {
 	char	   *key;			/* NUL-terminated */
 	FpValue    *value;
+	int			key_line;		/* YAML position of the key, 0 if not from YAML */
+	int			key_col;
 } FpPair;
 
 struct FpValue
@@ -51,7 +53,7 @@ struct FpValue
 		{
 			char	   *ptr;	/* NUL-terminated as well */
 			int			len;
-			bool		quoted; /* YAML: was a quoted or block scalar */
+			char		style;	/* YAML scalar style: 0 plain, '\'', '"', '|' or '>' */
 			void	   *compiled;	/* cached compiled template (expr.h) */
 		}			str;
 		struct
@@ -85,6 +87,7 @@ extern void fp_set(FpValue *obj, const char *key, FpValue *value);
 extern FpValue *fp_get(const FpValue *obj, const char *key);
 extern FpValue *fp_getn(const FpValue *obj, const char *key, int keylen);
 extern bool fp_remove(FpValue *obj, const char *key);
+extern FpPair *fp_get_pair(const FpValue *obj, const char *key);
 
 /* typed accessors for properties: NULL when absent or of another type */
 extern const char *fp_get_str(const FpValue *obj, const char *key);

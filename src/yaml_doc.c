@@ -162,7 +162,21 @@ scalar_value(yaml_event_t *ev)
 	else if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 	{
 		v = fp_string(s, len);
-		v->u.str.quoted = true;
+		switch (ev->data.scalar.style)
+		{
+			case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+				v->u.str.style = '\'';
+				break;
+			case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+				v->u.str.style = '"';
+				break;
+			case YAML_LITERAL_SCALAR_STYLE:
+				v->u.str.style = '|';
+				break;
+			default:
+				v->u.str.style = '>';
+				break;
+		}
 	}
 	else
 		v = plain_scalar(s, len);
@@ -240,6 +254,12 @@ builder_attach(Builder *b, FpValue *v, bool plain_merge_key)
 			return;
 		}
 		fp_set(f->container, key, v);
+		{
+			FpPair	   *pair = fp_get_pair(f->container, key);
+
+			pair->key_line = f->pending_key->line;
+			pair->key_col = f->pending_key->col;
+		}
 	}
 	f->pending_key = NULL;
 	f->pending_merge = false;

@@ -1,0 +1,506 @@
+/*-------------------------------------------------------------------------
+ *
+ * api_executions.c
+ *	  SQL functions that drive executions (SPEC sections 6 and 7):
+ *	  flow_start, flow_resume, flow_resume_bulk, flow_kill, flow_restart and
+ *	  flow_wait.
+ *
+ * Each is one statement of the caller's transaction: it checks its
+ * arguments and the caller's permission, locks the execution row, lets the
+ * executor take the step, writes the step and an audit row, and returns.
+ * Anything it raises leaves nothing behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "audit.h"
+#include "db.h"
+#include "executor.h"
+#include "ids.h"
+#include "inputs.h"
+#include "security.h"
+#include "tasks_pause.h"
+#include "value_jsonb.h"
+
+PG_FUNCTION_INFO_V1(flow_start);
+PG_FUNCTION_INFO_V1(flow_resume);
+PG_FUNCTION_INFO_V1(flow_resume_bulk);
+PG_FUNCTION_INFO_V1(flow_kill);
+PG_FUNCTION_INFO_V1(flow_restart);
+PG_FUNCTION_INFO_V1(flow_wait);
+
+#define ACCESS_DENIED "Access denied to resume this execution"
+
+static DbQuery q_state = DB_QUERY(
+	"SELECT state, namespace FROM flowpg.executions WHERE id = $1",
+	1, TEXTOID);
+
+/* A text argument that must not be NULL. */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* A jsonb object argument as an FpValue ({} when NULL); 22023 when it is no object. */
+static FpValue *
+object_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	FpValue    *v;
+
+	if (PG_ARGISNULL(n))
+		return fp_object(0);
+	v = fp_from_jsonb(PG_GETARG_JSONB_P(n));
+	if (v->type != FP_OBJECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object, not a %s", name, fp_type_name(v->type))));
+	return v;
+}
+
+/* Raise 22023 for input problems: the first as the message, every one in the detail. */
+static void
+raise_input_errors(List *errors, const char *context)
+{
+	StringInfoData detail;
+	ListCell   *lc;
+
+	initStringInfo(&detail);
+	foreach(lc, errors)
+		appendStringInfo(&detail, "%s%s", detail.len ? "; " : "", (char *) lfirst(lc));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", (char *) linitial(errors)),
+			 list_length(errors) > 1 ?
+			 errdetail("Every problem with the %s: %s.", context, detail.data) : 0));
+}
+
+/* Raise 42704 for an execution id that names nothing. */
+static void
+execution_not_found(const char *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("execution \"%s\" does not exist", id)));
+}
+
+/* Labels given to flow_start: a map of scalars; system.* labels are flowpg's own. */
+static FpValue *
+checked_labels(FpValue *labels)
+{
+	FpValue    *result = fp_object(labels->u.obj.count);
+	int			i;
+
+	for (i = 0; i < labels->u.obj.count; i++)
+	{
+		const char *key = labels->u.obj.pairs[i].key;
+		FpValue    *v = labels->u.obj.pairs[i].value;
+
+		if (strncmp(key, "system.", 7) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("label \"%s\" is reserved", key),
+					 errdetail("Labels under system. are set by flowpg.")));
+		if (v->type == FP_ARRAY || v->type == FP_OBJECT || v->type == FP_NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("label \"%s\" must be a string, not a %s", key, fp_type_name(v->type))));
+		fp_set(result, key, fp_cstring(fp_to_text(v)));
+	}
+	return result;
+}
+
+/* An audit detail: {task_id?, inputs (SECRET masked)}. */
+static FpValue *
+inputs_detail(const char *task_id, const FpValue *decls, FpValue *values)
+{
+	FpValue    *d = fp_object(2);
+
+	if (task_id)
+		fp_set(d, "task_id", fp_cstring(task_id));
+	fp_set(d, "inputs", inputs_mask_secrets(decls, values));
+	return d;
+}
+
+/* flow_start(namespace, id, inputs, labels): validate inputs, create, run; returns the id. */
+Datum
+flow_start(PG_FUNCTION_ARGS)
+{
+	char	   *ns = text_arg(fcinfo, 0, "namespace");
+	char	   *id = text_arg(fcinfo, 1, "flow id");
+	FpValue    *given = object_arg(fcinfo, 2, "inputs");
+	FpValue    *labels = checked_labels(object_arg(fcinfo, 3, "labels"));
+	CompiledFlow *flow;
+	FpValue    *values;
+	List	   *errors = NIL;
+	Execution  *e;
+	DbScope		scope;
+	char	   *actor = sec_actor();
+	char	   *result;
+
+	id_check_namespace_arg(ns, false);
+	sec_require(ns, PERM_EXECUTE, "start executions");
+
+	db_enter(&scope);
+	flow = flow_model_latest(ns, id);
+	if (flow == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("flow \"%s\" does not exist in namespace \"%s\"", id, ns)));
+	if (flow->disabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("flow \"%s\" in namespace \"%s\" is disabled", id, ns),
+				 errhint("Deploy a revision without disabled: true to run it.")));
+	values = inputs_validate(flow->inputs, given, &errors);
+	if (values == NULL)
+		raise_input_errors(errors, "inputs");
+
+	e = executor_start(flow, values, labels, actor, NULL, NULL);
+	exec_save(e);
+	audit_write("start", ns, id, e->id, NULL, inputs_detail(NULL, flow->inputs, values));
+	result = pstrdup(e->id);
+	db_leave(&scope);
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/* Whether the current user may resume run (HumanTask: assignees only; Pause: RESUME). */
+static bool
+may_resume(Execution *e, TaskRun *run)
+{
+	if (pause_is_human(run))
+		return sec_is_assignee(run->assigned_users, run->assigned_groups);
+	return sec_has_permission(e->namespace, PERM_RESUME);
+}
+
+/* Why a resume of e cannot happen, or NULL when it can; *run gets the task run to resume. */
+typedef struct ResumeCheck
+{
+	int			sqlstate;
+	char	   *reason;
+	List	   *input_errors;
+} ResumeCheck;
+
+/*
+ * Choose and check the task run a resume acts on: the PAUSED one named by
+ * task_id, else the oldest PAUSED one the caller may resume.  On success
+ * returns it with *values validated; else fills check.
+ */
+static TaskRun *
+check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values,
+			 ResumeCheck *check)
+{
+	TaskRun    *run = NULL;
+	ListCell   *lc;
+
+	memset(check, 0, sizeof(ResumeCheck));
+	if (e->state != ST_PAUSED)
+	{
+		check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+		check->reason = psprintf("execution \"%s\" is not paused (its state is %s)",
+								 e->id, state_name(e->state));
+		return NULL;
+	}
+	if (task_id)
+	{
+		run = exec_find_run(e, task_id);
+		if (run == NULL || run->state != ST_PAUSED)
+		{
+			check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+			check->reason = psprintf("task \"%s\" of execution \"%s\" is not paused", task_id, e->id);
+			return NULL;
+		}
+		if (!may_resume(e, run))
+			run = NULL;
+	}
+	else
+	{
+		foreach(lc, executor_paused_runs(e))
+		{
+			if (may_resume(e, lfirst(lc)))
+			{
+				run = lfirst(lc);
+				break;
+			}
+		}
+	}
+	if (run == NULL)
+	{
+		check->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+		check->reason = pstrdup(ACCESS_DENIED);
+		return NULL;
+	}
+	*values = inputs_validate(fp_get(run->node->def, "onResume"), given, &check->input_errors);
+	if (*values == NULL)
+	{
+		check->sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+		check->reason = linitial(check->input_errors);
+		return NULL;
+	}
+	return run;
+}
+
+/* Resume a checked task run, write the step and its audit row. */
+static void
+do_resume(Execution *e, TaskRun *run, FpValue *values, const char *action)
+{
+	executor_resume(e, run, values);
+	exec_save(e);
+	executor_after_save(e);
+	audit_write(action, e->namespace, e->flow_id, e->id, run->id,
+				inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values));
+}
+
+/* flow_resume(execution_id, inputs, task_id): SPEC section 6; returns the state after. */
+Datum
+flow_resume(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "execution id");
+	FpValue    *given = object_arg(fcinfo, 1, "inputs");
+	char	   *task_id = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	DbScope		scope;
+	Execution  *e;
+	TaskRun    *run;
+	FpValue    *values = NULL;
+	ResumeCheck check;
+	char	   *state;
+
+	db_enter(&scope);
+	e = exec_load(id);
+	if (e == NULL)
+		execution_not_found(id);
+	e->actor = sec_actor();
+	run = check_resume(e, task_id, given, &values, &check);
+	if (run == NULL)
+	{
+		if (check.input_errors)
+			raise_input_errors(check.input_errors, "resume inputs");
+		ereport(ERROR, (errcode(check.sqlstate), errmsg("%s", check.reason)));
+	}
+	do_resume(e, run, values, "resume");
+	state = pstrdup(state_name(e->state));
+	db_leave(&scope);
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}
+
+/* Order execution ids (so that bulk operations lock rows in one order). */
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * flow_resume_bulk(execution_ids, inputs): all or nothing.  Every execution
+ * is locked and checked first; if any is unknown, not paused, not allowed
+ * or its inputs are invalid, nothing is resumed and the error lists every
+ * offending id with its reason.
+ */
+Datum
+flow_resume_bulk(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	char	  **ids;
+	FpValue    *given = object_arg(fcinfo, 1, "inputs");
+	DbScope		scope;
+	Execution **execs;
+	TaskRun   **runs;
+	FpValue   **values;
+	StringInfoData problems;
+	int			nproblems = 0;
+	int			first_sqlstate = 0;
+	int			resumed = 0;
+	char	   *actor = sec_actor();
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("execution ids must not be null")));
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	ids = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("execution ids must not contain null")));
+		ids[i] = TextDatumGetCString(elems[i]);
+	}
+	qsort(ids, n, sizeof(char *), cmp_cstring);
+
+	execs = palloc0(sizeof(Execution *) * Max(n, 1));
+	runs = palloc0(sizeof(TaskRun *) * Max(n, 1));
+	values = palloc0(sizeof(FpValue *) * Max(n, 1));
+	initStringInfo(&problems);
+
+	db_enter(&scope);
+	for (i = 0; i < n; i++)
+	{
+		ResumeCheck check;
+
+		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+			continue;			/* the same id twice resumes it once */
+		execs[i] = exec_load(ids[i]);
+		if (execs[i] == NULL)
+		{
+			check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
+			check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
+		}
+		else
+		{
+			execs[i]->actor = actor;
+			runs[i] = check_resume(execs[i], NULL, given, &values[i], &check);
+		}
+		if (runs[i] == NULL)
+		{
+			if (nproblems++ == 0)
+				first_sqlstate = check.sqlstate;
+			appendStringInfo(&problems, "\n%s: %s", ids[i], check.reason);
+		}
+	}
+	if (nproblems > 0)
+		ereport(ERROR,
+				(errcode(first_sqlstate),
+				 errmsg("%d of %d executions cannot be resumed; none was resumed", nproblems, n),
+				 errdetail("%s", problems.data + 1)));
+
+	for (i = 0; i < n; i++)
+	{
+		if (execs[i] == NULL || runs[i] == NULL)
+			continue;
+		do_resume(execs[i], runs[i], values[i], "resume");
+		resumed++;
+	}
+	db_leave(&scope);
+	PG_RETURN_INT32(resumed);
+}
+
+/* flow_kill(execution_id): kill an unfinished execution; returns its state (KILLED). */
+Datum
+flow_kill(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "execution id");
+	DbScope		scope;
+	Execution  *e;
+	char	   *state;
+
+	db_enter(&scope);
+	e = exec_load(id);
+	if (e == NULL)
+		execution_not_found(id);
+	if (state_is_terminal(e->state) || e->state == ST_KILLING)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("execution \"%s\" is already finished (its state is %s)",
+						id, state_name(e->state))));
+	sec_require(e->namespace, PERM_RESUME, "kill executions");
+	e->actor = sec_actor();
+	executor_kill(e);
+	exec_save(e);
+	executor_after_save(e);
+	audit_write("kill", e->namespace, e->flow_id, e->id, NULL, NULL);
+	state = pstrdup(state_name(e->state));
+	db_leave(&scope);
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}
+
+/* flow_restart(execution_id): re-run a FAILED execution from its failed task runs. */
+Datum
+flow_restart(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "execution id");
+	DbScope		scope;
+	Execution  *e;
+	char	   *state;
+
+	db_enter(&scope);
+	e = exec_load(id);
+	if (e == NULL)
+		execution_not_found(id);
+	if (e->state != ST_FAILED)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("execution \"%s\" is not failed (its state is %s)", id, state_name(e->state)),
+				 errhint("Only a FAILED execution can be restarted.")));
+	sec_require(e->namespace, PERM_RESUME, "restart executions");
+	e->actor = sec_actor();
+	executor_restart(e);
+	exec_save(e);
+	executor_after_save(e);
+	audit_write("restart", e->namespace, e->flow_id, e->id, NULL, NULL);
+	state = pstrdup(state_name(e->state));
+	db_leave(&scope);
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}
+
+/*
+ * flow_wait(execution_id, timeout): block until the execution is terminal
+ * or PAUSED, or the timeout passes; returns its state then.  Each look
+ * takes a new snapshot (READ COMMITTED), so it sees other sessions' commits.
+ */
+Datum
+flow_wait(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "execution id");
+	Interval   *timeout = PG_ARGISNULL(1) ? NULL : PG_GETARG_INTERVAL_P(1);
+	TimestampTz deadline;
+	long		nap = 10;
+	DbScope		scope;
+	Datum		arg = CStringGetTextDatum(id);
+	char	   *state = NULL;
+	bool		checked = false;
+
+	deadline = GetCurrentTimestamp() +
+		(timeout ? timeout->time + (int64) (timeout->day + timeout->month * 30) * USECS_PER_DAY
+		 : 30 * USECS_PER_SEC);
+	for (;;)
+	{
+		int			s;
+
+		db_enter(&scope);
+		if (db_exec(&q_state, &arg, NULL, false, 1) == 0)
+			execution_not_found(id);
+		state = db_text(0, 1);
+		if (!checked)
+		{
+			char	   *ns = db_text(0, 2);
+
+			db_leave(&scope);
+			sec_require(ns, PERM_VIEW, "see executions");
+			checked = true;
+		}
+		else
+			db_leave(&scope);
+
+		s = state_from_name(state);
+		if (s == ST_PAUSED || (s >= 0 && state_is_terminal((FlowState) s)) ||
+			GetCurrentTimestamp() >= deadline)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 nap, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		nap = Min(nap * 2, 200);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}

@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec.h
+ *	  An execution in memory while a transaction works on it: the execution
+ *	  row, its task runs, and what is to be written when the step ends.
+ *
+ * The life of one step (one flow_start, flow_resume, flow_kill, worker
+ * result, ...): exec_load() locks and reads the execution (or exec_create()
+ * makes a new one), the executor changes it in memory, and exec_save()
+ * writes every change in a few statements and queues the NOTIFYs.  All of
+ * it happens under the execution's row lock, inside a DbScope.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_EXEC_H
+#define FLOWPG_EXEC_H
+
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+
+#include "expr.h"
+#include "flow_model.h"
+#include "state.h"
+#include "value.h"
+
+typedef struct TaskRun
+{
+	char	   *id;
+	char	   *task_id;
+	char	   *parent_id;		/* the task run of the flowable holding it, or NULL */
+	FlowState	state;
+	FpValue    *outputs;		/* object, or NULL */
+	FpValue    *attempts;		/* array of {state, startDate, endDate} */
+	FpValue    *history;		/* array of {state, date} */
+	FpValue    *assigned_users; /* HumanTask: arrays of strings, or NULL */
+	FpValue    *assigned_groups;
+	TimestampTz due_at;			/* 0 when none */
+	TimestampTz created_at;
+	TimestampTz ended_at;		/* 0 while unfinished */
+	FlowNode   *node;			/* its task in the compiled flow */
+	bool		is_new;			/* to be inserted */
+	bool		dirty;			/* to be updated */
+	bool		deleted;		/* to be deleted (restart removes errors/finally runs) */
+} TaskRun;
+
+/* A log line waiting to be written. */
+typedef struct PendingLog
+{
+	char	   *task_run_id;
+	char	   *task_id;
+	char	   *level;
+	char	   *message;
+	TimestampTz at;
+} PendingLog;
+
+/* A row of flowpg.work waiting to be written. */
+typedef struct PendingWork
+{
+	const char *kind;			/* send, expire, timeout, retry */
+	char	   *task_run_id;
+	TimestampTz due_at;
+	FpValue    *detail;
+} PendingWork;
+
+typedef struct Execution
+{
+	char	   *id;
+	char	   *namespace;
+	char	   *flow_id;
+	int32		revision;
+	FlowState	state;
+	FpValue    *history;
+	FpValue    *inputs;			/* typed values, SECRET inputs included */
+	FpValue    *inputs_shown;	/* as stored in flowpg.executions (SECRET masked) */
+	FpValue    *labels;			/* flat map of strings */
+	FpValue    *outputs;		/* flow outputs, or NULL */
+	char	   *parent_id;
+	FpValue    *trigger;		/* or NULL */
+	char	   *created_by;
+	TimestampTz created_at;
+	TimestampTz ended_at;		/* 0 while unfinished */
+
+	CompiledFlow *flow;
+	List	   *runs;			/* TaskRun *, in creation order */
+	bool		is_new;
+	bool		dirty;
+	bool		secrets_dirty;	/* execution_secrets to be written */
+	FpValue    *secret_values;	/* {inputs: {...}, onResume: {task: {...}}} real values */
+	List	   *notify_states;	/* FlowState (int), in order, to NOTIFY at commit */
+	List	   *logs;			/* PendingLog * */
+	List	   *work;			/* PendingWork * */
+	List	   *work_cancel;	/* task run ids whose queued work is void */
+	List	   *secrets;		/* char *: secret values seen, masked when stored */
+	FpValue    *vars;			/* the render context, built on first use */
+	const char *actor;			/* who acts in this step (NULL: the system) */
+	int			depth;			/* subflow nesting */
+	struct Execution *parent;	/* the parent in memory, while starting a subflow */
+	List	   *children;		/* Execution *: subflows loaded or started in this step */
+} Execution;
+
+/* exec_store.c: reading and writing executions */
+
+/* Lock and read an execution with its task runs; NULL when it does not exist. */
+extern Execution *exec_load(const char *execution_id);
+
+/* Write every change of e (and of the subflows started in this step). */
+extern void exec_save(Execution *e);
+
+/* A new task run of node under parent (not yet written). */
+extern TaskRun *exec_new_run(Execution *e, FlowNode *node, TaskRun *parent);
+
+/* The task run of a task id, or NULL. */
+extern TaskRun *exec_find_run(const Execution *e, const char *task_id);
+
+/* The task run with a given id, or NULL. */
+extern TaskRun *exec_find_run_id(const Execution *e, const char *run_id);
+
+/* Queue a log line (masked when written). */
+extern void exec_log(Execution *e, TaskRun *run, const char *level, const char *message);
+
+/* Queue a work row for the background worker. */
+extern void exec_queue_work(Execution *e, TaskRun *run, const char *kind,
+							TimestampTz due_at, FpValue *detail);
+
+/* exec_render.c: rendering task properties */
+
+/* Render a property of run's task; *out is NULL when the property is absent. false + *error on failure. */
+extern bool exec_render_prop(Execution *e, TaskRun *run, const char *prop,
+							 FpValue **out, char **error);
+
+/* Render any value in the context of run (run may be NULL: flow level). */
+extern bool exec_render_value(Execution *e, TaskRun *run, FpValue *value,
+							  FpValue **out, char **error);
+
+/* The context variables of a render (flow, execution, inputs, outputs, ...). */
+extern FpValue *exec_vars(Execution *e, TaskRun *run);
+
+/* Tell the render context that run's outputs changed. */
+extern void exec_outputs_changed(Execution *e, TaskRun *run);
+
+/* Replace every secret value seen in this step by ******. */
+extern char *exec_mask(const Execution *e, const char *text);
+extern FpValue *exec_mask_value(const Execution *e, FpValue *v);
+
+/* The ExprEnv for renders of this execution. */
+extern void exec_expr_env(Execution *e, ExprEnv *env);
+
+#endif							/* FLOWPG_EXEC_H */

@@ -1,0 +1,280 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec_render.c
+ *	  Rendering task properties in the context of an execution: the context
+ *	  variables of SPEC section 3, the hooks for secret() and kv(), and the
+ *	  masking of secret values in whatever is stored.
+ *
+ * The context is built once per step and kept up to date as task runs
+ * finish; task and taskrun are set before each render.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "exec.h"
+#include "flowpg.h"
+#include "store.h"
+
+#define MASK "******"
+
+/* Microseconds since the Unix epoch for a PostgreSQL timestamp. */
+static int64
+unix_usec(TimestampTz t)
+{
+	return t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+/* Labels with dotted keys nested: {"system.username": "x"} -> {system: {username: "x"}}. */
+static FpValue *
+nested_labels(const FpValue *flat)
+{
+	FpValue    *root = fp_object(4);
+	int			i;
+
+	for (i = 0; i < flat->u.obj.count; i++)
+	{
+		char	   *key = pstrdup(flat->u.obj.pairs[i].key);
+		FpValue    *at = root;
+		char	   *part = key;
+		char	   *dot;
+
+		/* the flat key itself stays reachable too: labels['system.username'] */
+		fp_set(root, flat->u.obj.pairs[i].key, flat->u.obj.pairs[i].value);
+		while ((dot = strchr(part, '.')) != NULL)
+		{
+			FpValue    *next;
+
+			*dot = '\0';
+			next = fp_get(at, part);
+			if (next == NULL || next->type != FP_OBJECT)
+			{
+				next = fp_object(2);
+				fp_set(at, part, next);
+			}
+			at = next;
+			part = dot + 1;
+		}
+		if (at != root)
+			fp_set(at, part, flat->u.obj.pairs[i].value);
+	}
+	return root;
+}
+
+/* The variables of a render for run (or the flow level when run is NULL). */
+FpValue *
+exec_vars(Execution *e, TaskRun *run)
+{
+	FpValue    *execution;
+
+	if (e->vars == NULL)
+	{
+		FpValue    *flow = fp_object(3);
+		FpValue    *outputs = fp_object(list_length(e->runs));
+		ListCell   *lc;
+
+		e->vars = fp_object(10);
+		fp_set(flow, "id", fp_cstring(e->flow_id));
+		fp_set(flow, "namespace", fp_cstring(e->namespace));
+		fp_set(flow, "revision", fp_int(e->revision));
+		fp_set(e->vars, "flow", flow);
+		execution = fp_object(3);
+		fp_set(execution, "id", fp_cstring(e->id));
+		fp_set(execution, "startDate", fp_cstring(state_format_time(e->created_at)));
+		fp_set(e->vars, "execution", execution);
+		fp_set(e->vars, "inputs", e->inputs);
+		foreach(lc, e->runs)
+		{
+			TaskRun    *r = lfirst(lc);
+
+			if (r->outputs)
+				fp_set(outputs, r->task_id, r->outputs);
+		}
+		fp_set(e->vars, "outputs", outputs);
+		fp_set(e->vars, "vars", e->flow->variables);
+		fp_set(e->vars, "labels", nested_labels(e->labels));
+		if (e->trigger)
+			fp_set(e->vars, "trigger", e->trigger);
+	}
+	execution = fp_get(e->vars, "execution");
+	fp_set(execution, "state", fp_cstring(state_name(e->state)));
+
+	if (run)
+	{
+		FpValue    *task = fp_object(2);
+		FpValue    *taskrun = fp_object(4);
+		int			attempts = run->attempts->u.arr.count;
+
+		fp_set(task, "id", fp_cstring(run->task_id));
+		fp_set(task, "type", fp_cstring(run->node->type->name));
+		fp_set(e->vars, "task", task);
+		fp_set(taskrun, "id", fp_cstring(run->id));
+		fp_set(taskrun, "startDate", fp_cstring(state_format_time(run->created_at)));
+		/* earlier attempts: the one running now does not count */
+		fp_set(taskrun, "attemptsCount", fp_int(attempts > 0 ? attempts - 1 : 0));
+		if (run->parent_id)
+			fp_set(taskrun, "parentId", fp_cstring(run->parent_id));
+		fp_set(e->vars, "taskrun", taskrun);
+	}
+	else
+	{
+		fp_remove(e->vars, "task");
+		fp_remove(e->vars, "taskrun");
+	}
+	return e->vars;
+}
+
+/* Keep outputs.<task id> in the context in step with run->outputs. */
+void
+exec_outputs_changed(Execution *e, TaskRun *run)
+{
+	if (e->vars && run->outputs)
+		fp_set(fp_get(e->vars, "outputs"), run->task_id, run->outputs);
+}
+
+/* secret('NAME') for an execution: its namespace, then each parent, then ''. */
+static char *
+env_secret(void *arg, const char *name, char **error)
+{
+	Execution  *e = arg;
+	char	   *value = store_secret_lookup(e->namespace, name);
+
+	if (value == NULL)
+		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents", name, e->namespace);
+	return value;
+}
+
+/* kv('KEY') for an execution, looked up like secrets. */
+static FpValue *
+env_kv(void *arg, const char *key, char **error)
+{
+	Execution  *e = arg;
+	FpValue    *value = store_kv_lookup(e->namespace, key);
+
+	if (value == NULL)
+		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents", key, e->namespace);
+	return value;
+}
+
+/* Remember a secret value so that it is masked wherever it would be stored. */
+static void
+env_note_secret(void *arg, const char *value)
+{
+	Execution  *e = arg;
+	ListCell   *lc;
+
+	if (value == NULL || value[0] == '\0')
+		return;
+	foreach(lc, e->secrets)
+		if (strcmp(lfirst(lc), value) == 0)
+			return;
+	e->secrets = lappend(e->secrets, pstrdup(value));
+}
+
+/* The ExprEnv of renders for e. */
+void
+exec_expr_env(Execution *e, ExprEnv *env)
+{
+	memset(env, 0, sizeof(ExprEnv));
+	env->secret = env_secret;
+	env->kv = env_kv;
+	env->note_secret = env_note_secret;
+	env->arg = e;
+	env->app_url = flowpg_app_url;
+	env->now = unix_usec(GetCurrentTimestamp());
+}
+
+/* Render a value in the context of run. */
+bool
+exec_render_value(Execution *e, TaskRun *run, FpValue *value, FpValue **out, char **error)
+{
+	ExprEnv		env;
+
+	exec_expr_env(e, &env);
+	env.vars = exec_vars(e, run);
+	*out = expr_render_value(value, &env, error);
+	if (*out == NULL)
+	{
+		*error = exec_mask(e, *error);
+		return false;
+	}
+	return true;
+}
+
+/* Render a property of run's task (absent: *out = NULL, true). */
+bool
+exec_render_prop(Execution *e, TaskRun *run, const char *prop, FpValue **out, char **error)
+{
+	FpValue    *v = fp_get(run->node->def, prop);
+
+	*out = NULL;
+	if (v == NULL)
+		return true;
+	return exec_render_value(e, run, v, out, error);
+}
+
+/* text with every secret value seen in this step replaced by ******. */
+char *
+exec_mask(const Execution *e, const char *text)
+{
+	ListCell   *lc;
+	char	   *result = (char *) text;
+
+	if (text == NULL)
+		return NULL;
+	foreach(lc, e->secrets)
+	{
+		const char *secret = lfirst(lc);
+		StringInfoData buf;
+		const char *p = result;
+		const char *hit;
+		size_t		len = strlen(secret);
+
+		if (strstr(result, secret) == NULL)
+			continue;
+		initStringInfo(&buf);
+		while ((hit = strstr(p, secret)) != NULL)
+		{
+			appendBinaryStringInfo(&buf, p, hit - p);
+			appendStringInfoString(&buf, MASK);
+			p = hit + len;
+		}
+		appendStringInfoString(&buf, p);
+		result = buf.data;
+	}
+	return result;
+}
+
+/* A copy of v with every string masked (v itself when there is nothing to mask). */
+FpValue *
+exec_mask_value(const Execution *e, FpValue *v)
+{
+	FpValue    *copy;
+	int			i;
+
+	if (e->secrets == NIL || v == NULL)
+		return v;
+	switch (v->type)
+	{
+		case FP_STRING:
+			{
+				char	   *masked = exec_mask(e, v->u.str.ptr);
+
+				return masked == v->u.str.ptr ? v : fp_cstring(masked);
+			}
+		case FP_ARRAY:
+			copy = fp_array(v->u.arr.count);
+			for (i = 0; i < v->u.arr.count; i++)
+				fp_append(copy, exec_mask_value(e, v->u.arr.items[i]));
+			return copy;
+		case FP_OBJECT:
+			copy = fp_object(v->u.obj.count);
+			for (i = 0; i < v->u.obj.count; i++)
+				fp_set(copy, v->u.obj.pairs[i].key, exec_mask_value(e, v->u.obj.pairs[i].value));
+			return copy;
+		default:
+			return v;
+	}
+}

@@ -1,0 +1,483 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec_store.c
+ *	  Reading an execution (under its row lock) and writing back what a step
+ *	  changed: the execution row, task runs, log lines, work for the worker,
+ *	  secret input values, and a NOTIFY per state change.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "db.h"
+#include "exec.h"
+#include "ids.h"
+#include "inputs.h"
+#include "value_jsonb.h"
+
+static DbQuery q_lock_execution = DB_QUERY(
+	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
+	" parent_id, trigger, created_by::text, created_at, ended_at"
+	" FROM flowpg.executions WHERE id = $1 FOR UPDATE",
+	1, TEXTOID);
+
+static DbQuery q_task_runs = DB_QUERY(
+	"SELECT id, task_id, parent_id, state, outputs, attempts, history,"
+	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups),"
+	" due_at, created_at, ended_at"
+	" FROM flowpg.task_runs WHERE execution_id = $1 ORDER BY created_at, id",
+	1, TEXTOID);
+
+static DbQuery q_secrets = DB_QUERY(
+	"SELECT inputs FROM flowpg.execution_secrets WHERE execution_id = $1",
+	1, TEXTOID);
+
+static DbQuery q_insert_execution = DB_QUERY(
+	"INSERT INTO flowpg.executions (id, namespace, flow_id, flow_revision, state, inputs, labels,"
+	" outputs, history, parent_id, trigger, created_by, created_at, updated_at, ended_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, pg_catalog.clock_timestamp(), $14)",
+	14, TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, JSONBOID,
+	TEXTOID, JSONBOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+
+static DbQuery q_update_execution = DB_QUERY(
+	"UPDATE flowpg.executions SET state = $2, outputs = $3, history = $4,"
+	" updated_at = pg_catalog.clock_timestamp(), ended_at = $5 WHERE id = $1",
+	5, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TIMESTAMPTZOID);
+
+static DbQuery q_insert_run = DB_QUERY(
+	"INSERT INTO flowpg.task_runs (id, execution_id, namespace, task_id, parent_id, state, outputs,"
+	" attempts, history, assigned_users, assigned_groups, due_at, created_at, ended_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+	14, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID,
+	TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+
+static DbQuery q_update_run = DB_QUERY(
+	"UPDATE flowpg.task_runs SET state = $2, outputs = $3, attempts = $4, history = $5,"
+	" due_at = $6, ended_at = $7 WHERE id = $1",
+	7, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+
+static DbQuery q_delete_run = DB_QUERY(
+	"DELETE FROM flowpg.task_runs WHERE id = $1",
+	1, TEXTOID);
+
+static DbQuery q_insert_log = DB_QUERY(
+	"INSERT INTO flowpg.logs (execution_id, task_run_id, task_id, namespace, level, message, at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	7, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
+
+static DbQuery q_insert_work = DB_QUERY(
+	"INSERT INTO flowpg.work (kind, execution_id, task_run_id, due_at, detail)"
+	" VALUES ($1, $2, $3, $4, $5)",
+	5, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID);
+
+static DbQuery q_cancel_work = DB_QUERY(
+	"DELETE FROM flowpg.work WHERE task_run_id = $1",
+	1, TEXTOID);
+
+static DbQuery q_upsert_secrets = DB_QUERY(
+	"INSERT INTO flowpg.execution_secrets (execution_id, inputs) VALUES ($1, $2)"
+	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs",
+	2, TEXTOID, JSONBOID);
+
+/* A jsonb column as an FpValue, or NULL. */
+static FpValue *
+col_json(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = db_datum(row, col, &isnull);
+
+	return isnull ? NULL : fp_from_jsonb_datum(d);
+}
+
+/* A timestamptz column, or 0 when NULL. */
+static TimestampTz
+col_time(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = db_datum(row, col, &isnull);
+
+	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* A state column. */
+static FlowState
+col_state(uint64 row, int col)
+{
+	char	   *name = db_text(row, col);
+	int			s = state_from_name(name);
+
+	if (s < 0)
+		elog(ERROR, "unknown state \"%s\" stored", name);
+	return (FlowState) s;
+}
+
+/* Lock and read an execution with its task runs (see exec.h). */
+Execution *
+exec_load(const char *execution_id)
+{
+	Execution  *e;
+	Datum		arg = CStringGetTextDatum(execution_id);
+	uint64		n;
+	uint64		i;
+
+	if (db_exec(&q_lock_execution, &arg, NULL, false, 1) == 0)
+		return NULL;
+	e = palloc0(sizeof(Execution));
+	e->id = pstrdup(execution_id);
+	e->namespace = db_text(0, 1);
+	e->flow_id = db_text(0, 2);
+	e->revision = db_int4(0, 3);
+	e->state = col_state(0, 4);
+	e->inputs_shown = col_json(0, 5);
+	e->labels = col_json(0, 6);
+	e->outputs = col_json(0, 7);
+	e->history = col_json(0, 8);
+	e->parent_id = db_text(0, 9);
+	e->trigger = col_json(0, 10);
+	e->created_by = db_text(0, 11);
+	e->created_at = col_time(0, 12);
+	e->ended_at = col_time(0, 13);
+	e->inputs = e->inputs_shown;
+
+	e->flow = flow_model_get(e->namespace, e->flow_id, e->revision);
+	if (e->flow == NULL)
+		elog(ERROR, "execution %s refers to a missing flow revision", e->id);
+
+	if (e->flow->has_secrets && db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
+	{
+		FpValue    *real;
+
+		e->secret_values = col_json(0, 1);
+		real = fp_get_object(e->secret_values, "inputs");
+		if (real)
+		{
+			ListCell   *lc;
+
+			e->inputs = real;
+			foreach(lc, inputs_secret_values(e->flow->inputs, real))
+				e->secrets = lappend(e->secrets, lfirst(lc));
+		}
+	}
+
+	n = db_exec(&q_task_runs, &arg, NULL, false, 0);
+	for (i = 0; i < n; i++)
+	{
+		TaskRun    *r = palloc0(sizeof(TaskRun));
+
+		r->id = db_text(i, 1);
+		r->task_id = db_text(i, 2);
+		r->parent_id = db_text(i, 3);
+		r->state = col_state(i, 4);
+		r->outputs = col_json(i, 5);
+		r->attempts = col_json(i, 6);
+		r->history = col_json(i, 7);
+		r->assigned_users = col_json(i, 8);
+		r->assigned_groups = col_json(i, 9);
+		r->due_at = col_time(i, 10);
+		r->created_at = col_time(i, 11);
+		r->ended_at = col_time(i, 12);
+		r->node = flow_model_node(e->flow, r->task_id);
+		if (r->node == NULL)
+			elog(ERROR, "task run %s refers to task \"%s\", which its flow revision lacks",
+				 r->id, r->task_id);
+		e->runs = lappend(e->runs, r);
+	}
+
+	/* the real values of SECRET onResume inputs, which the stored outputs show masked */
+	if (e->secret_values && fp_get_object(e->secret_values, "onResume"))
+	{
+		FpValue    *on_resume = fp_get_object(e->secret_values, "onResume");
+		int			j;
+
+		for (j = 0; j < on_resume->u.obj.count; j++)
+		{
+			TaskRun    *r = exec_find_run(e, on_resume->u.obj.pairs[j].key);
+			FpValue    *values = on_resume->u.obj.pairs[j].value;
+
+			if (r && r->outputs)
+			{
+				fp_set(r->outputs, "onResume", values);
+				e->secrets = list_concat(e->secrets,
+										 inputs_secret_values(fp_get(r->node->def, "onResume"), values));
+			}
+		}
+	}
+	return e;
+}
+
+/* A new task run of node (CREATED; written by exec_save). */
+TaskRun *
+exec_new_run(Execution *e, FlowNode *node, TaskRun *parent)
+{
+	TaskRun    *r = palloc0(sizeof(TaskRun));
+
+	r->id = id_new();
+	r->task_id = (char *) node->id;
+	r->parent_id = parent ? parent->id : NULL;
+	r->attempts = fp_array(1);
+	r->history = fp_array(4);
+	r->created_at = GetCurrentTimestamp();
+	r->node = node;
+	r->is_new = true;
+	state_begin(&r->state, r->history, ST_CREATED, r->created_at);
+	e->runs = lappend(e->runs, r);
+	return r;
+}
+
+/* The task run of a task id (task ids are unique in a flow), or NULL. */
+TaskRun *
+exec_find_run(const Execution *e, const char *task_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (!r->deleted && strcmp(r->task_id, task_id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The task run with a given id, or NULL. */
+TaskRun *
+exec_find_run_id(const Execution *e, const char *run_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (!r->deleted && strcmp(r->id, run_id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Queue a log line. */
+void
+exec_log(Execution *e, TaskRun *run, const char *level, const char *message)
+{
+	PendingLog *l = palloc(sizeof(PendingLog));
+
+	l->task_run_id = run ? run->id : NULL;
+	l->task_id = run ? run->task_id : NULL;
+	l->level = pstrdup(level);
+	l->message = pstrdup(message);
+	l->at = GetCurrentTimestamp();
+	e->logs = lappend(e->logs, l);
+}
+
+/* Queue a work row. */
+void
+exec_queue_work(Execution *e, TaskRun *run, const char *kind, TimestampTz due_at, FpValue *detail)
+{
+	PendingWork *w = palloc(sizeof(PendingWork));
+
+	w->kind = kind;
+	w->task_run_id = run->id;
+	w->due_at = due_at;
+	w->detail = detail;
+	e->work = lappend(e->work, w);
+}
+
+/* A nullable jsonb Datum. */
+static Datum
+json_or_null(const FpValue *v, char *null)
+{
+	*null = v ? ' ' : 'n';
+	return v ? fp_to_jsonb_datum(v) : (Datum) 0;
+}
+
+/* A nullable timestamptz Datum (0 = NULL). */
+static Datum
+time_or_null(TimestampTz t, char *null)
+{
+	*null = t ? ' ' : 'n';
+	return TimestampTzGetDatum(t);
+}
+
+/* A text[] Datum from an FpValue list of strings, or NULL. */
+static Datum
+text_array_or_null(const FpValue *list, char *null)
+{
+	Datum	   *elems;
+	int			i;
+
+	if (list == NULL || list->type != FP_ARRAY)
+	{
+		*null = 'n';
+		return (Datum) 0;
+	}
+	elems = palloc(sizeof(Datum) * Max(list->u.arr.count, 1));
+	for (i = 0; i < list->u.arr.count; i++)
+		elems[i] = CStringGetTextDatum(fp_to_text(list->u.arr.items[i]));
+	*null = ' ';
+	return PointerGetDatum(construct_array(elems, list->u.arr.count, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Write one task run (insert, update or delete). */
+static void
+save_run(Execution *e, TaskRun *r)
+{
+	Datum		v[14];
+	char		n[14];
+
+	memset(n, ' ', sizeof(n));
+	if (r->deleted)
+	{
+		if (!r->is_new)
+		{
+			v[0] = CStringGetTextDatum(r->id);
+			db_exec(&q_delete_run, v, NULL, false, 0);
+		}
+		return;
+	}
+	if (r->is_new)
+	{
+		v[0] = CStringGetTextDatum(r->id);
+		v[1] = CStringGetTextDatum(e->id);
+		v[2] = CStringGetTextDatum(e->namespace);
+		v[3] = CStringGetTextDatum(r->task_id);
+		v[4] = DB_TEXT(r->parent_id);
+		n[4] = DB_NULL(r->parent_id);
+		v[5] = CStringGetTextDatum(state_name(r->state));
+		v[6] = json_or_null(exec_mask_value(e, r->outputs), &n[6]);
+		v[7] = fp_to_jsonb_datum(r->attempts);
+		v[8] = fp_to_jsonb_datum(r->history);
+		v[9] = text_array_or_null(r->assigned_users, &n[9]);
+		v[10] = text_array_or_null(r->assigned_groups, &n[10]);
+		v[11] = time_or_null(r->due_at, &n[11]);
+		v[12] = TimestampTzGetDatum(r->created_at);
+		v[13] = time_or_null(r->ended_at, &n[13]);
+		db_exec(&q_insert_run, v, n, false, 0);
+	}
+	else if (r->dirty)
+	{
+		v[0] = CStringGetTextDatum(r->id);
+		v[1] = CStringGetTextDatum(state_name(r->state));
+		v[2] = json_or_null(exec_mask_value(e, r->outputs), &n[2]);
+		v[3] = fp_to_jsonb_datum(r->attempts);
+		v[4] = fp_to_jsonb_datum(r->history);
+		v[5] = time_or_null(r->due_at, &n[5]);
+		v[6] = time_or_null(r->ended_at, &n[6]);
+		db_exec(&q_update_run, v, n, false, 0);
+	}
+	r->is_new = false;
+	r->dirty = false;
+}
+
+/* Queue the NOTIFY of one state change (sent by PostgreSQL at commit). */
+static void
+notify_state(Execution *e, FlowState s)
+{
+	FpValue    *payload = fp_object(4);
+
+	fp_set(payload, "execution_id", fp_cstring(e->id));
+	fp_set(payload, "namespace", fp_cstring(e->namespace));
+	fp_set(payload, "flow_id", fp_cstring(e->flow_id));
+	fp_set(payload, "state", fp_cstring(state_name(s)));
+	Async_Notify("flowpg", fp_to_json(payload));
+}
+
+/* Write every change of e, then of the subflows it touched. */
+void
+exec_save(Execution *e)
+{
+	Datum		v[14];
+	char		n[14];
+	ListCell   *lc;
+
+	memset(n, ' ', sizeof(n));
+	if (e->is_new)
+	{
+		v[0] = CStringGetTextDatum(e->id);
+		v[1] = CStringGetTextDatum(e->namespace);
+		v[2] = CStringGetTextDatum(e->flow_id);
+		v[3] = Int32GetDatum(e->revision);
+		v[4] = CStringGetTextDatum(state_name(e->state));
+		v[5] = fp_to_jsonb_datum(e->inputs_shown);
+		v[6] = fp_to_jsonb_datum(e->labels);
+		v[7] = json_or_null(exec_mask_value(e, e->outputs), &n[7]);
+		v[8] = fp_to_jsonb_datum(e->history);
+		v[9] = DB_TEXT(e->parent_id);
+		n[9] = DB_NULL(e->parent_id);
+		v[10] = json_or_null(e->trigger, &n[10]);
+		v[11] = DirectFunctionCall1(namein, CStringGetDatum(e->created_by));
+		v[12] = TimestampTzGetDatum(e->created_at);
+		v[13] = time_or_null(e->ended_at, &n[13]);
+		db_exec(&q_insert_execution, v, n, false, 0);
+	}
+	else if (e->dirty)
+	{
+		v[0] = CStringGetTextDatum(e->id);
+		v[1] = CStringGetTextDatum(state_name(e->state));
+		v[2] = json_or_null(exec_mask_value(e, e->outputs), &n[2]);
+		v[3] = fp_to_jsonb_datum(e->history);
+		v[4] = time_or_null(e->ended_at, &n[4]);
+		db_exec(&q_update_execution, v, n, false, 0);
+	}
+	if (e->secrets_dirty)
+	{
+		v[0] = CStringGetTextDatum(e->id);
+		v[1] = fp_to_jsonb_datum(e->secret_values);
+		db_exec(&q_upsert_secrets, v, NULL, false, 0);
+	}
+
+	foreach(lc, e->runs)
+		save_run(e, lfirst(lc));
+
+	foreach(lc, e->work_cancel)
+	{
+		v[0] = CStringGetTextDatum((char *) lfirst(lc));
+		db_exec(&q_cancel_work, v, NULL, false, 0);
+	}
+	foreach(lc, e->work)
+	{
+		PendingWork *w = lfirst(lc);
+
+		v[0] = CStringGetTextDatum(w->kind);
+		v[1] = CStringGetTextDatum(e->id);
+		v[2] = CStringGetTextDatum(w->task_run_id);
+		v[3] = TimestampTzGetDatum(w->due_at);
+		v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
+		db_exec(&q_insert_work, v, NULL, false, 0);
+	}
+	foreach(lc, e->logs)
+	{
+		PendingLog *l = lfirst(lc);
+
+		v[0] = CStringGetTextDatum(e->id);
+		v[1] = DB_TEXT(l->task_run_id);
+		n[1] = DB_NULL(l->task_run_id);
+		v[2] = DB_TEXT(l->task_id);
+		n[2] = DB_NULL(l->task_id);
+		v[3] = CStringGetTextDatum(e->namespace);
+		v[4] = CStringGetTextDatum(l->level);
+		v[5] = CStringGetTextDatum(exec_mask(e, l->message));
+		v[6] = TimestampTzGetDatum(l->at);
+		db_exec(&q_insert_log, v, n, false, 0);
+		n[1] = n[2] = ' ';
+	}
+	foreach(lc, e->notify_states)
+		notify_state(e, (FlowState) lfirst_int(lc));
+
+	e->is_new = false;
+	e->dirty = false;
+	e->secrets_dirty = false;
+	e->logs = NIL;
+	e->work = NIL;
+	e->work_cancel = NIL;
+	e->notify_states = NIL;
+
+	foreach(lc, e->children)
+		exec_save(lfirst(lc));
+}

@@ -1,0 +1,764 @@
+/*-------------------------------------------------------------------------
+ *
+ * executor.c
+ *	  The state machine of executions: walking a flow's tasks against the
+ *	  task runs an execution has, starting what is due, running internal
+ *	  tasks at once, queueing external ones, stopping at pauses, and
+ *	  finishing the execution with the worst state of its scope.
+ *
+ * Nothing here waits.  A step (a call of flow_start, flow_resume, ..., or a
+ * worker result) changes the in-memory Execution and makes every progress
+ * possible; where a pause, an external task, a retry or a subflow has to
+ * be waited for, the walk stops and a later step picks it up.  Because
+ * task ids are unique in a flow, an execution has at most one task run per
+ * task, and the walk finds where it is from the task runs alone.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "utils/timestamp.h"
+
+#include "datetime.h"
+#include "executor.h"
+#include "ids.h"
+#include "inputs.h"
+#include "tasks_pause.h"
+
+static void run_attempt(Execution *e, TaskRun *run);
+
+/* Change e's state, remembering to NOTIFY it. */
+static void
+exec_state(Execution *e, FlowState to)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	state_change(STATE_EXECUTION, e->id, &e->state, e->history, to, now);
+	e->dirty = true;
+	e->notify_states = lappend_int(e->notify_states, (int) to);
+	if (state_is_terminal(to))
+		e->ended_at = now;
+}
+
+/* Change a task run's state; keep its attempts and end time in step. */
+void
+executor_run_state(TaskRun *run, FlowState to)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	FlowState	from = run->state;
+	FpValue    *attempt;
+
+	state_change(STATE_TASK_RUN, run->id, &run->state, run->history, to, now);
+	run->dirty = true;
+
+	if (to == ST_RUNNING && from != ST_PAUSED)
+	{
+		/* a new attempt: the first, a retry, or a restart */
+		attempt = fp_object(3);
+		fp_set(attempt, "state", fp_cstring("RUNNING"));
+		fp_set(attempt, "startDate", fp_cstring(state_format_time(now)));
+		fp_append(run->attempts, attempt);
+	}
+	else if (run->attempts->u.arr.count > 0)
+	{
+		attempt = run->attempts->u.arr.items[run->attempts->u.arr.count - 1];
+		fp_set(attempt, "state", fp_cstring(state_name(to == ST_RETRYING ? ST_FAILED : to)));
+		if (state_is_terminal(to) || to == ST_RETRYING)
+			fp_set(attempt, "endDate", fp_cstring(state_format_time(now)));
+	}
+	if (state_is_terminal(to))
+		run->ended_at = now;
+}
+
+/* A boolean property of run's task (rendered), or dflt when absent or not a boolean. */
+static bool
+prop_bool(Execution *e, TaskRun *run, const char *prop, bool dflt)
+{
+	FpValue    *v;
+	char	   *error;
+
+	if (!exec_render_prop(e, run, prop, &v, &error) || v == NULL)
+		return dflt;
+	if (v->type == FP_BOOL)
+		return v->u.b;
+	return expr_truthy(v);
+}
+
+/* A duration in microseconds from an FpValue (a string such as PT1S); -1 if none. */
+static int64
+duration_of(const FpValue *v)
+{
+	int64		usec;
+
+	if (v == NULL || v->type != FP_STRING || !dt_parse_duration(v->u.str.ptr, &usec))
+		return -1;
+	return usec;
+}
+
+/*
+ * If the task's retry policy allows another attempt, make run RETRYING and
+ * queue the retry; detail goes to the work row (an external task's request).
+ */
+static bool
+schedule_retry(Execution *e, TaskRun *run, FpValue *detail)
+{
+	FpValue    *retry;
+	char	   *error;
+	const char *type;
+	FpValue    *max_attempts;
+	int64		interval,
+				max_interval,
+				max_duration,
+				delay;
+	int			done = run->attempts->u.arr.count;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!exec_render_prop(e, run, "retry", &retry, &error) || retry == NULL ||
+		retry->type != FP_OBJECT)
+		return false;
+	type = fp_get_str(retry, "type");
+	max_attempts = fp_get(retry, "maxAttempts");
+	interval = duration_of(fp_get(retry, "interval"));
+	max_interval = duration_of(fp_get(retry, "maxInterval"));
+	max_duration = duration_of(fp_get(retry, "maxDuration"));
+
+	if (max_attempts == NULL && max_duration < 0)
+		return false;			/* no limit given: Kestra refuses such a policy */
+	if (max_attempts && max_attempts->type == FP_INT && done >= max_attempts->u.i)
+		return false;
+	if (max_duration >= 0 && now - run->created_at >= max_duration)
+		return false;
+
+	if (interval < 0)
+		interval = USECS_PER_SEC;
+	delay = interval;
+	if (type && strcmp(type, "exponential") == 0)
+	{
+		FpValue    *factor = fp_get(retry, "delayFactor");
+		double		f = (factor && fp_is_number(factor)) ? fp_as_double(factor) : 2.0;
+		double		d = (double) interval * pow(f, done - 1);
+
+		delay = (d > (double) PG_INT64_MAX / 2) ? PG_INT64_MAX / 2 : (int64) d;
+		if (max_interval >= 0 && delay > max_interval)
+			delay = max_interval;
+	}
+	else if (type && strcmp(type, "random") == 0)
+	{
+		int64		lo = Max(duration_of(fp_get(retry, "minInterval")), 0);
+		int64		hi = max_interval >= 0 ? max_interval : interval;
+		uint32		r;
+
+		if (hi < lo)
+			hi = lo;
+		if (!pg_strong_random(&r, sizeof(r)))
+			r = 0;
+		delay = lo + (int64) ((double) (hi - lo) * ((double) r / (double) PG_UINT32_MAX));
+	}
+
+	executor_run_state(run, ST_RETRYING);
+	run->due_at = now + delay;
+	exec_queue_work(e, run, "retry", run->due_at, detail);
+	return true;
+}
+
+/*
+ * End the current attempt of a RUNNING (or PAUSED) task run with state st:
+ * a failure is logged and retried when the policy allows, allowFailure
+ * turns it into WARNING, allowWarning turns WARNING into SUCCESS.
+ */
+void
+executor_finish_attempt(Execution *e, TaskRun *run, FlowState st, const char *error,
+						FpValue *retry_detail)
+{
+	if (st == ST_FAILED)
+	{
+		if (error)
+			exec_log(e, run, "ERROR", error);
+		if (run->state == ST_RUNNING && schedule_retry(e, run, retry_detail))
+			return;
+		if (prop_bool(e, run, "allowFailure", false))
+			st = ST_WARNING;
+	}
+	else if (st == ST_SUCCESS && run->attempts->u.arr.count > 1)
+	{
+		FpValue    *retry = fp_get(run->node->def, "retry");
+		FpValue    *warn = retry ? fp_get(retry, "warningOnRetry") : NULL;
+
+		if (warn && warn->type == FP_BOOL && warn->u.b)
+			st = ST_WARNING;
+	}
+	if (st == ST_WARNING && prop_bool(e, run, "allowWarning", false))
+		st = ST_SUCCESS;
+	executor_run_state(run, st);
+	exec_outputs_changed(e, run);
+}
+
+/* Render an external task's request and queue it for the worker; it stays CREATED. */
+static void
+queue_external(Execution *e, TaskRun *run)
+{
+	char	   *error = NULL;
+	FpValue    *request = run->node->type->prepare(e, run, &error);
+	FpValue    *detail;
+
+	if (request == NULL)
+	{
+		executor_run_state(run, ST_RUNNING);
+		executor_finish_attempt(e, run, ST_FAILED, error, NULL);
+		return;
+	}
+	detail = fp_object(1);
+	fp_set(detail, "request", request);
+	exec_queue_work(e, run, "send", GetCurrentTimestamp(), detail);
+}
+
+/* Run one attempt of a RUNNING task run. */
+static void
+run_attempt(Execution *e, TaskRun *run)
+{
+	const TaskType *type = run->node->type;
+	char	   *error = NULL;
+	FlowState	st;
+
+	switch (type->kind)
+	{
+		case TASK_INTERNAL:
+			st = type->run(e, run, &error);
+			executor_finish_attempt(e, run, st, error, NULL);
+			break;
+		case TASK_FLOWABLE:
+			st = type->advance(e, run, &error);
+			if (st != ST_RUNNING)
+				executor_finish_attempt(e, run, st, error, NULL);
+			break;
+		case TASK_PAUSE:
+			pause_begin(e, run);
+			break;
+		case TASK_EXTERNAL:
+			/* an external task is re-queued on restart */
+			queue_external(e, run);
+			break;
+	}
+}
+
+/* Create the task run of node and take it as far as it goes now. */
+static TaskRun *
+start_task(Execution *e, FlowNode *node, TaskRun *parent)
+{
+	TaskRun    *run = exec_new_run(e, node, parent);
+	FpValue    *run_if = fp_get(node->def, "runIf");
+
+	if (run_if)
+	{
+		FpValue    *v;
+		char	   *error;
+
+		if (!exec_render_value(e, run, run_if, &v, &error))
+		{
+			executor_run_state(run, ST_RUNNING);
+			exec_log(e, run, "ERROR", error);
+			executor_run_state(run, ST_FAILED);
+			return run;
+		}
+		if (!expr_truthy(v))
+		{
+			executor_run_state(run, ST_SKIPPED);
+			return run;
+		}
+	}
+	if (node->type->kind == TASK_EXTERNAL)
+	{
+		queue_external(e, run);
+		return run;
+	}
+	executor_run_state(run, ST_RUNNING);
+	run_attempt(e, run);
+	return run;
+}
+
+/* Take an unfinished task run further, if it can go further now. */
+static void
+continue_task(Execution *e, TaskRun *run)
+{
+	char	   *error = NULL;
+	FlowState	st;
+
+	switch (run->state)
+	{
+		case ST_RUNNING:
+			if (run->node->type->kind == TASK_FLOWABLE)
+			{
+				st = run->node->type->advance(e, run, &error);
+				if (st != ST_RUNNING)
+					executor_finish_attempt(e, run, st, error, NULL);
+			}
+			break;
+		case ST_PAUSED:
+			pause_continue(e, run);
+			break;
+		case ST_RESTARTED:
+			executor_run_state(run, ST_RUNNING);
+			run_attempt(e, run);
+			break;
+		default:
+			/* CREATED (queued for the worker), RETRYING: wait */
+			break;
+	}
+}
+
+/*
+ * Advance one block: in order, stopping at the first unfinished or failed
+ * task; or, when parallel, every task.  ST_RUNNING while something waits,
+ * else the worst end state of its task runs.
+ */
+static FlowState
+advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
+{
+	FlowState	result = ST_SUCCESS;
+	bool		waiting = false;
+	int			i;
+
+	if (block == NULL)
+		return ST_SUCCESS;
+	for (i = 0; i < block->count; i++)
+	{
+		FlowNode   *node = block->items[i];
+		TaskRun    *run;
+
+		if (node->disabled)
+			continue;
+		run = exec_find_run(e, node->id);
+		if (run == NULL)
+			run = start_task(e, node, parent);
+		else if (!state_is_terminal(run->state))
+			continue_task(e, run);
+
+		if (!state_is_terminal(run->state))
+			waiting = true;
+		else if (run->state == ST_FAILED || run->state == ST_KILLED || run->state == ST_CANCELLED)
+			result = ST_FAILED;
+		else
+			result = state_worst(result, run->state);
+
+		if (!parallel && (waiting || result == ST_FAILED))
+			break;
+	}
+	return waiting ? ST_RUNNING : result;
+}
+
+/* Advance a scope: its tasks, then errors if they failed, then finally. */
+FlowState
+executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks, bool parallel,
+					   FlowBlock *errors, FlowBlock *finally)
+{
+	FlowState	st = advance_block(e, parent, tasks, parallel);
+	FlowState	fs;
+
+	if (st == ST_RUNNING)
+		return ST_RUNNING;
+	if (st == ST_FAILED && errors && errors->count > 0 &&
+		advance_block(e, parent, errors, false) == ST_RUNNING)
+		return ST_RUNNING;
+	if (finally && finally->count > 0)
+	{
+		fs = advance_block(e, parent, finally, false);
+		if (fs == ST_RUNNING)
+			return ST_RUNNING;
+		st = state_worst(st, fs);
+	}
+	return st;
+}
+
+/* Whether e has a PAUSED task run other than except. */
+static bool
+has_paused_run(Execution *e, TaskRun *except)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (r != except && !r->deleted && r->state == ST_PAUSED)
+			return true;
+	}
+	return false;
+}
+
+/* The PAUSED task runs of e, oldest first. */
+List *
+executor_paused_runs(Execution *e)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (!r->deleted && r->state == ST_PAUSED)
+			result = lappend(result, r);
+	}
+	return result;
+}
+
+/*
+ * Render the flow's outputs (top-level `outputs`) into e->outputs; false
+ * with *error when one fails to render.  A STRING output renders maps and
+ * lists as JSON text.
+ */
+static bool
+render_flow_outputs(Execution *e, char **error)
+{
+	FpValue    *decls = e->flow->outputs;
+	FpValue    *out;
+	int			i;
+
+	if (decls == NULL)
+		return true;
+	out = fp_object(decls->u.arr.count);
+	for (i = 0; i < decls->u.arr.count; i++)
+	{
+		FpValue    *decl = decls->u.arr.items[i];
+		const char *id = fp_get_str(decl, "id");
+		const char *type = fp_get_str(decl, "type");
+		FpValue    *v;
+
+		if (!exec_render_value(e, NULL, fp_get(decl, "value"), &v, error))
+		{
+			*error = psprintf("flow output \"%s\": %s", id, *error);
+			return false;
+		}
+		if (type && strcmp(type, "STRING") == 0 && v->type != FP_STRING)
+			v = fp_cstring(fp_to_text(v));
+		fp_set(out, id, v);
+	}
+	e->outputs = out;
+	return true;
+}
+
+/* Make every progress possible; set the execution's state from the result. */
+void
+executor_advance(Execution *e)
+{
+	FlowState	st;
+	char	   *error = NULL;
+
+	if (e->state != ST_RUNNING && e->state != ST_PAUSED)
+		return;
+	st = executor_advance_scope(e, NULL, &e->flow->tasks, false, &e->flow->errors,
+								&e->flow->finally);
+	if (st == ST_RUNNING)
+	{
+		if (e->state == ST_RUNNING && has_paused_run(e, NULL))
+			exec_state(e, ST_PAUSED);
+		return;
+	}
+	if (st != ST_FAILED && !render_flow_outputs(e, &error))
+	{
+		exec_log(e, NULL, "ERROR", error);
+		st = ST_FAILED;
+	}
+	if (e->state == ST_PAUSED)
+	{
+		exec_state(e, ST_RESTARTED);
+		exec_state(e, ST_RUNNING);
+	}
+	exec_state(e, st == ST_SUCCESS || st == ST_WARNING ? st : ST_FAILED);
+}
+
+/* Create and run an execution (see executor.h). */
+Execution *
+executor_start(CompiledFlow *flow, FpValue *inputs, FpValue *labels, const char *actor,
+			   Execution *parent, FpValue *trigger)
+{
+	Execution  *e = palloc0(sizeof(Execution));
+	TimestampTz now = GetCurrentTimestamp();
+	const char *correlation;
+	int			i;
+
+	e->id = id_new();
+	e->namespace = flow->namespace;
+	e->flow_id = flow->id;
+	e->revision = flow->revision;
+	e->flow = flow;
+	e->actor = actor;
+	e->created_by = pstrdup(actor ? actor : flow->deployer);
+	e->created_at = now;
+	e->history = fp_array(4);
+	e->is_new = true;
+	e->trigger = trigger;
+	e->parent = parent;
+	if (parent)
+	{
+		e->parent_id = parent->id;
+		e->depth = parent->depth + 1;
+		parent->children = lappend(parent->children, e);
+	}
+
+	e->inputs = inputs;
+	e->inputs_shown = inputs_mask_secrets(flow->inputs, inputs);
+	if (e->inputs_shown != inputs)
+	{
+		e->secret_values = fp_object(1);
+		fp_set(e->secret_values, "inputs", inputs);
+		e->secrets_dirty = true;
+		e->secrets = inputs_secret_values(flow->inputs, inputs);
+	}
+
+	/* labels: the flow's, then the caller's, then the system's */
+	e->labels = fp_copy(flow->labels);
+	for (i = 0; labels && i < labels->u.obj.count; i++)
+		fp_set(e->labels, labels->u.obj.pairs[i].key, labels->u.obj.pairs[i].value);
+	fp_set(e->labels, "system.username", fp_cstring(e->created_by));
+	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") : NULL;
+	fp_set(e->labels, "system.correlationId", fp_cstring(correlation ? correlation : e->id));
+
+	state_begin(&e->state, e->history, ST_CREATED, now);
+	e->notify_states = list_make1_int((int) ST_CREATED);
+	exec_state(e, ST_RUNNING);
+	executor_advance(e);
+	return e;
+}
+
+/* Resume a PAUSED task run with validated values (see executor.h). */
+void
+executor_resume(Execution *e, TaskRun *run, FpValue *values)
+{
+	FpValue    *outputs = run->outputs ? fp_copy(run->outputs) : fp_object(2);
+	FpValue    *resumed = fp_object(3);
+	bool		others = has_paused_run(e, run);
+
+	fp_set(resumed, "by", e->actor ? fp_cstring(e->actor) : fp_null());
+	fp_set(resumed, "on", fp_cstring(state_format_time(GetCurrentTimestamp())));
+	fp_set(resumed, "to", fp_cstring("SUCCESS"));
+	fp_set(outputs, "onResume", values);
+	fp_set(outputs, "resumed", resumed);
+	run->outputs = outputs;
+	pause_note_secrets(e, run, values);
+	if (run->due_at)
+		e->work_cancel = lappend(e->work_cancel, run->id);
+
+	executor_run_state(run, ST_SUCCESS);
+	exec_outputs_changed(e, run);
+	if (!others)
+	{
+		exec_state(e, ST_RESTARTED);
+		exec_state(e, ST_RUNNING);
+	}
+	executor_advance(e);
+}
+
+/* Kill one unfinished task run (a paused one records who killed it). */
+static void
+kill_run(Execution *e, TaskRun *run)
+{
+	if (run->state == ST_PAUSED)
+	{
+		FpValue    *outputs = run->outputs ? fp_copy(run->outputs) : fp_object(1);
+		FpValue    *resumed = fp_object(3);
+
+		fp_set(resumed, "by", e->actor ? fp_cstring(e->actor) : fp_null());
+		fp_set(resumed, "on", fp_cstring(state_format_time(GetCurrentTimestamp())));
+		fp_set(resumed, "to", fp_cstring("KILLING"));
+		fp_set(outputs, "resumed", resumed);
+		run->outputs = outputs;
+	}
+	if (run->state == ST_RESTARTED)
+		executor_run_state(run, ST_RUNNING);
+	executor_run_state(run, ST_KILLED);
+	e->work_cancel = lappend(e->work_cancel, run->id);
+}
+
+/* Kill the unfinished subflow execution started by a Subflow task run. */
+static void
+kill_child(Execution *e, TaskRun *run)
+{
+	const char *child_id = run->outputs ? fp_get_str(run->outputs, "executionId") : NULL;
+	Execution  *child;
+
+	if (child_id == NULL)
+		return;
+	child = exec_load(child_id);
+	if (child == NULL || state_is_terminal(child->state) || child->state == ST_KILLING)
+		return;
+	child->actor = e->actor;
+	child->parent = e;
+	executor_kill(child);
+	e->children = lappend(e->children, child);
+}
+
+/* Kill an unfinished execution (see executor.h). */
+void
+executor_kill(Execution *e)
+{
+	ListCell   *lc;
+
+	exec_state(e, ST_KILLING);
+	foreach(lc, e->runs)
+	{
+		TaskRun    *run = lfirst(lc);
+
+		if (run->deleted || state_is_terminal(run->state))
+			continue;
+		if (run->node->type == &task_subflow)
+			kill_child(e, run);
+		kill_run(e, run);
+	}
+	exec_state(e, ST_KILLED);
+}
+
+/* Whether run sits (directly or below) in an errors or finally block. */
+static bool
+in_handler_block(const FlowNode *node)
+{
+	for (; node; node = node->parent)
+		if (strcmp(node->block, "errors") == 0 || strcmp(node->block, "finally") == 0)
+			return true;
+	return false;
+}
+
+/* Restart a FAILED execution from its failed task runs (see executor.h). */
+void
+executor_restart(Execution *e)
+{
+	ListCell   *lc;
+
+	exec_state(e, ST_RESTARTED);
+	exec_state(e, ST_RUNNING);
+	foreach(lc, e->runs)
+	{
+		TaskRun    *run = lfirst(lc);
+
+		/* error and finally handlers run again if the execution fails again */
+		if (in_handler_block(run->node))
+		{
+			run->deleted = true;
+			if (run->due_at)
+				e->work_cancel = lappend(e->work_cancel, run->id);
+		}
+		else if (run->state == ST_FAILED)
+			executor_run_state(run, ST_RESTARTED);
+	}
+	executor_advance(e);
+}
+
+/* The end state a pause's behavior gives. */
+static FlowState
+behavior_state(const char *behavior)
+{
+	if (strcmp(behavior, "WARN") == 0)
+		return ST_WARNING;
+	if (strcmp(behavior, "FAIL") == 0)
+		return ST_FAILED;
+	if (strcmp(behavior, "CANCEL") == 0)
+		return ST_CANCELLED;
+	return ST_SUCCESS;
+}
+
+/* Apply an expired pause's behavior (see executor.h). */
+void
+executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
+{
+	FlowState	st = timeout ? ST_FAILED : behavior_state(behavior);
+	FpValue    *outputs = run->outputs ? fp_copy(run->outputs) : fp_object(2);
+	FpValue    *resumed = fp_object(3);
+	bool		others = has_paused_run(e, run);
+	ListCell   *lc;
+
+	if (run->state != ST_PAUSED)
+		return;					/* resumed or killed first: the expiry is void */
+
+	fp_set(resumed, "by", fp_null());
+	fp_set(resumed, "on", fp_cstring(state_format_time(GetCurrentTimestamp())));
+	fp_set(resumed, "to", fp_cstring(state_name(st)));
+	fp_set(outputs, "onResume", inputs_defaults(fp_get(run->node->def, "onResume")));
+	fp_set(outputs, "resumed", resumed);
+	run->outputs = outputs;
+	run->dirty = true;
+
+	if (st == ST_CANCELLED)
+	{
+		/* the execution is cancelled at once; nothing else runs */
+		executor_run_state(run, ST_CANCELLED);
+		foreach(lc, e->runs)
+		{
+			TaskRun    *other = lfirst(lc);
+
+			if (other != run && !other->deleted && !state_is_terminal(other->state))
+			{
+				if (other->state == ST_PAUSED)
+				{
+					executor_run_state(other, ST_CANCELLED);
+					e->work_cancel = lappend(e->work_cancel, other->id);
+				}
+				else
+					kill_run(e, other);
+			}
+		}
+		exec_state(e, ST_CANCELLED);
+		return;
+	}
+
+	executor_finish_attempt(e, run, st, timeout ? "the pause timed out" : NULL, NULL);
+	if (!others)
+	{
+		exec_state(e, ST_RESTARTED);
+		exec_state(e, ST_RUNNING);
+	}
+	executor_advance(e);
+}
+
+/* The next attempt of a RETRYING internal task run (see executor.h). */
+void
+executor_retry(Execution *e, TaskRun *run)
+{
+	if (run->state != ST_RETRYING)
+		return;
+	run->due_at = 0;
+	executor_run_state(run, ST_RUNNING);
+	run_attempt(e, run);
+	executor_advance(e);
+}
+
+/* Take in what the worker got for an external task run (see executor.h). */
+void
+executor_external_result(Execution *e, TaskRun *run, const FpValue *request,
+						 const FpValue *result)
+{
+	char	   *error = NULL;
+	FlowState	st;
+	FpValue    *detail;
+
+	if (run->state != ST_CREATED && run->state != ST_RETRYING)
+		return;					/* killed meanwhile: the kill wins */
+	run->due_at = 0;
+	executor_run_state(run, ST_RUNNING);
+	st = run->node->type->finish(e, run, request, result, &error);
+	detail = fp_object(1);
+	fp_set(detail, "request", (FpValue *) request);
+	executor_finish_attempt(e, run, st, error, detail);
+	executor_advance(e);
+}
+
+/* Wake the parent of a subflow that ended in this step (see executor.h). */
+void
+executor_after_save(Execution *e)
+{
+	Execution  *parent;
+
+	if (e->parent_id == NULL || e->parent != NULL || !state_is_terminal(e->state))
+		return;
+	parent = exec_load(e->parent_id);
+	if (parent == NULL)
+		return;
+	parent->actor = e->actor;
+	parent->children = list_make1(e);
+	e->parent = parent;
+	executor_advance(parent);
+	exec_save(parent);
+	parent->children = NIL;
+	executor_after_save(parent);
+}

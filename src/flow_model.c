@@ -1,0 +1,333 @@
+/*-------------------------------------------------------------------------
+ *
+ * flow_model.c
+ *	  Compiling stored flow revisions into FlowNode trees, and the
+ *	  per-backend cache of compiled revisions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "db.h"
+#include "expr.h"
+#include "flow_model.h"
+#include "value_jsonb.h"
+
+#define FLOW_CACHE_MAX 1000		/* compiled revisions kept before the cache is emptied */
+
+typedef struct FlowCacheKey
+{
+	char		namespace[160];
+	char		id[112];
+	int32		revision;
+} FlowCacheKey;
+
+typedef struct FlowCacheEntry
+{
+	FlowCacheKey key;
+	CompiledFlow *flow;
+} FlowCacheEntry;
+
+static HTAB *flow_cache = NULL;
+static MemoryContext flow_cache_cxt = NULL;
+static Oid	flow_cache_extension = InvalidOid;
+
+static DbQuery q_revision = DB_QUERY(
+	"SELECT definition, disabled, created_by::text FROM flowpg.flow_revisions"
+	" WHERE namespace = $1 AND id = $2 AND revision = $3",
+	3, TEXTOID, TEXTOID, INT4OID);
+
+static DbQuery q_latest = DB_QUERY(
+	"SELECT revision, deleted FROM flowpg.flow_revisions"
+	" WHERE namespace = $1 AND id = $2 ORDER BY revision DESC LIMIT 1",
+	2, TEXTOID, TEXTOID);
+
+/* Labels as a flat map of strings (from a map, or a list of {key, value}). */
+FpValue *
+flow_labels_to_map(const FpValue *labels)
+{
+	FpValue    *map = fp_object(4);
+	int			i;
+
+	if (labels == NULL)
+		return map;
+	if (labels->type == FP_OBJECT)
+	{
+		for (i = 0; i < labels->u.obj.count; i++)
+			fp_set(map, labels->u.obj.pairs[i].key,
+				   fp_cstring(fp_to_text(labels->u.obj.pairs[i].value)));
+	}
+	else if (labels->type == FP_ARRAY)
+	{
+		for (i = 0; i < labels->u.arr.count; i++)
+		{
+			const FpValue *l = labels->u.arr.items[i];
+			const char *key = fp_get_str(l, "key");
+			FpValue    *value = fp_get(l, "value");
+
+			if (key && value)
+				fp_set(map, key, fp_cstring(fp_to_text(value)));
+		}
+	}
+	return map;
+}
+
+/* Empty the cache (the extension was dropped and created again, or it grew too big). */
+static void
+flow_cache_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (flow_cache_cxt)
+		MemoryContextReset(flow_cache_cxt);
+	else
+		flow_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "flowpg flow cache",
+											   ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(FlowCacheKey);
+	ctl.entrysize = sizeof(FlowCacheEntry);
+	ctl.hcxt = flow_cache_cxt;
+	flow_cache = hash_create("flowpg flow cache", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static FlowNode *compile_node(CompiledFlow *flow, FpValue *def, FlowNode *parent,
+							  const char *block, List **all);
+
+/* Compile a list of task definitions into a block. */
+static void
+compile_block(CompiledFlow *flow, FpValue *list, FlowNode *parent, const char *block,
+			  FlowBlock *out, List **all)
+{
+	int			i;
+
+	out->count = 0;
+	out->items = NULL;
+	if (list == NULL)
+		return;
+	if (list->type == FP_OBJECT)
+	{
+		/* onPause may be a single task */
+		out->items = palloc(sizeof(FlowNode *));
+		out->items[out->count++] = compile_node(flow, list, parent, block, all);
+		return;
+	}
+	if (list->type != FP_ARRAY)
+		return;
+	out->items = palloc(sizeof(FlowNode *) * Max(list->u.arr.count, 1));
+	for (i = 0; i < list->u.arr.count; i++)
+		out->items[out->count++] = compile_node(flow, list->u.arr.items[i], parent, block, all);
+}
+
+/* Whether key names one of the type's child blocks. */
+static bool
+is_child_block(const TaskType *type, const char *key)
+{
+	const char *const *b;
+
+	for (b = type->child_blocks; b && *b; b++)
+		if (strcmp(*b, key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Compile one task: its templates (errors are left for render time, where
+ * they fail the task run) and its child blocks.
+ */
+static FlowNode *
+compile_node(CompiledFlow *flow, FpValue *def, FlowNode *parent, const char *block, List **all)
+{
+	FlowNode   *node = palloc0(sizeof(FlowNode));
+	FpValue    *disabled = fp_get(def, "disabled");
+	const char *const *b;
+	int			i;
+
+	node->id = fp_get_str(def, "id");
+	node->type = task_type_lookup(fp_get_str(def, "type"));
+	if (node->id == NULL || node->type == NULL)
+		elog(ERROR, "stored flow %s.%s revision %d holds an invalid task",
+			 flow->namespace, flow->id, flow->revision);
+	node->def = def;
+	node->parent = parent;
+	node->block = block;
+	node->disabled = disabled && disabled->type == FP_BOOL && disabled->u.b;
+	*all = lappend(*all, node);
+
+	for (i = 0; i < def->u.obj.count; i++)
+	{
+		const char *key = def->u.obj.pairs[i].key;
+		ExprSyntaxError err;
+		FpValue    *bad;
+
+		if (strcmp(key, "id") == 0 || strcmp(key, "type") == 0 ||
+			strcmp(key, "onResume") == 0 || is_child_block(node->type, key))
+			continue;
+		(void) expr_compile_value(def->u.obj.pairs[i].value, &err, &bad);
+	}
+
+	for (b = node->type->child_blocks; b && *b; b++)
+		node->nblocks++;
+	if (node->nblocks > 0)
+	{
+		node->block_names = palloc(sizeof(char *) * node->nblocks);
+		node->blocks = palloc0(sizeof(FlowBlock) * node->nblocks);
+		for (i = 0; i < node->nblocks; i++)
+		{
+			node->block_names[i] = node->type->child_blocks[i];
+			compile_block(flow, fp_get(def, node->block_names[i]), node,
+						  node->block_names[i], &node->blocks[i], all);
+		}
+	}
+	return node;
+}
+
+/* Whether a list of input declarations holds a SECRET-typed one. */
+static bool
+declares_secret(const FpValue *decls)
+{
+	int			i;
+
+	if (decls == NULL || decls->type != FP_ARRAY)
+		return false;
+	for (i = 0; i < decls->u.arr.count; i++)
+	{
+		const char *type = fp_get_str(decls->u.arr.items[i], "type");
+
+		if (type && strcmp(type, "SECRET") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Compile a whole definition (in the current memory context). */
+static CompiledFlow *
+compile_flow(const char *ns, const char *id, int32 revision, FpValue *definition,
+			 bool disabled, const char *deployer)
+{
+	CompiledFlow *flow = palloc0(sizeof(CompiledFlow));
+	List	   *all = NIL;
+	ListCell   *lc;
+	int			n = 0;
+
+	flow->namespace = pstrdup(ns);
+	flow->id = pstrdup(id);
+	flow->revision = revision;
+	flow->deployer = pstrdup(deployer);
+	flow->disabled = disabled;
+	flow->definition = definition;
+	flow->inputs = fp_get_array(definition, "inputs");
+	flow->variables = fp_get_object(definition, "variables");
+	if (flow->variables == NULL)
+		flow->variables = fp_object(0);
+	flow->labels = flow_labels_to_map(fp_get(definition, "labels"));
+	flow->outputs = fp_get_array(definition, "outputs");
+	compile_block(flow, fp_get(definition, "tasks"), NULL, "tasks", &flow->tasks, &all);
+	compile_block(flow, fp_get(definition, "errors"), NULL, "errors", &flow->errors, &all);
+	compile_block(flow, fp_get(definition, "finally"), NULL, "finally", &flow->finally, &all);
+	flow->has_secrets = declares_secret(flow->inputs);
+	foreach(lc, all)
+	{
+		FlowNode   *node = lfirst(lc);
+
+		if (node->type->kind == TASK_PAUSE && declares_secret(fp_get(node->def, "onResume")))
+			flow->has_secrets = true;
+	}
+	flow->nnodes = list_length(all);
+	flow->nodes = palloc(sizeof(FlowNode *) * Max(flow->nnodes, 1));
+	foreach(lc, all)
+		flow->nodes[n++] = lfirst(lc);
+	return flow;
+}
+
+/* The compiled revision (see flow_model.h). */
+CompiledFlow *
+flow_model_get(const char *namespace, const char *id, int32 revision)
+{
+	Oid			extension = get_extension_oid("flowpg", false);
+	FlowCacheKey key;
+	FlowCacheEntry *entry;
+	bool		found;
+	Datum		values[3];
+	bool		isnull;
+	MemoryContext old;
+	FpValue    *definition;
+	bool		disabled;
+	char	   *deployer;
+	CompiledFlow *flow;
+
+	if (flow_cache == NULL || extension != flow_cache_extension ||
+		hash_get_num_entries(flow_cache) >= FLOW_CACHE_MAX)
+	{
+		flow_cache_reset();
+		flow_cache_extension = extension;
+	}
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.namespace, namespace, sizeof(key.namespace));
+	strlcpy(key.id, id, sizeof(key.id));
+	key.revision = revision;
+	entry = hash_search(flow_cache, &key, HASH_FIND, NULL);
+	if (entry)
+		return entry->flow;
+
+	values[0] = CStringGetTextDatum(namespace);
+	values[1] = CStringGetTextDatum(id);
+	values[2] = Int32GetDatum(revision);
+	if (db_exec(&q_revision, values, NULL, true, 1) == 0)
+		return NULL;
+	disabled = DatumGetBool(db_datum(0, 2, &isnull));
+	deployer = db_text(0, 3);
+
+	old = MemoryContextSwitchTo(flow_cache_cxt);
+	definition = fp_from_jsonb_datum(db_datum(0, 1, &isnull));
+	flow = compile_flow(namespace, id, revision, definition, disabled, deployer);
+	MemoryContextSwitchTo(old);
+	/* enter it only once it is complete: an error above leaves no broken entry */
+	entry = hash_search(flow_cache, &key, HASH_ENTER, &found);
+	entry->flow = flow;
+	return flow;
+}
+
+/* The latest revision of a flow, compiled, or NULL (see flow_model.h). */
+CompiledFlow *
+flow_model_latest(const char *namespace, const char *id)
+{
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(namespace);
+	values[1] = CStringGetTextDatum(id);
+	if (db_exec(&q_latest, values, NULL, true, 1) == 0 ||
+		DatumGetBool(db_datum(0, 2, &isnull)))
+		return NULL;
+	return flow_model_get(namespace, id, db_int4(0, 1));
+}
+
+/* The node of a task id, or NULL. */
+FlowNode *
+flow_model_node(const CompiledFlow *flow, const char *task_id)
+{
+	int			i;
+
+	for (i = 0; i < flow->nnodes; i++)
+		if (strcmp(flow->nodes[i]->id, task_id) == 0)
+			return flow->nodes[i];
+	return NULL;
+}
+
+/* A named child block of a node, or NULL. */
+FlowBlock *
+flow_node_block(const FlowNode *node, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < node->nblocks; i++)
+		if (strcmp(node->block_names[i], name) == 0)
+			return &node->blocks[i];
+	return NULL;
+}

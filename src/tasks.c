@@ -1,0 +1,100 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks.c
+ *	  The registry of task types and the properties common to all tasks.
+ *	  Adding a task type: write its TaskType in a tasks_*.c file and add
+ *	  one line to task_registry below.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "tasks.h"
+
+static const TaskType *const task_registry[] = {
+	&task_log,
+	&task_return,
+	&task_output_values,
+	&task_fail,
+	&task_if,
+	&task_sequential,
+	&task_parallel,
+	&task_subflow,
+	&task_pause,
+	&task_human,
+	&task_query,
+	&task_http_request,
+	&task_slack,
+	&task_teams,
+	&task_mail,
+};
+
+static const char *const retry_types[] = {"constant", "exponential", "random", NULL};
+static const char *const log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};
+
+/* retry: {type, interval, maxAttempts, maxInterval, maxDuration, ...} (SPEC section 5) */
+static const PropSpec retry_fields[] = {
+	{.name = "type", .kind = PROP_ENUM, .required = true, .values = retry_types},
+	P("interval", PROP_DURATION),
+	P("maxAttempts", PROP_INT),
+	P("maxInterval", PROP_DURATION),
+	P("maxDuration", PROP_DURATION),
+	P("delayFactor", PROP_NUMBER),
+	P("minInterval", PROP_DURATION),
+	P("warningOnRetry", PROP_BOOL),
+	P_END
+};
+
+/* Keys every task accepts (SPEC section 2), checked before the type's own. */
+const PropSpec task_common_props[] = {
+	P("id", PROP_STRING),		/* id and type are checked by the flow checker itself */
+	P("type", PROP_STRING),
+	P("description", PROP_STRING),
+	P("disabled", PROP_BOOL),
+	P("runIf", PROP_STRING),
+	P("timeout", PROP_DURATION),
+	P_OBJECT("retry", retry_fields),
+	P("allowFailure", PROP_BOOL),
+	P("allowWarning", PROP_BOOL),
+	P_ENUM("logLevel", log_levels),
+	P_END
+};
+
+/* The type called name, by full name or alias. */
+const TaskType *
+task_type_lookup(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(task_registry); i++)
+	{
+		const TaskType *t = task_registry[i];
+		const char *const *a;
+
+		if (strcmp(t->name, name) == 0)
+			return t;
+		for (a = t->aliases; a && *a; a++)
+			if (strcmp(*a, name) == 0)
+				return t;
+	}
+	return NULL;
+}
+
+/* Every supported full type name, comma-separated, for "unknown task type" errors. */
+char *
+task_type_names(void)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < (int) lengthof(task_registry); i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, task_registry[i]->name);
+	}
+	return buf.data;
+}

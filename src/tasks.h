@@ -1,0 +1,142 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks.h
+ *	  Task types as data.  Each type (with its Kestra aliases) is one
+ *	  TaskType: its kind, the properties it accepts with their shapes (used
+ *	  by the deploy-time check), an optional extra check, and the functions
+ *	  the executor calls.  Each family of types lives in its own tasks_*.c
+ *	  file; tasks.c holds the registry that lists them all.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_TASKS_H
+#define FLOWPG_TASKS_H
+
+#include "nodes/pg_list.h"
+#include "state.h"
+#include "value.h"
+
+struct Execution;
+struct TaskRun;
+
+/* How a task runs (SPEC section 5). */
+typedef enum TaskKind
+{
+	TASK_INTERNAL,				/* runs inside the transaction that reaches it */
+	TASK_FLOWABLE,				/* internal, and has child tasks (If, Sequential, ...) */
+	TASK_PAUSE,					/* Pause and HumanTask: stops for a person or a timer */
+	TASK_EXTERNAL				/* queued, sent by the background worker */
+} TaskKind;
+
+/* The shape a property value must have. */
+typedef enum PropKind
+{
+	PROP_STRING,				/* a scalar (templates are strings) */
+	PROP_STRING_OR_LIST,		/* a scalar or a list of scalars (Log message) */
+	PROP_STRING_LIST,			/* a list of scalars, or one string (template or ,/; list) */
+	PROP_BOOL,					/* true/false, or a template */
+	PROP_INT,					/* an integer, or a template */
+	PROP_NUMBER,				/* a number, or a template */
+	PROP_DURATION,				/* an ISO-8601 duration, or a template */
+	PROP_ENUM,					/* one of PropSpec.values, or a template */
+	PROP_MAP,					/* a map of anything */
+	PROP_ANY,					/* any value */
+	PROP_TASKS,					/* a list of tasks (checked recursively) */
+	PROP_TASK_OR_TASKS,			/* one task or a list of tasks (onPause) */
+	PROP_INPUTS,				/* a list of input declarations (onResume) */
+	PROP_OBJECT					/* a map with its own PropSpecs (options, retry, ...) */
+} PropKind;
+
+typedef struct PropSpec PropSpec;
+
+struct PropSpec
+{
+	const char *name;
+	PropKind	kind;
+	bool		required;
+	const char *const *values;	/* PROP_ENUM: NULL-terminated allowed values */
+	const PropSpec *fields;		/* PROP_OBJECT: NULL-name-terminated field specs */
+};
+
+/* PropSpec initializers */
+#define P(n, k)			{.name = (n), .kind = (k)}
+#define P_REQ(n, k)		{.name = (n), .kind = (k), .required = true}
+#define P_ENUM(n, v)	{.name = (n), .kind = PROP_ENUM, .values = (v)}
+#define P_OBJECT(n, f)	{.name = (n), .kind = PROP_OBJECT, .fields = (f)}
+#define P_END			{.name = NULL}
+
+typedef struct TaskType TaskType;
+
+/*
+ * An extra deploy-time check beyond the property shapes (for example, a
+ * Slack task needs payload or messageText).  Appends FlowProblems.
+ */
+typedef void (*TaskCheckFn) (const FpValue *task, const char *path, List **problems);
+
+/*
+ * TASK_INTERNAL: do the work of one attempt; set run->outputs; return the
+ * end state (SUCCESS, WARNING or FAILED, with *error set for FAILED).
+ */
+typedef FlowState (*TaskRunFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_FLOWABLE: make progress with the children; return ST_RUNNING while
+ * they are unfinished, else the task's end state (*error set for FAILED
+ * when the task itself, not a child, failed).
+ */
+typedef FlowState (*TaskAdvanceFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_EXTERNAL: render what the worker is to send (a request description
+ * for http.c), or return NULL with *error.
+ */
+typedef FpValue *(*TaskPrepareFn) (struct Execution *e, struct TaskRun *run, char **error);
+
+/*
+ * TASK_EXTERNAL: turn what the worker got back into outputs and an end
+ * state (SUCCESS or FAILED with *error).
+ */
+typedef FlowState (*TaskFinishFn) (struct Execution *e, struct TaskRun *run,
+								   const FpValue *request, const FpValue *result, char **error);
+
+struct TaskType
+{
+	const char *name;			/* the full Kestra type name */
+	const char *const *aliases; /* NULL-terminated other accepted names, or NULL */
+	TaskKind	kind;
+	const PropSpec *props;		/* type-specific properties, NULL-name-terminated */
+	TaskCheckFn check;			/* or NULL */
+	const char *const *child_blocks;	/* property names holding child tasks */
+	TaskRunFn	run;			/* TASK_INTERNAL */
+	TaskAdvanceFn advance;		/* TASK_FLOWABLE */
+	TaskPrepareFn prepare;		/* TASK_EXTERNAL */
+	TaskFinishFn finish;		/* TASK_EXTERNAL */
+};
+
+/* The task type called name (full name or alias), or NULL. */
+extern const TaskType *task_type_lookup(const char *name);
+
+/* "a, b, c": every supported full type name, for error messages. */
+extern char *task_type_names(void);
+
+/* Properties every task accepts (id, type, description, disabled, runIf, ...). */
+extern const PropSpec task_common_props[];
+
+/* The registry's members, one per task family file. */
+extern const TaskType task_log;
+extern const TaskType task_return;
+extern const TaskType task_output_values;
+extern const TaskType task_fail;
+extern const TaskType task_if;
+extern const TaskType task_sequential;
+extern const TaskType task_parallel;
+extern const TaskType task_subflow;
+extern const TaskType task_pause;
+extern const TaskType task_human;
+extern const TaskType task_query;
+extern const TaskType task_http_request;
+extern const TaskType task_slack;
+extern const TaskType task_teams;
+extern const TaskType task_mail;
+
+#endif							/* FLOWPG_TASKS_H */

@@ -1,0 +1,285 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks_flow.c
+ *	  The flowable tasks, which run child tasks: If, Sequential, Parallel,
+ *	  and Subflow (which runs another flow as a child execution).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor.h"
+#include "inputs.h"
+#include "tasks.h"
+
+/* If: evaluate the condition once (kept as evaluationResult), then run then or else. */
+static FlowState
+if_advance(Execution *e, TaskRun *run, char **error)
+{
+	FpValue    *result = run->outputs ? fp_get(run->outputs, "evaluationResult") : NULL;
+
+	if (result == NULL)
+	{
+		FpValue    *condition;
+
+		if (!exec_render_prop(e, run, "condition", &condition, error))
+			return ST_FAILED;
+		result = fp_bool(expr_truthy(condition));
+		run->outputs = fp_object(1);
+		fp_set(run->outputs, "evaluationResult", result);
+		run->dirty = true;
+		exec_outputs_changed(e, run);
+	}
+	return executor_advance_scope(e, run,
+								  flow_node_block(run->node, result->u.b ? "then" : "else"),
+								  false,
+								  flow_node_block(run->node, "errors"),
+								  flow_node_block(run->node, "finally"));
+}
+
+/* Sequential: its tasks in order, then errors if they failed, then finally. */
+static FlowState
+sequential_advance(Execution *e, TaskRun *run, char **error)
+{
+	(void) error;
+	return executor_advance_scope(e, run, flow_node_block(run->node, "tasks"), false,
+								  flow_node_block(run->node, "errors"),
+								  flow_node_block(run->node, "finally"));
+}
+
+/* Parallel: all its tasks at once, then errors if one failed, then finally. */
+static FlowState
+parallel_advance(Execution *e, TaskRun *run, char **error)
+{
+	(void) error;
+	return executor_advance_scope(e, run, flow_node_block(run->node, "tasks"), true,
+								  flow_node_block(run->node, "errors"),
+								  flow_node_block(run->node, "finally"));
+}
+
+static const char *const if_aliases[] = {"io.kestra.core.tasks.flows.If", NULL};
+static const char *const if_blocks[] = {"then", "else", "errors", "finally", NULL};
+static const PropSpec if_props[] = {
+	P_REQ("condition", PROP_STRING),
+	P_REQ("then", PROP_TASKS),
+	P("else", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.If: runs then or else by the truthiness of condition. */
+const TaskType task_if = {
+	.name = "io.kestra.plugin.core.flow.If",
+	.aliases = if_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = if_props,
+	.child_blocks = if_blocks,
+	.advance = if_advance,
+};
+
+static const char *const sequential_aliases[] = {"io.kestra.core.tasks.flows.Sequential", NULL};
+static const char *const sequential_blocks[] = {"tasks", "errors", "finally", NULL};
+static const PropSpec sequential_props[] = {
+	P_REQ("tasks", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.Sequential: runs its tasks one after another. */
+const TaskType task_sequential = {
+	.name = "io.kestra.plugin.core.flow.Sequential",
+	.aliases = sequential_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = sequential_props,
+	.child_blocks = sequential_blocks,
+	.advance = sequential_advance,
+};
+
+static const char *const parallel_aliases[] = {"io.kestra.core.tasks.flows.Parallel", NULL};
+static const PropSpec parallel_props[] = {
+	P_REQ("tasks", PROP_TASKS),
+	P("concurrent", PROP_INT),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.Parallel: runs its tasks as siblings; ends when all have ended. */
+const TaskType task_parallel = {
+	.name = "io.kestra.plugin.core.flow.Parallel",
+	.aliases = parallel_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = parallel_props,
+	.child_blocks = sequential_blocks,
+	.advance = parallel_advance,
+};
+
+static const char *const subflow_aliases[] = {
+	"io.kestra.core.tasks.flows.Subflow", "io.kestra.core.tasks.flows.Flow", NULL
+};
+static const PropSpec subflow_props[] = {
+	P_REQ("namespace", PROP_STRING),
+	P_REQ("flowId", PROP_STRING),
+	P("revision", PROP_INT),
+	P("inputs", PROP_MAP),
+	P("labels", PROP_ANY),
+	P("wait", PROP_BOOL),
+	P("transmitFailed", PROP_BOOL),
+	P_END
+};
+
+/* A boolean property rendered, dflt when absent. */
+static bool
+rendered_bool(Execution *e, TaskRun *run, const char *prop, bool dflt, char **error, bool *ok)
+{
+	FpValue    *v;
+
+	*ok = exec_render_prop(e, run, prop, &v, error);
+	if (!*ok || v == NULL)
+		return dflt;
+	return expr_truthy(v);
+}
+
+/* Start the child execution of a Subflow task run; NULL with *error when it cannot start. */
+static Execution *
+subflow_start(Execution *e, TaskRun *run, char **error)
+{
+	FpValue    *ns,
+			   *flow_id,
+			   *revision,
+			   *inputs,
+			   *labels,
+			   *trigger;
+	CompiledFlow *flow;
+	FpValue    *values;
+	List	   *errors = NIL;
+	FpValue    *label_map;
+
+	if (!exec_render_prop(e, run, "namespace", &ns, error) ||
+		!exec_render_prop(e, run, "flowId", &flow_id, error) ||
+		!exec_render_prop(e, run, "revision", &revision, error) ||
+		!exec_render_prop(e, run, "inputs", &inputs, error) ||
+		!exec_render_prop(e, run, "labels", &labels, error))
+		return NULL;
+	if (e->depth + 1 >= MAX_SUBFLOW_DEPTH)
+	{
+		*error = psprintf("subflows are nested more than %d levels deep", MAX_SUBFLOW_DEPTH);
+		return NULL;
+	}
+	if (revision && revision->type == FP_INT)
+		flow = flow_model_get(fp_to_text(ns), fp_to_text(flow_id), (int32) revision->u.i);
+	else
+		flow = flow_model_latest(fp_to_text(ns), fp_to_text(flow_id));
+	if (flow == NULL)
+	{
+		*error = psprintf("flow \"%s\" does not exist in namespace \"%s\"",
+						  fp_to_text(flow_id), fp_to_text(ns));
+		return NULL;
+	}
+	if (flow->disabled)
+	{
+		*error = psprintf("flow \"%s\" in namespace \"%s\" is disabled", flow->id, flow->namespace);
+		return NULL;
+	}
+	values = inputs_validate(flow->inputs, inputs ? inputs : fp_object(0), &errors);
+	if (values == NULL)
+	{
+		*error = psprintf("invalid inputs for subflow %s.%s: %s", flow->namespace, flow->id,
+						  (char *) linitial(errors));
+		return NULL;
+	}
+	label_map = flow_labels_to_map(labels);
+	trigger = fp_object(4);
+	fp_set(trigger, "type", fp_cstring(task_subflow.name));
+	fp_set(trigger, "executionId", fp_cstring(e->id));
+	fp_set(trigger, "namespace", fp_cstring(e->namespace));
+	fp_set(trigger, "flowId", fp_cstring(e->flow_id));
+	return executor_start(flow, values, label_map, e->actor, e, trigger);
+}
+
+/* The child execution of a running Subflow task run, from memory or loaded. */
+static Execution *
+subflow_child(Execution *e, const char *child_id)
+{
+	ListCell   *lc;
+	Execution  *child;
+
+	foreach(lc, e->children)
+	{
+		child = lfirst(lc);
+		if (strcmp(child->id, child_id) == 0)
+			return child;
+	}
+	child = exec_load(child_id);
+	if (child)
+		e->children = lappend(e->children, child);
+	return child;
+}
+
+/*
+ * Subflow: start the child, then (with wait) follow it until it ends.  A
+ * failed, killed or cancelled child fails the task when transmitFailed.
+ */
+static FlowState
+subflow_advance(Execution *e, TaskRun *run, char **error)
+{
+	const char *child_id = run->outputs ? fp_get_str(run->outputs, "executionId") : NULL;
+	Execution  *child;
+	bool		ok;
+	bool		wait;
+	bool		transmit;
+
+	wait = rendered_bool(e, run, "wait", true, error, &ok);
+	if (!ok)
+		return ST_FAILED;
+	transmit = rendered_bool(e, run, "transmitFailed", true, error, &ok);
+	if (!ok)
+		return ST_FAILED;
+
+	if (child_id == NULL)
+	{
+		child = subflow_start(e, run, error);
+		if (child == NULL)
+			return ST_FAILED;
+		run->outputs = fp_object(3);
+		fp_set(run->outputs, "executionId", fp_cstring(child->id));
+		run->dirty = true;
+		exec_outputs_changed(e, run);
+		if (!wait)
+			return ST_SUCCESS;
+	}
+	else
+	{
+		child = subflow_child(e, child_id);
+		if (child == NULL)
+		{
+			*error = psprintf("subflow execution %s no longer exists", child_id);
+			return ST_FAILED;
+		}
+	}
+	if (!state_is_terminal(child->state))
+		return ST_RUNNING;
+
+	fp_set(run->outputs, "state", fp_cstring(state_name(child->state)));
+	if (child->outputs)
+		fp_set(run->outputs, "outputs", child->outputs);
+	run->dirty = true;
+	exec_outputs_changed(e, run);
+	if (child->state == ST_SUCCESS || child->state == ST_WARNING)
+		return child->state;
+	if (!transmit)
+		return ST_SUCCESS;
+	*error = psprintf("subflow execution %s ended %s", child->id, state_name(child->state));
+	return ST_FAILED;
+}
+
+/* core.flow.Subflow: starts another flow as a child execution, and by default waits for it. */
+const TaskType task_subflow = {
+	.name = "io.kestra.plugin.core.flow.Subflow",
+	.aliases = subflow_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = subflow_props,
+	.advance = subflow_advance,
+};
