@@ -38,6 +38,13 @@ static FpValue value_null = {.type = FP_NULL};
 
 static bool render_body(EvalState *st, const TBody *body, StringInfo out);
 
+/*
+ * The steps a render may take besides max_output / 2 (one step is a node
+ * evaluated, an item a filter walks, 64 bytes it scans, an iteration).  A
+ * variable only so that the fuzzer can lower it to keep its runs short.
+ */
+int64		expr_step_base = 2000000;
+
 /* The shared, read-only true or false value. */
 FpValue *
 expr_bool(bool b)
@@ -471,19 +478,12 @@ static FpValue *
 loop_object(int i, int count)
 {
 	FpValue    *loop = fp_object(5);
-	FpPair	   *p = loop->u.obj.pairs;
 
-	p[0].key = "index";
-	p[0].value = fp_int(i);
-	p[1].key = "revindex";
-	p[1].value = fp_int(count - 1 - i);
-	p[2].key = "first";
-	p[2].value = expr_bool(i == 0);
-	p[3].key = "last";
-	p[3].value = expr_bool(i == count - 1);
-	p[4].key = "length";
-	p[4].value = fp_int(count);
-	loop->u.obj.count = 5;
+	expr_pair_append(loop, "index", fp_int(i));
+	expr_pair_append(loop, "revindex", fp_int(count - 1 - i));
+	expr_pair_append(loop, "first", expr_bool(i == 0));
+	expr_pair_append(loop, "last", expr_bool(i == count - 1));
+	expr_pair_append(loop, "length", fp_int(count));
 	return loop;
 }
 
@@ -565,11 +565,8 @@ render_for(EvalState *st, const TNode *n, StringInfo out)
 				{
 					FpValue    *entry = fp_object(2);
 
-					entry->u.obj.pairs[0].key = "key";
-					entry->u.obj.pairs[0].value = key;
-					entry->u.obj.pairs[1].key = "value";
-					entry->u.obj.pairs[1].value = v->u.obj.pairs[i].value;
-					entry->u.obj.count = 2;
+					expr_pair_append(entry, "key", key);
+					expr_pair_append(entry, "value", v->u.obj.pairs[i].value);
 					scope.value1 = entry;
 				}
 			}
@@ -633,7 +630,7 @@ init_state(EvalState *st, ExprEnv *env)
 	memset(st, 0, sizeof(EvalState));
 	st->env = env;
 	st->max_output = env->max_output > 0 ? env->max_output : EXPR_DEFAULT_MAX_OUTPUT;
-	st->max_steps = INT64CONST(10000000) + 2 * (int64) st->max_output;
+	st->max_steps = expr_step_base + st->max_output / 2;
 	st->max_made = INT64CONST(1048576) + 4 * (int64) st->max_output;
 #ifndef FRONTEND
 	st->err_cxt = CurrentMemoryContext;
@@ -876,9 +873,7 @@ render_tree(EvalState *st, FpValue *v)
 
 				if (item == NULL)
 					return NULL;
-				r->u.obj.pairs[i].key = pstrdup(v->u.obj.pairs[i].key);
-				r->u.obj.pairs[i].value = item;
-				r->u.obj.count++;
+				expr_pair_append(r, pstrdup(v->u.obj.pairs[i].key), item);
 			}
 			return r;
 		default:

@@ -547,9 +547,7 @@ replace_value(EvalState *st, const FpValue *v, const FpValue *pairs)
 
 				if (item == NULL)
 					return NULL;
-				r->u.obj.pairs[i].key = v->u.obj.pairs[i].key;
-				r->u.obj.pairs[i].value = item;
-				r->u.obj.count++;
+				expr_pair_append(r, v->u.obj.pairs[i].key, item);
 			}
 			return r;
 		default:
@@ -1028,7 +1026,11 @@ format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int form
 	else
 		text = dt_format_pattern(usec, offset, fmt, &error);
 	if (text == NULL)
-		return expr_fail(st, "invalid date format \"%s\": %s", fmt, error ? error : "not supported");
+	{
+		if (error != NULL)
+			return expr_fail(st, "%s", error);
+		return expr_fail(st, "invalid date format \"%s\"", fmt);
+	}
 	return expr_new_string(st, text, strlen(text));
 }
 

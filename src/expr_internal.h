@@ -262,12 +262,13 @@ extern bool expr_is_name_char(unsigned char c);
 extern bool expr_lex(const char *src, int len, int *pos, int end, ExprCloser closer,
 					 int open_pos, Token **toks, int *ntoks, bool *trim,
 					 ExprSyntaxError *err);
-extern const char *expr_token_text(const Token *t);
+extern const char *expr_token_text(const char *src, const Token *t);
 
 /* expr_parse.c */
 extern Template *expr_parse_template(const char *src, int len, ExprSyntaxError *err);
 
 /* expr_eval.c */
+extern int64 expr_step_base;
 extern FpValue *expr_eval(EvalState *st, const ENode *n);
 extern FpValue *expr_fail(EvalState *st, const char *fmt,...) pg_attribute_printf(2, 3);
 extern FpValue *expr_undefined(EvalState *st, const char *name, int len);
@@ -290,6 +291,7 @@ extern bool expr_int_arg(EvalState *st, const FpValue *v, const char *what, int6
 extern const char *expr_type_name(const FpValue *v);
 extern FpValue *expr_copy(EvalState *st, const FpValue *v);
 extern FpValue *expr_make_object(char **keys, FpValue **values, int n);
+extern void expr_pair_append(FpValue *obj, char *key, FpValue *value);
 
 /* expr_funcs.c */
 typedef enum ExprBuiltinKind

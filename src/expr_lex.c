@@ -395,6 +395,7 @@ expr_lex(const char *src, int len, int *pos, int end, ExprCloser closer,
 	Lexer		lx;
 	int			p = *pos;
 	int			depth = 0;
+	int			opened[EXPR_MAX_DEPTH + 1];	/* where each open bracket is */
 
 	lx.src = src;
 	lx.len = len;
@@ -414,6 +415,9 @@ expr_lex(const char *src, int len, int *pos, int end, ExprCloser closer,
 			p++;
 		if (p >= end)
 		{
+			if (depth > 0)
+				return lex_fail(&lx, opened[depth - 1],
+								psprintf("unclosed \"%c\"", src[opened[depth - 1]]));
 			switch (closer)
 			{
 				case CLOSE_PRINT:
@@ -474,11 +478,20 @@ expr_lex(const char *src, int len, int *pos, int end, ExprCloser closer,
 		}
 		if (kind == TK_LPAREN || kind == TK_LBRACKET || kind == TK_LBRACE)
 		{
-			if (++depth > EXPR_MAX_DEPTH)
+			if (depth >= EXPR_MAX_DEPTH)
 				return lex_fail(&lx, p, "expression nested too deeply");
+			opened[depth++] = p;
 		}
 		else if ((kind == TK_RPAREN || kind == TK_RBRACKET || kind == TK_RBRACE) && depth > 0)
+		{
+			char		open = src[opened[depth - 1]];
+
+			if ((kind == TK_RPAREN && open != '(') || (kind == TK_RBRACKET && open != '[') ||
+				(kind == TK_RBRACE && open != '{'))
+				return lex_fail(&lx, opened[depth - 1],
+								psprintf("unclosed \"%c\"", open));
 			depth--;
+		}
 		add_token(&lx, kind, p, oplen);
 		p += oplen;
 	}
@@ -486,79 +499,14 @@ expr_lex(const char *src, int len, int *pos, int end, ExprCloser closer,
 
 /* A token as the user wrote it, for "unexpected ..." messages. */
 const char *
-expr_token_text(const Token *t)
+expr_token_text(const char *src, const Token *t)
 {
-	switch (t->kind)
-	{
-		case TK_END:
-			return "end of the expression";
-		case TK_NAME:
-			return psprintf("\"%s\"", t->str);
-		case TK_INT:
-		case TK_FLOAT:
-			return "a number";
-		case TK_STRING:
-			return "a string";
-		default:
-			break;
-	}
-	switch (t->kind)
-	{
-		case TK_LPAREN:
-			return "\"(\"";
-		case TK_RPAREN:
-			return "\")\"";
-		case TK_LBRACKET:
-			return "\"[\"";
-		case TK_RBRACKET:
-			return "\"]\"";
-		case TK_LBRACE:
-			return "\"{\"";
-		case TK_RBRACE:
-			return "\"}\"";
-		case TK_COMMA:
-			return "\",\"";
-		case TK_COLON:
-			return "\":\"";
-		case TK_DOT:
-			return "\".\"";
-		case TK_QUESTION:
-			return "\"?\"";
-		case TK_PIPE:
-			return "\"|\"";
-		case TK_ASSIGN:
-			return "\"=\"";
-		case TK_EQ:
-			return "\"==\"";
-		case TK_NE:
-			return "\"!=\"";
-		case TK_LT:
-			return "\"<\"";
-		case TK_GT:
-			return "\">\"";
-		case TK_LE:
-			return "\"<=\"";
-		case TK_GE:
-			return "\">=\"";
-		case TK_PLUS:
-			return "\"+\"";
-		case TK_MINUS:
-			return "\"-\"";
-		case TK_STAR:
-			return "\"*\"";
-		case TK_SLASH:
-			return "\"/\"";
-		case TK_PERCENT:
-			return "\"%\"";
-		case TK_TILDE:
-			return "\"~\"";
-		case TK_COALESCE:
-			return "\"??\"";
-		case TK_UNDEF_COALESCE:
-			return "\"???\"";
-		case TK_RANGE:
-			return "\"..\"";
-		default:
-			return "a token";
-	}
+	int			len = t->len;
+	const char *s = src + t->pos;
+
+	if (t->kind == TK_END)
+		return "end of the expression";
+	if (len > 40)
+		return psprintf("\"%.*s...\"", expr_char_offset(s, len, 37), s);
+	return psprintf("\"%.*s\"", len, s);
 }

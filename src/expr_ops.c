@@ -752,9 +752,7 @@ expr_copy(EvalState *st, const FpValue *v)
 				if (item == NULL)
 					return NULL;
 				/* the keys of a map are unique already: append without searching */
-				c->u.obj.pairs[i].key = pstrdup(v->u.obj.pairs[i].key);
-				c->u.obj.pairs[i].value = item;
-				c->u.obj.count++;
+				expr_pair_append(c, pstrdup(v->u.obj.pairs[i].key), item);
 			}
 			break;
 		default:
@@ -765,6 +763,26 @@ expr_copy(EvalState *st, const FpValue *v)
 			break;
 	}
 	return c;
+}
+
+/*
+ * Append key: value to obj without looking for key first: for building
+ * maps whose keys are known to be unique.  key is not copied.
+ */
+void
+expr_pair_append(FpValue *obj, char *key, FpValue *value)
+{
+	FpPair	   *p;
+
+	if (obj->u.obj.count == obj->u.obj.cap)
+	{
+		obj->u.obj.cap *= 2;
+		obj->u.obj.pairs = repalloc(obj->u.obj.pairs, sizeof(FpPair) * obj->u.obj.cap);
+	}
+	p = &obj->u.obj.pairs[obj->u.obj.count++];
+	memset(p, 0, sizeof(FpPair));
+	p->key = key;
+	p->value = value;
 }
 
 /* For sorting the keys of a map literal: by key, then by position. */
@@ -828,9 +846,7 @@ expr_make_object(char **keys, FpValue **values, int n)
 	{
 		if (winner[i] < 0)
 			continue;
-		obj->u.obj.pairs[obj->u.obj.count].key = pstrdup(keys[i]);
-		obj->u.obj.pairs[obj->u.obj.count].value = values[winner[i]];
-		obj->u.obj.count++;
+		expr_pair_append(obj, pstrdup(keys[i]), values[winner[i]]);
 	}
 	pfree(order);
 	pfree(winner);

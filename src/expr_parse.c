@@ -124,7 +124,7 @@ expect(Parser *P, TokKind kind, const char *what)
 
 	if (t->kind != kind)
 	{
-		parse_fail(P, t->pos, "expected %s but found %s", what, expr_token_text(t));
+		parse_fail(P, t->pos, "expected %s but found %s", what, expr_token_text(P->src, t));
 		return false;
 	}
 	advance(P);
@@ -257,7 +257,7 @@ parse_invocation(Parser *P, ENode *n, ExprBuiltinKind kind)
 
 	if (t->kind != TK_NAME)
 		return parse_fail(P, t->pos, "expected the name of a %s but found %s",
-						  expr_builtin_kind_name(kind), expr_token_text(t));
+						  expr_builtin_kind_name(kind), expr_token_text(P->src, t));
 	fn = expr_find_builtin(kind, t->str);
 	if (fn == NULL)
 		return parse_fail(P, t->pos, "unknown %s \"%s\"", expr_builtin_kind_name(kind), t->str);
@@ -411,7 +411,7 @@ parse_interpolated(Parser *P, Token *t)
 		{
 			char		next = P->src[p + 1];
 
-			if (next == '"' || next == '\\' || next == '#')
+			if (next == '"' || next == '\\')
 				appendStringInfoChar(&lit, next);
 			else
 				appendBinaryStringInfo(&lit, P->src + p, 2);
@@ -446,7 +446,7 @@ parse_interpolated(Parser *P, Token *t)
 			P->cur = 0;
 			part = parse_expr(P, 0);
 			if (part != NULL && cur(P)->kind != TK_END)
-				part = parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(cur(P)));
+				part = parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(P->src, cur(P)));
 			if (part == NULL)
 				return NULL;
 			P->toks = saved_toks;
@@ -525,7 +525,7 @@ parse_primary(Parser *P)
 				return parse_invocation(P, n, EB_FUNCTION);
 			}
 			if (is_reserved(t))
-				return parse_fail(P, t->pos, "unexpected %s", expr_token_text(t));
+				return parse_fail(P, t->pos, "unexpected %s", expr_token_text(P->src, t));
 			advance(P);
 			n = new_node(EN_VAR, t->pos);
 			n->name = t->str;
@@ -544,9 +544,9 @@ parse_primary(Parser *P)
 			return parse_map(P);
 		case TK_END:
 			return parse_fail(P, t->pos, "expected an expression but found %s",
-							  expr_token_text(t));
+							  expr_token_text(P->src, t));
 		default:
-			return parse_fail(P, t->pos, "unexpected %s", expr_token_text(t));
+			return parse_fail(P, t->pos, "unexpected %s", expr_token_text(P->src, t));
 	}
 }
 
@@ -567,7 +567,7 @@ parse_postfix(Parser *P, ENode *node)
 			name = cur(P);
 			if (name->kind != TK_NAME)
 				return parse_fail(P, name->pos, "expected an attribute name after \".\" but found %s",
-								  expr_token_text(name));
+								  expr_token_text(P->src, name));
 			advance(P);
 			if (cur(P)->kind == TK_LPAREN)
 				return parse_fail(P, name->pos, "method calls such as \".%s()\" are not supported",
@@ -820,7 +820,7 @@ parse_delimited(Parser *P, int *pos, ExprCloser closer, int open)
 	P->cur = 0;
 	e = parse_expr(P, 0);
 	if (e != NULL && cur(P)->kind != TK_END)
-		return parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(cur(P)));
+		return parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(P->src, cur(P)));
 	P->trim_next = trim;
 	return e;
 }
@@ -837,7 +837,7 @@ parse_tag_end(Parser *P, int *pos, int open)
 	if (P->toks[0].kind != TK_END)
 	{
 		parse_fail(P, P->toks[0].pos, "expected \"%%}\" but found %s",
-				   expr_token_text(&P->toks[0]));
+				   expr_token_text(P->src, &P->toks[0]));
 		return false;
 	}
 	P->trim_next = trim;
@@ -1024,7 +1024,7 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 	t = cur(P);
 	if (t->kind != TK_NAME || is_reserved(t) || is_word(t, "in"))
 	{
-		parse_fail(P, t->pos, "expected a loop variable but found %s", expr_token_text(t));
+		parse_fail(P, t->pos, "expected a loop variable but found %s", expr_token_text(P->src, t));
 		return false;
 	}
 	n->var1 = t->str;
@@ -1035,7 +1035,7 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 		t = cur(P);
 		if (t->kind != TK_NAME || is_reserved(t) || is_word(t, "in"))
 		{
-			parse_fail(P, t->pos, "expected a loop variable but found %s", expr_token_text(t));
+			parse_fail(P, t->pos, "expected a loop variable but found %s", expr_token_text(P->src, t));
 			return false;
 		}
 		n->var2 = t->str;
@@ -1043,7 +1043,7 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 	}
 	if (!is_word(cur(P), "in"))
 	{
-		parse_fail(P, cur(P)->pos, "expected \"in\" but found %s", expr_token_text(cur(P)));
+		parse_fail(P, cur(P)->pos, "expected \"in\" but found %s", expr_token_text(P->src, cur(P)));
 		return false;
 	}
 	advance(P);
@@ -1051,7 +1051,7 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 		return false;
 	if (cur(P)->kind != TK_END)
 	{
-		parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(cur(P)));
+		parse_fail(P, cur(P)->pos, "unexpected %s", expr_token_text(P->src, cur(P)));
 		return false;
 	}
 	P->trim_next = trim;
