@@ -14,6 +14,7 @@
 #include <ctype.h>
 
 #include "cron.h"
+#include "datetime.h"
 
 typedef struct CronField
 {
@@ -222,4 +223,221 @@ cron_parse(const char *text, bool with_seconds, CronSpec *spec, char **error)
 		bits |= 1;				/* 7 is Sunday too */
 	spec->weekdays = (uint8) (bits & 0x7F);
 	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Next and previous fire times
+ *
+ * The search runs on wall-clock seconds (seconds since 1970-01-01T00:00 of
+ * the zone's local time), field by field like a mechanical counter, and
+ * each wall-clock match is then resolved to an instant with the offsets in
+ * force around it.
+ * ---------------------------------------------------------------------
+ */
+
+#define WALL_SECS_PER_DAY	INT64CONST(86400)
+#define CRON_YEARS			100 /* how far ahead a match is looked for */
+#define USECS				INT64CONST(1000000)
+
+/* a / b rounded towards minus infinity (b > 0). */
+static int64
+cron_floor_div(int64 a, int64 b)
+{
+	int64		q = a / b;
+
+	if (a % b != 0 && a < 0)
+		q--;
+	return q;
+}
+
+/* Whether the day-of-month and day-of-week fields let a date through. */
+static bool
+cron_day_matches(const CronSpec *spec, int32 days, int day)
+{
+	int			weekday = (int) ((days % 7 + 7 + 4) % 7);	/* 1970-01-01: Thursday */
+	bool		dom = (spec->days & (((uint32) 1) << day)) != 0;
+	bool		dow = (spec->weekdays & (1 << weekday)) != 0;
+
+	if (spec->days_any && spec->weekdays_any)
+		return true;
+	if (spec->days_any)
+		return dow;
+	if (spec->weekdays_any)
+		return dom;
+	/* both restricted: either one matching is enough, as in Vixie cron */
+	return dom || dow;
+}
+
+/*
+ * The first wall-clock second at or after `from` that matches spec; false
+ * when there is none within CRON_YEARS years.
+ */
+static bool
+cron_next_wall(const CronSpec *spec, int64 from, int64 *out)
+{
+	int32		days = (int32) cron_floor_div(from, WALL_SECS_PER_DAY);
+	int64		sod = from - (int64) days * WALL_SECS_PER_DAY;
+	int64		year;
+	int64		last_year;
+	int			month,
+				day,
+				hour,
+				minute,
+				second;
+
+	dt_ymd_from_date(days, &year, &month, &day);
+	hour = (int) (sod / 3600);
+	minute = (int) (sod / 60 % 60);
+	second = (int) (sod % 60);
+	last_year = year + CRON_YEARS;
+
+	for (;;)
+	{
+		int32		d;
+
+		/* carry overflowing fields into the next one, like an odometer */
+		if (second > 59)
+			second = 0, minute++;
+		if (minute > 59)
+			minute = 0, hour++;
+		if (hour > 23)
+			hour = 0, day++;
+		if (month > 12)
+			month = 1, year++;
+		if (year > last_year || year > DT_MAX_YEAR)
+			return false;
+
+		if (!(spec->months & (1 << month)))
+		{
+			month++, day = 1, hour = minute = second = 0;
+			continue;
+		}
+		if (!dt_date_from_ymd(year, month, day, &d))
+		{
+			/* past the end of the month */
+			month++, day = 1, hour = minute = second = 0;
+			continue;
+		}
+		if (!cron_day_matches(spec, d, day))
+		{
+			day++, hour = minute = second = 0;
+			continue;
+		}
+		if (!(spec->hours & (((uint32) 1) << hour)))
+		{
+			hour++, minute = second = 0;
+			continue;
+		}
+		if (!(spec->minutes & (UINT64CONST(1) << minute)))
+		{
+			minute++, second = 0;
+			continue;
+		}
+		if (!(spec->seconds & (UINT64CONST(1) << second)))
+		{
+			second++;
+			continue;
+		}
+		*out = (int64) d * WALL_SECS_PER_DAY + hour * 3600 + minute * 60 + second;
+		return true;
+	}
+}
+
+/*
+ * The instant of a wall-clock second in zone.  In an overlap (clocks set
+ * back) the earlier instant; in a gap (clocks set forward) the wall time
+ * shifted forward by the gap, with the offset in force before it.
+ */
+static bool
+cron_wall_instant(int64 wall, const char *zone, int64 *instant)
+{
+	int64		w = wall * USECS;
+	int			before,
+				after,
+				check;
+	int64		t1,
+				t2;
+	bool		ok1,
+				ok2;
+
+	/* the offsets in force well before and well after: a change lies in between, if any */
+	if (!dt_zone_offset(zone, w - 36 * 3600 * USECS, &before) ||
+		!dt_zone_offset(zone, w + 36 * 3600 * USECS, &after))
+		return false;
+	t1 = w - (int64) before * USECS;
+	t2 = w - (int64) after * USECS;
+	ok1 = dt_zone_offset(zone, t1, &check) && check == before;
+	ok2 = dt_zone_offset(zone, t2, &check) && check == after;
+	if (ok1 && ok2)
+		*instant = Min(t1, t2);
+	else if (ok2)
+		*instant = t2;
+	else
+		*instant = t1;			/* valid before the change, or in a gap */
+	return true;
+}
+
+/* The next fire time (see cron.h). */
+bool
+cron_next(const CronSpec *spec, int64 after, const char *zone, int64 *next)
+{
+	int			offset;
+	int64		from;
+	int			i;
+
+	if (!dt_zone_offset(zone, after, &offset))
+		return false;
+	/* the wall-clock second of `after`, then the one after it */
+	from = cron_floor_div(after, USECS) + offset + 1;
+
+	/*
+	 * A wall-clock match can resolve to an instant not after `after` (the
+	 * second pass of an overlap); look further then.  An hour of
+	 * every-second matches is the most that can be skipped that way.
+	 */
+	for (i = 0; i < 4000; i++)
+	{
+		int64		wall;
+		int64		t;
+
+		if (!cron_next_wall(spec, from, &wall) || !cron_wall_instant(wall, zone, &t))
+			return false;
+		if (t > after)
+		{
+			*next = t;
+			return true;
+		}
+		from = wall + 1;
+	}
+	return false;
+}
+
+/* The previous fire time (see cron.h). */
+bool
+cron_prev(const CronSpec *spec, int64 before, const char *zone, int64 *prev)
+{
+	/* windows that grow until one holds a match; then walk forward inside it */
+	static const int64 windows[] = {
+		60, 3600, 86400, 32 * 86400, 367 * 86400, INT64CONST(3670) * 86400,
+		INT64CONST(36525) * 86400
+	};
+	int			w;
+
+	for (w = 0; w < (int) lengthof(windows); w++)
+	{
+		int64		t;
+		int64		found;
+		int64		next;
+
+		if (!cron_next(spec, before - windows[w] * USECS, zone, &t))
+			return false;
+		if (t >= before)
+			continue;
+		found = t;
+		while (cron_next(spec, found, zone, &next) && next < before)
+			found = next;
+		*prev = found;
+		return true;
+	}
+	return false;
 }

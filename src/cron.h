@@ -25,4 +25,20 @@ typedef struct CronSpec
 /* Parse text into spec; false and *error (lower case) when it is not a valid expression. */
 extern bool cron_parse(const char *text, bool with_seconds, CronSpec *spec, char **error);
 
+/*
+ * The first instant strictly after `after` whose wall-clock time in zone
+ * matches spec (instants are microseconds since 1970-01-01T00:00:00Z, as in
+ * datetime.h; zone as dt_zone_offset takes it).  False when the zone is
+ * unknown or nothing matches within a hundred years (0 0 30 2 *).
+ *
+ * Daylight saving time: a wall-clock time that a clock change skips fires
+ * at the same wall time shifted by the change (02:30 becomes 03:30, as
+ * java.time resolves it); a wall-clock time that occurs twice fires once,
+ * at its first occurrence.
+ */
+extern bool cron_next(const CronSpec *spec, int64 after, const char *zone, int64 *next);
+
+/* The last matching instant strictly before `before`; false when none in a hundred years. */
+extern bool cron_prev(const CronSpec *spec, int64 before, const char *zone, int64 *prev);
+
 #endif							/* FLOWPG_CRON_H */
