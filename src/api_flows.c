@@ -27,6 +27,7 @@
 #include "problems.h"
 #include "security.h"
 #include "trigger_flow.h"
+#include "trigger_schedule.h"
 #include "value_jsonb.h"
 
 PG_FUNCTION_INFO_V1(flow_deploy);
@@ -156,6 +157,7 @@ store_revision(const char *ns, const char *id, const char *source, FpValue *root
 	values[6] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
 	db_exec(&q_insert, values, NULL, false, 0);
 	trigger_flow_store(ns, id, root);
+	trigger_schedule_store(ns, id, root);
 	*created = true;
 	return revision;
 }
@@ -269,6 +271,7 @@ flow_delete(PG_FUNCTION_ARGS)
 	values[2] = Int32GetDatum(latest.revision);
 	db_exec(&q_mark_deleted, values, NULL, false, 0);
 	trigger_flow_store(ns, id, NULL);
+	trigger_schedule_store(ns, id, NULL);
 	audit_write("delete", ns, id, NULL, NULL, revision_detail(latest.revision, 0));
 	db_leave(&scope);
 	PG_RETURN_VOID();

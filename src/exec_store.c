@@ -21,6 +21,7 @@
 #include "inputs.h"
 #include "trigger_flow.h"
 #include "value_jsonb.h"
+#include "worker.h"
 
 static DbQuery q_lock_execution = DB_QUERY(
 	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
@@ -442,6 +443,9 @@ exec_save(Execution *e)
 		v[0] = CStringGetTextDatum((char *) lfirst(lc));
 		db_exec(&q_cancel_work, v, NULL, false, 0);
 	}
+	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
+	if (e->work != NIL)
+		worker_wake_at_commit();
 	foreach(lc, e->work)
 	{
 		PendingWork *w = lfirst(lc);

@@ -15,6 +15,7 @@ extern int	flowpg_http_timeout_ms;
 extern int	flowpg_naptime_ms;
 extern bool flowpg_enabled;
 extern char *flowpg_app_url;
+extern char *flowpg_ca_file;
 
 extern void guc_init(void);
 

@@ -17,6 +17,7 @@ int			flowpg_http_timeout_ms = 30000;
 int			flowpg_naptime_ms = 10000;
 bool		flowpg_enabled = true;
 char	   *flowpg_app_url = NULL;
+char	   *flowpg_ca_file = NULL;
 
 /* Define every flowpg.* setting and reserve the prefix against typos. */
 void
@@ -74,6 +75,15 @@ guc_init(void)
 							   "http://localhost:8080",
 							   PGC_USERSET,
 							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("flowpg.ca_file",
+							   "Certificates the worker trusts for HTTPS, SMTPS and STARTTLS.",
+							   "A PEM file used instead of the system's certificate store (for a private CA); empty uses the system's.",
+							   &flowpg_ca_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("flowpg");

@@ -82,6 +82,30 @@ option_ms(const FpValue *options, const char *key, int64 *ms, char **error)
 	return true;
 }
 
+/*
+ * The task's `timeout` (a property every task has) as the request's whole
+ * time limit, timeoutMs; without it the worker applies flowpg.http_timeout.
+ * False + *error when it does not render to a duration.
+ */
+static bool
+task_timeout(Execution *e, TaskRun *run, FpValue *req, char **error)
+{
+	FpValue    *timeout;
+	int64		usec;
+
+	if (!exec_render_prop(e, run, "timeout", &timeout, error))
+		return false;
+	if (timeout == NULL || timeout->type == FP_NULL)
+		return true;
+	if (timeout->type != FP_STRING || !dt_parse_duration(timeout->u.str.ptr, &usec) || usec <= 0)
+	{
+		*error = psprintf("timeout must be a positive ISO-8601 duration, not %s", fp_to_json(timeout));
+		return false;
+	}
+	fp_set(req, "timeoutMs", fp_int(Max(usec / 1000, 1)));
+	return true;
+}
+
 /* A new HTTP request description for the worker (see the worker's request format). */
 static FpValue *
 http_request(const char *url, const char *method)
@@ -143,8 +167,11 @@ request_prepare(Execution *e, TaskRun *run, char **error)
 	fp_set(req, "headers", hdrs);
 	if (connect_ms >= 0)
 		fp_set(req, "connectTimeoutMs", fp_int(connect_ms));
+	/* Kestra's readTimeout: how long the connection may stay idle while reading */
 	if (read_ms >= 0)
-		fp_set(req, "timeoutMs", fp_int(read_ms));
+		fp_set(req, "readTimeoutMs", fp_int(read_ms));
+	if (!task_timeout(e, run, req, error))
+		return NULL;
 	follow = options ? fp_get(options, "followRedirects") : NULL;
 	fp_set(req, "followRedirects", fp_bool(follow == NULL || expr_truthy(follow)));
 	allow = options ? fp_get(options, "allowFailed") : NULL;
@@ -269,6 +296,8 @@ webhook_prepare(Execution *e, TaskRun *run, char **error)
 	fp_set(req, "body", fp_cstring(body));
 	fp_set(fp_get(req, "headers"), "Content-Type", fp_cstring("application/json"));
 	fp_set(req, "allowFailed", fp_bool(false));
+	if (!task_timeout(e, run, req, error))
+		return NULL;
 	return req;
 }
 

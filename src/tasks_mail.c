@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "datetime.h"
 #include "exec.h"
 #include "tasks.h"
 
@@ -89,7 +90,8 @@ mail_prepare(Execution *e, TaskRun *run, char **error)
 			   *transport,
 			   *to,
 			   *cc,
-			   *bcc;
+			   *bcc,
+			   *timeout;
 	FpValue    *to_list = fp_array(2),
 			   *cc_list = fp_array(1),
 			   *bcc_list = fp_array(1);
@@ -153,6 +155,21 @@ mail_prepare(Execution *e, TaskRun *run, char **error)
 	fp_set(req, "to", to_list);
 	fp_set(req, "cc", cc_list);
 	fp_set(req, "bcc", bcc_list);
+
+	/* the task's timeout bounds the whole SMTP session; else flowpg.http_timeout */
+	if (!exec_render_prop(e, run, "timeout", &timeout, error))
+		return NULL;
+	if (timeout && timeout->type != FP_NULL)
+	{
+		int64		usec;
+
+		if (timeout->type != FP_STRING || !dt_parse_duration(timeout->u.str.ptr, &usec) || usec <= 0)
+		{
+			*error = psprintf("timeout must be a positive ISO-8601 duration, not %s", fp_to_json(timeout));
+			return NULL;
+		}
+		fp_set(req, "timeoutMs", fp_int(Max(usec / 1000, 1)));
+	}
 	return req;
 }
 

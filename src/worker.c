@@ -1,20 +1,847 @@
 /*-------------------------------------------------------------------------
  *
  * worker.c
- *	  The flowpg background worker.
+ *	  The flowpg background worker (SPEC section 9): one process per
+ *	  cluster, started from shared_preload_libraries, that sends the
+ *	  external tasks (HTTP requests, webhooks, mail) through the HTTP engine
+ *	  and fires the timers (pause expiries and timeouts, retries, schedules)
+ *	  of the database named by flowpg.database_name.
+ *
+ * Life of the process.  The postmaster starts it as "flowpg worker".  A
+ * background worker cannot connect to a database that does not exist
+ * (that is a FATAL error, and the postmaster would restart it in a loop),
+ * so every start first looks in pg_database, connected to no database,
+ * and waits there until flowpg.database_name exists; it then notes in
+ * shared memory that the next start may connect, and exits to be started
+ * again at once.  Connected, it waits for the extension to exist, clears
+ * the claims of any worker before it (their requests are sent again), and
+ * loops:
+ *
+ *	wait on the latch, the engine's sockets, or the next due time
+ *	record each finished request, one transaction each
+ *	survey the queues in one transaction: due timers and schedules,
+ *		claims for as many due sends as there are free slots (committed
+ *		before anything is sent), and when the next work falls due
+ *	fire each due timer and schedule, one transaction each
+ *	hand the claimed sends to the engine
+ *
+ * Waking.  A transaction that queues work (exec_save) or changes
+ * schedules (a deploy) registers a transaction callback that sets the
+ * worker's latch when it commits: the worker's pgprocno and pid are kept
+ * in shared memory for that.  Nothing is set when it rolls back, and
+ * nothing happens at all when flowpg is not preloaded (no worker).
+ *
+ * Errors.  Each step runs in PG_TRY: an error is reported, the step's
+ * transaction aborted, and the failure recorded on the task run in a fresh
+ * transaction (or, when even that fails, the work row is put off with a
+ * growing delay), so that no task can stop the worker or hold up the rest.
+ * An error outside the steps aborts the iteration, which is tried again
+ * after a pause that grows up to flowpg.naptime.
+ *
+ * Signals: SIGHUP rereads the settings (a new flowpg.max_in_flight resizes
+ * the engine); SIGTERM ends the process at the next interrupt check (the
+ * waits are on the latch, so at once), abandoning requests in flight: they
+ * are sent again by the next worker.  flowpg.enabled = off keeps the
+ * process but leaves the queues alone (requests already in flight are
+ * still recorded).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_database.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/relcache.h"
+#include "utils/timestamp.h"
 
+#include "db.h"
 #include "flowpg.h"
+#include "http.h"
+#include "trigger_schedule.h"
+#include "worker.h"
+#include "worker_internal.h"
+
+#define WORKER_NAME "flowpg worker"
+
+/* starts closer together than this without a planned hand-over wait for the rest */
+#define RESTART_GAP_MS 5000
+/* how often a worker without its database looks again */
+#define PROBE_MS 1000
+/* how long a result waits when its execution is locked by someone */
+#define BUSY_RETRY_MS 50
+
+PGDLLEXPORT void flowpg_worker_main(Datum arg);
+
+/* What the worker shares with every backend: who to wake, and its start-up state. */
+typedef struct WorkerShared
+{
+	slock_t		mutex;
+	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
+	pid_t		pid;			/* its pid, or 0 */
+	bool		handoff;		/* the database exists: the next start connects */
+	TimestampTz last_start;
+} WorkerShared;
+
+static WorkerShared *worker_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* per backend: whether this transaction asked for a wake-up, and the callback is in place */
+static bool wake_pending = false;
+static bool wake_callback_registered = false;
+
+/* the worker process's own state */
+static HttpEngine *engine = NULL;
+static HTAB *claims = NULL;		/* WorkerClaim by work id: sends in flight or unrecorded */
+static List *finished = NIL;	/* WorkerClaim *, results waiting to be recorded */
+static MemoryContext worker_cxt = NULL;
+static MemoryContext loop_cxt = NULL;
+static MemoryContext unit_cxt = NULL;
+static int	slots = 1;			/* requests the engine runs at once */
+static int	slots_asked = 0;	/* flowpg.max_in_flight when slots was set */
+static bool was_enabled = false;
+static TimestampTz processing_since = 0;	/* occurrences before this were missed */
+
+/* ---------------------------------------------------------------------
+ * Registration, shared memory and waking
+ * ---------------------------------------------------------------------
+ */
+
+/* Ask for the shared memory the worker's identity needs. */
+static void
+worker_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(WorkerShared)));
+}
+
+/* Create (or attach to) the worker's shared state. */
+static void
+worker_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	worker_shared = ShmemInitStruct("flowpg worker", sizeof(WorkerShared), &found);
+	if (!found)
+	{
+		SpinLockInit(&worker_shared->mutex);
+		worker_shared->pgprocno = -1;
+		worker_shared->pid = 0;
+		worker_shared->handoff = false;
+		worker_shared->last_start = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
 
 /* Register the background worker when loaded from shared_preload_libraries. */
 void
 worker_init(void)
 {
+	BackgroundWorker w;
+
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = worker_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = worker_shmem_startup;
+
+	memset(&w, 0, sizeof(w));
+	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/* restarted at once: the worker spaces unplanned restarts itself (worker_start_gate) */
+	w.bgw_restart_time = 0;
+	snprintf(w.bgw_library_name, BGW_MAXLEN, "flowpg");
+	snprintf(w.bgw_function_name, BGW_MAXLEN, "flowpg_worker_main");
+	snprintf(w.bgw_name, BGW_MAXLEN, WORKER_NAME);
+	snprintf(w.bgw_type, BGW_MAXLEN, WORKER_NAME);
+	RegisterBackgroundWorker(&w);
+}
+
+/* Set the connected worker's latch, if there is one. */
+static void
+wake_worker(void)
+{
+	int			procno;
+	pid_t		pid;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	procno = worker_shared->pgprocno;
+	pid = worker_shared->pid;
+	SpinLockRelease(&worker_shared->mutex);
+	if (pid != 0 && procno >= 0 && procno < (int) ProcGlobal->allProcCount)
+		SetLatch(&GetPGProcByNumber(procno)->procLatch);
+}
+
+/* Transaction callback: wake the worker at the commit of a transaction that asked. */
+static void
+worker_xact_callback(XactEvent event, void *arg)
+{
+	(void) arg;
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (wake_pending)
+				wake_worker();
+			wake_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* a prepared transaction's work is found at the worker's next look */
+			wake_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Wake the worker when this transaction commits (see worker.h). */
+void
+worker_wake_at_commit(void)
+{
+	if (worker_shared == NULL)
+		return;					/* not preloaded: there is no worker to wake */
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(worker_xact_callback, NULL);
+		wake_callback_registered = true;
+	}
+	wake_pending = true;
+}
+
+/* ---------------------------------------------------------------------
+ * Start-up: the database, and restarts
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Decide how this start goes: true to connect now (a previous start saw
+ * the database), false to look for the database first.  An unplanned start
+ * soon after the previous one (the worker died at once) waits out the rest
+ * of RESTART_GAP_MS, so that a worker that cannot start does not loop.
+ */
+static bool
+worker_start_gate(void)
+{
+	bool		handoff;
+	TimestampTz last;
+	TimestampTz now = GetCurrentTimestamp();
+
+	SpinLockAcquire(&worker_shared->mutex);
+	handoff = worker_shared->handoff;
+	worker_shared->handoff = false;
+	last = worker_shared->last_start;
+	worker_shared->last_start = now;
+	SpinLockRelease(&worker_shared->mutex);
+
+	if (!handoff && last != 0)
+	{
+		TimestampTz until = TimestampTzPlusMilliseconds(last, RESTART_GAP_MS);
+
+		while ((now = GetCurrentTimestamp()) < until)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 (until - now) / 1000 + 1, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	return handoff;
+}
+
+/* Whether database dbname exists and accepts connections (inside a transaction). */
+static bool
+database_ready(const char *dbname)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		ready = false;
+
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(dbname));
+	/* as InitPostgres reads it: the index is usable only once its relcache entry is built */
+	scan = systable_beginscan(rel, DatabaseNameIndexId, criticalSharedRelcachesBuilt, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		ready = db->datallowconn && !database_is_invalid_form(db);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return ready;
+}
+
+/*
+ * Connected to no database: wait until flowpg.database_name exists, then
+ * leave (exit code 1: the postmaster starts the worker again at once) with
+ * a note that the next start may connect.
+ */
+static void
+wait_for_database(void)
+{
+	bool		told = false;
+
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	SetConfigOption("application_name", WORKER_NAME, PGC_USERSET, PGC_S_SESSION);
+	for (;;)
+	{
+		bool		ready;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		ready = database_ready(flowpg_database_name);
+		CommitTransactionCommand();
+		if (ready)
+		{
+			SpinLockAcquire(&worker_shared->mutex);
+			worker_shared->handoff = true;
+			SpinLockRelease(&worker_shared->mutex);
+			if (told)
+				ereport(LOG,
+						(errmsg("flowpg worker: database \"%s\" exists now; connecting",
+								flowpg_database_name)));
+			proc_exit(1);
+		}
+		if (!told)
+		{
+			ereport(LOG,
+					(errmsg("flowpg worker: waiting for database \"%s\" to exist",
+							flowpg_database_name),
+					 errhint("Create it, or set flowpg.database_name to the database whose flows the worker runs.")));
+			told = true;
+		}
+		pgstat_report_activity(STATE_IDLE, NULL);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(PROBE_MS, flowpg_naptime_ms), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* On exit: stop the engine (closing its connections) and stop being woken. */
+static void
+worker_on_exit(int code, Datum arg)
+{
+	(void) code;
+	(void) arg;
+	if (engine)
+	{
+		http_engine_stop(engine);
+		engine = NULL;
+	}
+	SpinLockAcquire(&worker_shared->mutex);
+	if (worker_shared->pid == MyProcPid)
+	{
+		worker_shared->pid = 0;
+		worker_shared->pgprocno = -1;
+	}
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/* Publish this process as the worker to wake. */
+static void
+publish_identity(void)
+{
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->pgprocno = MyProc->pgprocno;
+	worker_shared->pid = MyProcPid;
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/* ---------------------------------------------------------------------
+ * Sending and recording
+ * ---------------------------------------------------------------------
+ */
+
+/* Settings changed (SIGHUP): reread them; resize the engine if max_in_flight changed. */
+static void
+reload_settings(void)
+{
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	if (flowpg_max_in_flight != slots_asked)
+	{
+		slots = http_engine_resize(engine, flowpg_max_in_flight);
+		slots_asked = flowpg_max_in_flight;
+		ereport(LOG,
+				(errmsg("flowpg worker: sending at most %d requests at once", slots)));
+	}
+}
+
+/* Put a claim on the list of results to record (a list that outlives the iteration). */
+static void
+add_finished(WorkerClaim *c)
+{
+	MemoryContext old = MemoryContextSwitchTo(worker_cxt);
+
+	finished = lappend(finished, c);
+	MemoryContextSwitchTo(old);
+}
+
+/* Forget a claim (its result, if any, is freed). */
+static void
+drop_claim(WorkerClaim *c)
+{
+	int64		id = c->work_id;
+
+	if (c->result)
+		http_result_free(engine, c->result);
+	if (c->error)
+		pfree(c->error);
+	hash_search(claims, &id, HASH_REMOVE, NULL);
+}
+
+/*
+ * Hand a claimed send to the engine.  A send whose description cannot be
+ * turned into a request finishes at once with that error, and is recorded
+ * like any other result (its task run fails).
+ */
+static void
+submit_claim(WorkerItem *item, TimestampTz claimed_at)
+{
+	WorkerClaim *c;
+	bool		found;
+	HttpRequest req;
+	char	   *error = NULL;
+	MemoryContext old;
+
+	c = hash_search(claims, &item->work_id, HASH_ENTER, &found);
+	if (found)
+		return;					/* already ours: cannot happen, the row was claimed once */
+	c->claimed_at = claimed_at;
+	strlcpy(c->execution_id, item->execution_id, WORKER_ID_LEN);
+	strlcpy(c->task_run_id, item->task_run_id, WORKER_ID_LEN);
+	c->result = NULL;
+	c->error = NULL;
+	c->retry_at = 0;
+
+	old = MemoryContextSwitchTo(unit_cxt);
+	if (!worker_build_request(fp_get(item->detail, "request"), item->task_run_id,
+							  item->attempt, &req, &error))
+	{
+		c->error = MemoryContextStrdup(worker_cxt, error);
+		add_finished(c);
+	}
+	else if (!http_engine_submit(engine, &req, (uint64) item->work_id))
+	{
+		c->error = MemoryContextStrdup(worker_cxt, "out of memory while queueing the request");
+		add_finished(c);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(unit_cxt);
+}
+
+/* Move what the engine finished onto the list of results to record. */
+static void
+collect_results(void)
+{
+	HttpResult *r;
+
+	if (http_engine_poll(engine, 0) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("flowpg worker: the HTTP engine failed: %s", http_engine_error(engine))));
+	while ((r = http_engine_next_result(engine)) != NULL)
+	{
+		int64		id = (int64) r->tag;
+		WorkerClaim *c = hash_search(claims, &id, HASH_FIND, NULL);
+
+		if (c == NULL)
+		{
+			http_result_free(engine, r);
+			continue;
+		}
+		c->result = r;
+		add_finished(c);
+	}
+}
+
+/*
+ * Record the finished results, each in a transaction of its own.  One
+ * whose execution someone holds locked waits for a later iteration; one
+ * whose recording raises fails its task run instead.  Returns how long
+ * until a put-off result should be tried again (-1: none waits).
+ */
+static long
+record_results(void)
+{
+	List	   *later = NIL;
+	ListCell   *lc;
+	TimestampTz now = GetCurrentTimestamp();
+	long		wait_ms = -1;
+
+	foreach(lc, finished)
+	{
+		WorkerClaim *c = lfirst(lc);
+		volatile WorkerStep step = WORKER_STEP_DONE;
+		char	   *volatile error = NULL;
+
+		if (c->retry_at > now)
+		{
+			later = lappend(later, c);
+			continue;
+		}
+		pgstat_report_activity(STATE_RUNNING, "flowpg worker: recording a result");
+		MemoryContextSwitchTo(unit_cxt);
+		PG_TRY();
+		{
+			FpValue    *result = c->result ? worker_result_value(c->result) :
+				worker_error_value(c->error);
+
+			step = worker_record_result(c, result);
+		}
+		PG_CATCH();
+		{
+			error = worker_abandon_step(unit_cxt);
+		}
+		PG_END_TRY();
+		if (error)
+			worker_unit_failed(c->work_id, c->claimed_at, c->execution_id, error);
+		MemoryContextSwitchTo(loop_cxt);
+		MemoryContextReset(unit_cxt);
+
+		if (step == WORKER_STEP_BUSY)
+		{
+			c->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), BUSY_RETRY_MS);
+			later = lappend(later, c);
+		}
+		else
+			drop_claim(c);
+	}
+	list_free(finished);
+	/* the list lives in the worker's context, across iterations */
+	MemoryContextSwitchTo(worker_cxt);
+	finished = list_copy(later);
+	MemoryContextSwitchTo(loop_cxt);
+	if (later != NIL)
+		wait_ms = BUSY_RETRY_MS;
+	list_free(later);
+	return wait_ms;
+}
+
+/*
+ * Fire the due timers of a survey, each in a transaction of its own.
+ * Returns how many were fired; *busy says whether one was put off.
+ */
+static int
+fire_timers(List *timers, bool *busy)
+{
+	ListCell   *lc;
+	volatile int fired = 0;
+
+	foreach(lc, timers)
+	{
+		WorkerItem *t = lfirst(lc);
+		volatile WorkerStep step = WORKER_STEP_DONE;
+		char	   *volatile error = NULL;
+
+		pgstat_report_activity(STATE_RUNNING, "flowpg worker: firing a timer");
+		MemoryContextSwitchTo(unit_cxt);
+		PG_TRY();
+		{
+			step = worker_fire_timer(t);
+		}
+		PG_CATCH();
+		{
+			error = worker_abandon_step(unit_cxt);
+		}
+		PG_END_TRY();
+		if (error)
+			worker_unit_failed(t->work_id, 0, t->execution_id, error);
+		MemoryContextSwitchTo(loop_cxt);
+		MemoryContextReset(unit_cxt);
+		if (step == WORKER_STEP_BUSY)
+			*busy = true;
+		else
+			fired++;
+	}
+	return fired;
+}
+
+/* Fire one due schedule in a transaction of its own. */
+static void
+fire_schedule_step(WorkerItem *t)
+{
+	DbScope		scope;
+
+	worker_step_begin();
+	if (worker_extension_exists())
+	{
+		db_enter(&scope);
+		trigger_schedule_fire(t->namespace, t->flow_id, t->trigger_id, processing_since);
+		db_leave(&scope);
+	}
+	worker_step_end();
+}
+
+/* Move a schedule that failed past the current time, in a transaction of its own. */
+static void
+skip_schedule_step(WorkerItem *t)
+{
+	DbScope		scope;
+
+	worker_step_begin();
+	if (worker_extension_exists())
+	{
+		db_enter(&scope);
+		trigger_schedule_skip(t->namespace, t->flow_id, t->trigger_id);
+		db_leave(&scope);
+	}
+	worker_step_end();
+}
+
+/* Fire the due schedules of a survey: one occurrence each, a transaction each. */
+static void
+fire_schedules(List *schedules)
+{
+	ListCell   *lc;
+
+	foreach(lc, schedules)
+	{
+		WorkerItem *t = lfirst(lc);
+		volatile bool failed = false;
+
+		pgstat_report_activity(STATE_RUNNING, "flowpg worker: firing a schedule");
+		MemoryContextSwitchTo(unit_cxt);
+		PG_TRY();
+		{
+			fire_schedule_step(t);
+		}
+		PG_CATCH();
+		{
+			(void) worker_abandon_step(unit_cxt);
+			failed = true;
+		}
+		PG_END_TRY();
+		if (failed)
+		{
+			ereport(WARNING,
+					(errmsg("flowpg worker: schedule \"%s\" of flow \"%s\" in namespace \"%s\" could not start its flow; skipping to its next time",
+							t->trigger_id, t->flow_id, t->namespace)));
+			PG_TRY();
+			{
+				skip_schedule_step(t);
+			}
+			PG_CATCH();
+			{
+				(void) worker_abandon_step(unit_cxt);
+			}
+			PG_END_TRY();
+		}
+		MemoryContextSwitchTo(loop_cxt);
+		MemoryContextReset(unit_cxt);
+	}
+}
+
+/* Milliseconds from now until t, at least 0 (t = 0: never, -1). */
+static long
+ms_until(TimestampTz t, TimestampTz now)
+{
+	if (t == 0)
+		return -1;
+	if (t <= now)
+		return 0;
+	return (long) Min((t - now) / 1000 + 1, (int64) LONG_MAX);
+}
+
+/* The smaller of two waits, where -1 is none. */
+static long
+min_wait(long a, long b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return Min(a, b);
+}
+
+/*
+ * One turn of the loop: record what finished, survey the queues, fire what
+ * is due, send what was claimed.  Returns how long the worker may sleep
+ * (the engine's sockets and the latch wake it earlier).
+ */
+static long
+worker_iteration(void)
+{
+	static bool first = true;
+	WorkerSurvey s;
+	bool		enabled = flowpg_enabled;
+	bool		busy = false;
+	int			fired = 0;
+	long		wait_ms;
+	long		results_wait;
+	int			free_slots;
+	ListCell   *lc;
+	TimestampTz now;
+
+	collect_results();
+	results_wait = record_results();
+
+	if (enabled != was_enabled)
+	{
+		if (enabled)
+			processing_since = GetCurrentTimestamp();
+		if (!first)
+			ereport(LOG,
+					(errmsg(enabled ? "flowpg worker: processing again (flowpg.enabled is on)" :
+							"flowpg worker: paused (flowpg.enabled is off); work stays queued")));
+		was_enabled = enabled;
+	}
+	first = false;
+
+	free_slots = slots - http_engine_running(engine) - http_engine_queued(engine);
+	pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
+	worker_survey(&s, enabled, Max(free_slots, 0));
+	if (!s.extension)
+		return flowpg_naptime_ms;
+	if (s.appeared)
+	{
+		ereport(LOG, (errmsg("flowpg worker: running the flows of database \"%s\"",
+							 flowpg_database_name)));
+		processing_since = GetCurrentTimestamp();
+	}
+	if (!enabled)
+		return results_wait >= 0 ? results_wait : flowpg_naptime_ms;
+
+	/* sends first: their claims are committed, and the network overlaps the rest */
+	foreach(lc, s.claims)
+		submit_claim(lfirst(lc), s.claimed_at);
+	fired = fire_timers(s.timers, &busy);
+	fire_schedules(s.schedules);
+
+	/* something was fired, or could not even be sent: look again at once */
+	if (fired > 0 || s.schedules != NIL)
+		return 0;
+	foreach(lc, finished)
+		if (((WorkerClaim *) lfirst(lc))->retry_at == 0)
+			return 0;
+
+	now = GetCurrentTimestamp();
+	wait_ms = min_wait(ms_until(s.next_send, now), ms_until(s.next_timer, now));
+	wait_ms = min_wait(wait_ms, ms_until(s.next_schedule, now));
+	if (busy && wait_ms >= 0 && wait_ms < BUSY_RETRY_MS)
+		wait_ms = BUSY_RETRY_MS;	/* a timer's execution is locked: do not spin on it */
+	wait_ms = min_wait(wait_ms, results_wait);
+	if (wait_ms < 0 || wait_ms > flowpg_naptime_ms)
+		wait_ms = flowpg_naptime_ms;
+	return wait_ms;
+}
+
+/* The connected worker's loop; never returns. */
+static void
+worker_loop(void)
+{
+	HASHCTL		ctl;
+	volatile long error_wait = 0;
+
+	worker_cxt = AllocSetContextCreate(TopMemoryContext, "flowpg worker",
+									   ALLOCSET_DEFAULT_SIZES);
+	loop_cxt = AllocSetContextCreate(worker_cxt, "flowpg worker loop",
+									 ALLOCSET_DEFAULT_SIZES);
+	unit_cxt = AllocSetContextCreate(worker_cxt, "flowpg worker step",
+									 ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(WorkerClaim);
+	ctl.hcxt = worker_cxt;
+	claims = hash_create("flowpg worker claims", 256, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	engine = http_engine_start(flowpg_max_in_flight, flowpg_http_timeout_ms);
+	slots = http_engine_resize(engine, flowpg_max_in_flight);
+	slots_asked = flowpg_max_in_flight;
+	before_shmem_exit(worker_on_exit, (Datum) 0);
+	publish_identity();
+
+	for (;;)
+	{
+		long		wait_ms = 0;
+		bool		failed = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+			reload_settings();
+
+		MemoryContextSwitchTo(loop_cxt);
+		PG_TRY();
+		{
+			wait_ms = worker_iteration();
+		}
+		PG_CATCH();
+		{
+			(void) worker_abandon_step(loop_cxt);
+			failed = true;
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(loop_cxt);
+		MemoryContextReset(unit_cxt);
+
+		if (failed)
+		{
+			/* an error outside any step: try again, later each time */
+			error_wait = Min(Max(error_wait * 2, 1000), flowpg_naptime_ms);
+			wait_ms = error_wait;
+		}
+		else
+			error_wait = 0;
+
+		pgstat_report_activity(STATE_IDLE, NULL);
+		if (wait_ms != 0)
+			(void) http_engine_wait(engine, wait_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* Entry point of the background worker. */
+void
+flowpg_worker_main(Datum arg)
+{
+	(void) arg;
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (!worker_start_gate())
+		wait_for_database();	/* exits when the database is there */
+
+	BackgroundWorkerInitializeConnection(flowpg_database_name, NULL, 0);
+	SetConfigOption("application_name", WORKER_NAME, PGC_USERSET, PGC_S_SESSION);
+	worker_loop();
 }

@@ -143,33 +143,47 @@ CREATE TABLE flowpg.execution_secrets (
     inputs       jsonb NOT NULL
 );
 
--- Work for the background worker: external tasks to send, pauses to expire, retries and
--- timeouts to fire, schedules to run.  A row is due at due_at; claimed_at is set when the worker
--- has committed its claim and is sending, and is cleared if the worker restarts before the
--- result is recorded (so the work is sent again: at-least-once).
+-- Work for the background worker: external tasks to send ('send', and 'retry' rows that carry a
+-- request), and timers to fire: pauses to expire ('expire', 'timeout') and retries of internal
+-- tasks ('retry').  A row is due at due_at.  The worker claims due sends (claimed_at, committed
+-- before anything goes out), records each result in a transaction of its own and deletes the row
+-- there; claims left by a worker that stopped or crashed are cleared when the next one starts, so
+-- the work is sent again (at-least-once).  Timers are fired, each in a transaction of its own,
+-- without being claimed.  detail holds the rendered request ({request, secrets}) or the pause's
+-- {behavior}; the worker adds workerFailures when it had to put a row off after an error.
 CREATE TABLE flowpg.work (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry', 'schedule')),
+    kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry')),
     execution_id text,
     task_run_id  text,
     due_at       timestamptz NOT NULL,
     claimed_at   timestamptz,
     detail       jsonb       NOT NULL DEFAULT '{}'
 );
-CREATE INDEX work_due_idx ON flowpg.work (due_at) WHERE claimed_at IS NULL;
+-- the worker's two queues, each read in due order: sends (bounded by the requests it may have in
+-- flight) and timers; the predicates are spelled exactly as the worker's queries spell them
+CREATE INDEX work_send_idx ON flowpg.work (due_at)
+    WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+CREATE INDEX work_timer_idx ON flowpg.work (due_at)
+    WHERE claimed_at IS NULL AND NOT (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+CREATE INDEX work_claimed_idx ON flowpg.work (claimed_at) WHERE claimed_at IS NOT NULL;
 CREATE INDEX work_task_run_idx ON flowpg.work (task_run_id);
 
--- State kept for triggers: the next fire time of schedules, and the executions seen inside the
--- time window of a Flow trigger's preconditions.
+-- State kept for triggers: for each Schedule trigger of a flow that can run, its definition as
+-- deployed (schedule) and its next fire time (next_at, NULL when the cron expression never
+-- matches again); and the executions seen inside the time window of a Flow trigger's
+-- preconditions (window_state; schedule is NULL on those rows).
 CREATE TABLE flowpg.trigger_state (
     namespace  text        NOT NULL,
     flow_id    text        NOT NULL,
     trigger_id text        NOT NULL,
+    schedule   jsonb,
     next_at    timestamptz,
     window_state jsonb     NOT NULL DEFAULT '{}',
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (namespace, flow_id, trigger_id)
 );
+CREATE INDEX trigger_state_next_idx ON flowpg.trigger_state (next_at) WHERE schedule IS NOT NULL;
 
 -- The Flow triggers of the latest revision of every flow that has some, kept at deploy so that
 -- the executor finds the listeners of a state change without reading flow definitions.

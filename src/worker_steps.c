@@ -1,0 +1,600 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker_steps.c
+ *	  The transactions of the background worker: surveying the queues
+ *	  (claiming due sends, listing due timers and schedules), recording a
+ *	  result, firing a timer, and recording a failure when one of those
+ *	  raised.  worker.c decides when each runs; this file is what each does.
+ *
+ * Locks are always taken in one order, the order the SQL functions use:
+ * an execution's row first, then its work rows.  The survey locks only
+ * work rows, with SKIP LOCKED, and commits at once; every later step
+ * first takes the execution's lock without waiting (SKIP LOCKED: a person
+ * holding it in an open transaction must not stall the worker) and is
+ * put off when someone else holds it, then re-reads the work row under
+ * that lock.  A resume or a kill that committed first has deleted the row
+ * by then: the step finds nothing and does nothing, so the person wins.
+ *
+ * Every step runs as the extension's owner through db_enter, like the SQL
+ * functions, in a transaction of its own; nothing is held open across the
+ * network.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "audit.h"
+#include "db.h"
+#include "executor.h"
+#include "value_jsonb.h"
+#include "worker_internal.h"
+
+/* the predicate of sends, spelled as the partial indexes of flowpg.work spell it */
+#define SEND_ROW "(kind = 'send' OR (kind = 'retry' AND detail ? 'request'))"
+
+static DbQuery q_reset_claims = DB_QUERY(
+	"UPDATE flowpg.work SET claimed_at = NULL WHERE claimed_at IS NOT NULL",
+	0, InvalidOid);
+
+static DbQuery q_due_timers = DB_QUERY(
+	"SELECT id, execution_id, task_run_id FROM flowpg.work"
+	" WHERE claimed_at IS NULL AND NOT " SEND_ROW " AND due_at <= $1"
+	" ORDER BY due_at LIMIT $2",
+	2, TIMESTAMPTZOID, INT4OID);
+
+static DbQuery q_due_schedules = DB_QUERY(
+	"SELECT namespace, flow_id, trigger_id FROM flowpg.trigger_state"
+	" WHERE schedule IS NOT NULL AND next_at <= $1 ORDER BY next_at LIMIT $2",
+	2, TIMESTAMPTZOID, INT4OID);
+
+static DbQuery q_claim = DB_QUERY(
+	"WITH c AS (SELECT id FROM flowpg.work"
+	"  WHERE claimed_at IS NULL AND " SEND_ROW " AND due_at <= $1"
+	"  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+	" UPDATE flowpg.work w SET claimed_at = $1 FROM c WHERE w.id = c.id"
+	" RETURNING w.id, w.execution_id, w.task_run_id, w.detail,"
+	"  (SELECT pg_catalog.jsonb_array_length(r.attempts) FROM flowpg.task_runs r"
+	"   WHERE r.id = w.task_run_id)",
+	2, TIMESTAMPTZOID, INT4OID);
+
+static DbQuery q_next_due = DB_QUERY(
+	"SELECT (SELECT due_at FROM flowpg.work WHERE claimed_at IS NULL AND " SEND_ROW
+	"        ORDER BY due_at LIMIT 1),"
+	"       (SELECT due_at FROM flowpg.work WHERE claimed_at IS NULL AND NOT " SEND_ROW
+	"        ORDER BY due_at LIMIT 1),"
+	"       (SELECT next_at FROM flowpg.trigger_state WHERE schedule IS NOT NULL"
+	"        AND next_at IS NOT NULL ORDER BY next_at LIMIT 1)",
+	0, InvalidOid);
+
+static DbQuery q_try_lock = DB_QUERY(
+	"SELECT 1 FROM flowpg.executions WHERE id = $1 FOR UPDATE SKIP LOCKED",
+	1, TEXTOID);
+
+static DbQuery q_exists = DB_QUERY(
+	"SELECT 1 FROM flowpg.executions WHERE id = $1",
+	1, TEXTOID);
+
+static DbQuery q_claimed_row = DB_QUERY(
+	"SELECT kind, task_run_id, detail FROM flowpg.work"
+	" WHERE id = $1 AND claimed_at IS NOT DISTINCT FROM $2 FOR UPDATE",
+	2, INT8OID, TIMESTAMPTZOID);
+
+static DbQuery q_due_row = DB_QUERY(
+	"SELECT kind, task_run_id, detail FROM flowpg.work"
+	" WHERE id = $1 AND claimed_at IS NULL AND due_at <= $2 FOR UPDATE",
+	2, INT8OID, TIMESTAMPTZOID);
+
+static DbQuery q_delete = DB_QUERY(
+	"DELETE FROM flowpg.work WHERE id = $1",
+	1, INT8OID);
+
+/* put a row off after an error: 2, 4, 8, ... seconds, at most an hour */
+static DbQuery q_back_off = DB_QUERY(
+	"UPDATE flowpg.work SET claimed_at = NULL,"
+	" due_at = pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs =>"
+	"   LEAST(pg_catalog.power(2, COALESCE((detail ->> 'workerFailures')::int, 0) + 1), 3600)),"
+	" detail = detail || pg_catalog.jsonb_build_object("
+	"   'workerFailures', COALESCE((detail ->> 'workerFailures')::int, 0) + 1, 'workerError', $3::text)"
+	" WHERE id = $1 AND claimed_at IS NOT DISTINCT FROM $2"
+	" RETURNING (detail ->> 'workerFailures')::int",
+	3, INT8OID, TIMESTAMPTZOID, TEXTOID);
+
+/* the extension seen at the previous survey (InvalidOid: none) */
+static Oid	surveyed_extension = InvalidOid;
+
+/* Whether the outcome of locking an execution row. */
+typedef enum ExecLock
+{
+	EXEC_LOCKED,				/* ours now */
+	EXEC_BUSY,					/* someone else holds it */
+	EXEC_MISSING				/* no such execution */
+} ExecLock;
+
+/* the memory context current when the running step began, current again when it ends */
+static MemoryContext step_caller = NULL;
+
+/* Start a transaction of the worker's, with a snapshot, as a statement of a session would. */
+void
+worker_step_begin(void)
+{
+	step_caller = CurrentMemoryContext;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/* Commit the transaction worker_step_begin started and report statistics. */
+void
+worker_step_end(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	if (step_caller)
+		MemoryContextSwitchTo(step_caller);
+}
+
+/* Whether the flowpg extension exists in the worker's database (inside a transaction). */
+bool
+worker_extension_exists(void)
+{
+	return OidIsValid(get_extension_oid("flowpg", true));
+}
+
+/* A nullable timestamptz Datum (0 = NULL). */
+static Datum
+time_arg(TimestampTz t, char *null)
+{
+	*null = t ? ' ' : 'n';
+	return TimestampTzGetDatum(t);
+}
+
+/* A timestamptz column, 0 when NULL. */
+static TimestampTz
+col_time(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = db_datum(row, col, &isnull);
+
+	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* Lock an execution's row without waiting for anyone. */
+static ExecLock
+lock_execution(const char *execution_id)
+{
+	Datum		arg;
+
+	if (execution_id == NULL || execution_id[0] == '\0')
+		return EXEC_MISSING;
+	arg = CStringGetTextDatum(execution_id);
+	if (db_exec(&q_try_lock, &arg, NULL, false, 1) == 1)
+		return EXEC_LOCKED;
+	return db_exec(&q_exists, &arg, NULL, false, 1) == 1 ? EXEC_BUSY : EXEC_MISSING;
+}
+
+/* Delete a work row (by id: a retry queued in the same step has another). */
+static void
+delete_work(int64 work_id)
+{
+	Datum		arg = Int64GetDatum(work_id);
+
+	db_exec(&q_delete, &arg, NULL, false, 0);
+}
+
+/*
+ * One survey of the queues, in one transaction (see worker_internal.h):
+ * when the extension (re)appears, clear stale claims first; then, when
+ * enabled, list due timers and schedules, claim up to free_slots due sends
+ * (their claim is committed before anything is sent), and read when the
+ * next work falls due.  Everything handed out is allocated in the caller's
+ * memory context.
+ */
+void
+worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	DbScope		scope;
+	Oid			ext;
+	Datum		args[2];
+	uint64		n;
+	uint64		i;
+
+	memset(s, 0, sizeof(WorkerSurvey));
+	worker_step_begin();
+	ext = get_extension_oid("flowpg", true);
+	s->extension = OidIsValid(ext);
+	s->appeared = s->extension && ext != surveyed_extension;
+	surveyed_extension = ext;
+	if (!s->extension || (!enabled && !s->appeared))
+	{
+		worker_step_end();
+		return;
+	}
+
+	db_enter(&scope);
+	if (s->appeared)
+	{
+		/* sends claimed by a worker that is gone were maybe not sent: send them again */
+		n = db_exec(&q_reset_claims, NULL, NULL, false, 0);
+		if (n > 0)
+			ereport(LOG,
+					(errmsg("flowpg worker: sending again %llu requests that were in flight when the previous worker stopped",
+							(unsigned long long) n)));
+	}
+	if (!enabled)
+	{
+		db_leave(&scope);
+		worker_step_end();
+		return;
+	}
+
+	s->claimed_at = GetCurrentTimestamp();
+	args[0] = TimestampTzGetDatum(s->claimed_at);
+	args[1] = Int32GetDatum(WORKER_BATCH);
+
+	n = db_exec(&q_due_timers, args, NULL, true, WORKER_BATCH);
+	for (i = 0; i < n; i++)
+	{
+		WorkerItem *t = MemoryContextAllocZero(caller, sizeof(WorkerItem));
+		bool		isnull;
+
+		t->work_id = DatumGetInt64(db_datum(i, 1, &isnull));
+		t->execution_id = MemoryContextStrdup(caller, db_text(i, 2) ? db_text(i, 2) : "");
+		t->task_run_id = MemoryContextStrdup(caller, db_text(i, 3) ? db_text(i, 3) : "");
+		s->timers = lappend(s->timers, t);
+	}
+
+	n = db_exec(&q_due_schedules, args, NULL, true, WORKER_BATCH);
+	for (i = 0; i < n; i++)
+	{
+		WorkerItem *t = MemoryContextAllocZero(caller, sizeof(WorkerItem));
+
+		t->namespace = MemoryContextStrdup(caller, db_text(i, 1));
+		t->flow_id = MemoryContextStrdup(caller, db_text(i, 2));
+		t->trigger_id = MemoryContextStrdup(caller, db_text(i, 3));
+		s->schedules = lappend(s->schedules, t);
+	}
+
+	if (free_slots > 0)
+	{
+		args[1] = Int32GetDatum(free_slots);
+		n = db_exec(&q_claim, args, NULL, false, 0);
+		for (i = 0; i < n; i++)
+		{
+			WorkerItem *t = MemoryContextAllocZero(caller, sizeof(WorkerItem));
+			bool		isnull;
+			Datum		attempts;
+			MemoryContext old;
+
+			t->work_id = DatumGetInt64(db_datum(i, 1, &isnull));
+			t->execution_id = MemoryContextStrdup(caller, db_text(i, 2) ? db_text(i, 2) : "");
+			t->task_run_id = MemoryContextStrdup(caller, db_text(i, 3) ? db_text(i, 3) : "");
+			old = MemoryContextSwitchTo(caller);
+			t->detail = fp_from_jsonb_datum(db_datum(i, 4, &isnull));
+			MemoryContextSwitchTo(old);
+			attempts = db_datum(i, 5, &isnull);
+			/* the attempt this send is: one more than those the task run has made */
+			t->attempt = (isnull ? 0 : DatumGetInt32(attempts)) + 1;
+			s->claims = lappend(s->claims, t);
+		}
+		free_slots -= (int) n;
+	}
+
+	db_exec(&q_next_due, NULL, NULL, true, 1);
+	s->next_send = free_slots > 0 ? col_time(0, 1) : 0;
+	s->next_timer = col_time(0, 2);
+	s->next_schedule = col_time(0, 3);
+
+	db_leave(&scope);
+	worker_step_end();
+}
+
+/* The secrets a work row's detail carries join the execution's, to be masked where stored. */
+static void
+note_detail_secrets(Execution *e, const FpValue *detail)
+{
+	FpValue    *secrets = detail ? fp_get_array(detail, "secrets") : NULL;
+	int			i;
+
+	for (i = 0; secrets && i < secrets->u.arr.count; i++)
+		if (secrets->u.arr.items[i]->type == FP_STRING)
+			e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
+}
+
+/*
+ * Record what came back for a claimed send and advance its execution, in a
+ * transaction of its own.  The row must still carry the claim: a kill or
+ * a restart that deleted it meanwhile wins, and the result is dropped.
+ */
+WorkerStep
+worker_record_result(WorkerClaim *c, FpValue *result)
+{
+	DbScope		scope;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	ExecLock	lock;
+	Execution  *e;
+	TaskRun    *run;
+	FpValue    *detail;
+	char	   *task_run_id;
+	bool		isnull;
+
+	worker_step_begin();
+	if (!worker_extension_exists())
+	{
+		worker_step_end();
+		return WORKER_STEP_DONE;
+	}
+	db_enter(&scope);
+	lock = lock_execution(c->execution_id);
+	if (lock == EXEC_BUSY)
+	{
+		db_leave(&scope);
+		worker_step_end();
+		return WORKER_STEP_BUSY;
+	}
+	args[0] = Int64GetDatum(c->work_id);
+	args[1] = time_arg(c->claimed_at, &nulls[1]);
+	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
+	{
+		task_run_id = db_text(0, 2);
+		detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
+		e = lock == EXEC_LOCKED ? exec_load(c->execution_id) : NULL;
+		run = e && task_run_id ? exec_find_run_id(e, task_run_id) : NULL;
+		if (run)
+		{
+			executor_external_result(e, run, detail, result);
+			exec_save(e);
+			executor_after_save(e);
+		}
+		delete_work(c->work_id);
+	}
+	db_leave(&scope);
+	worker_step_end();
+	return WORKER_STEP_DONE;
+}
+
+/* The audit row of an expiry that acted. */
+static void
+audit_expiry(Execution *e, TaskRun *run, const char *behavior, bool timeout)
+{
+	FpValue    *detail = fp_object(4);
+
+	fp_set(detail, "task_id", fp_cstring(run->task_id));
+	fp_set(detail, "behavior", fp_cstring(timeout ? "FAIL" : behavior));
+	fp_set(detail, "timeout", fp_bool(timeout));
+	fp_set(detail, "state", fp_cstring(state_name(run->state)));
+	audit_write_as(NULL, "expire", e->namespace, e->flow_id, e->id, run->id, detail);
+}
+
+/*
+ * Fire a due timer in a transaction of its own: a pause's expiry or
+ * timeout (one audit row when it acts), or the next attempt of an internal
+ * task.  A timer whose task run was resumed, killed or restarted meanwhile
+ * is gone or is ignored by the executor; its row is deleted either way.
+ */
+WorkerStep
+worker_fire_timer(WorkerItem *t)
+{
+	DbScope		scope;
+	Datum		args[2];
+	ExecLock	lock;
+	Execution  *e;
+	TaskRun    *run;
+	char	   *kind;
+	char	   *task_run_id;
+	FpValue    *detail;
+	bool		isnull;
+
+	worker_step_begin();
+	if (!worker_extension_exists())
+	{
+		worker_step_end();
+		return WORKER_STEP_DONE;
+	}
+	db_enter(&scope);
+	lock = lock_execution(t->execution_id);
+	if (lock == EXEC_BUSY)
+	{
+		db_leave(&scope);
+		worker_step_end();
+		return WORKER_STEP_BUSY;
+	}
+	args[0] = Int64GetDatum(t->work_id);
+	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	if (db_exec(&q_due_row, args, NULL, false, 1) == 1)
+	{
+		kind = db_text(0, 1);
+		task_run_id = db_text(0, 2);
+		detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
+		e = lock == EXEC_LOCKED ? exec_load(t->execution_id) : NULL;
+		run = e && task_run_id ? exec_find_run_id(e, task_run_id) : NULL;
+		if (run)
+		{
+			bool		paused = run->state == ST_PAUSED;
+
+			if (strcmp(kind, "expire") == 0 || strcmp(kind, "timeout") == 0)
+			{
+				bool		timeout = strcmp(kind, "timeout") == 0;
+				const char *behavior = fp_get_str(detail, "behavior");
+
+				if (behavior == NULL)
+					behavior = "RESUME";
+				executor_expire(e, run, timeout ? "FAIL" : behavior, timeout);
+				if (paused)
+					audit_expiry(e, run, behavior, timeout);
+			}
+			else if (strcmp(kind, "retry") == 0)
+				executor_retry(e, run);
+			else
+				ereport(WARNING,
+						(errmsg("flowpg worker: dropping work %lld of unknown kind \"%s\"",
+								(long long) t->work_id, kind)));
+			exec_save(e);
+			executor_after_save(e);
+		}
+		delete_work(t->work_id);
+	}
+	db_leave(&scope);
+	worker_step_end();
+	return WORKER_STEP_DONE;
+}
+
+/*
+ * After a step raised: fail the task run of the work row (FAILED, the
+ * error in a log line, retried if its policy says so) and advance its
+ * execution, then delete the row.  Raises when even that fails.
+ */
+static void
+fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
+			  const char *message)
+{
+	DbScope		scope;
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	ExecLock	lock;
+	Execution  *e;
+	TaskRun    *run;
+	bool		isnull;
+
+	worker_step_begin();
+	if (!worker_extension_exists())
+	{
+		worker_step_end();
+		return;
+	}
+	db_enter(&scope);
+	lock = lock_execution(execution_id);
+	if (lock == EXEC_BUSY)
+		elog(ERROR, "execution %s is locked", execution_id);
+	args[0] = Int64GetDatum(work_id);
+	args[1] = time_arg(claimed_at, &nulls[1]);
+	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
+	{
+		char	   *kind = db_text(0, 1);
+		char	   *task_run_id = db_text(0, 2);
+		FpValue    *detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
+		bool		is_send = fp_get(detail, "request") != NULL;
+		char	   *error = psprintf("the flowpg worker could not complete this task: %s", message);
+
+		e = lock == EXEC_LOCKED ? exec_load(execution_id) : NULL;
+		run = e && task_run_id ? exec_find_run_id(e, task_run_id) : NULL;
+		if (run)
+		{
+			note_detail_secrets(e, detail);
+			if (run->state == ST_CREATED || run->state == ST_RETRYING)
+			{
+				run->due_at = 0;
+				executor_run_state(run, ST_RUNNING);
+				executor_finish_attempt(e, run, ST_FAILED, error, is_send ? detail : NULL);
+				executor_advance(e);
+			}
+			else if (run->state == ST_PAUSED)
+			{
+				/* a pause whose expiry cannot be applied fails, as behavior FAIL would */
+				exec_log(e, run, "ERROR", error);
+				executor_expire(e, run, "FAIL", false);
+			}
+			exec_save(e);
+			executor_after_save(e);
+		}
+		(void) kind;
+		delete_work(work_id);
+	}
+	db_leave(&scope);
+	worker_step_end();
+}
+
+/* Put a work row off after an error, with a growing delay. */
+static void
+back_off(int64 work_id, TimestampTz claimed_at, const char *message)
+{
+	DbScope		scope;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	worker_step_begin();
+	if (!worker_extension_exists())
+	{
+		worker_step_end();
+		return;
+	}
+	db_enter(&scope);
+	args[0] = Int64GetDatum(work_id);
+	args[1] = time_arg(claimed_at, &nulls[1]);
+	args[2] = CStringGetTextDatum(message);
+	if (db_exec(&q_back_off, args, nulls, false, 0) == 1)
+		ereport(WARNING,
+				(errmsg("flowpg worker: work %lld put off after %d failures",
+						(long long) work_id, db_int4(0, 1)),
+				 errdetail("The task run could not be failed either; the row will be tried again later.")));
+	db_leave(&scope);
+	worker_step_end();
+}
+
+/*
+ * Leave a step that raised (called in PG_CATCH): report the error, clear
+ * the error state and abort the transaction.  Returns the message, copied
+ * into cxt, which also becomes the current memory context.
+ */
+char *
+worker_abandon_step(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(cxt);
+	return edata->message ? edata->message : pstrdup("unknown error");
+}
+
+/*
+ * A step on a work row raised (the caller has aborted it): fail the task
+ * run in a fresh transaction, or, when that raises too, put the row off so
+ * that it cannot hot-loop the worker nor hold the rest of the queue up.
+ */
+void
+worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_id,
+				   const char *message)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *volatile second = NULL;
+
+	PG_TRY();
+	{
+		fail_task_run(work_id, claimed_at, execution_id, message);
+	}
+	PG_CATCH();
+	{
+		second = worker_abandon_step(cxt);
+	}
+	PG_END_TRY();
+	if (second == NULL)
+		return;
+
+	PG_TRY();
+	{
+		back_off(work_id, claimed_at, second);
+	}
+	PG_CATCH();
+	{
+		(void) worker_abandon_step(cxt);
+		ereport(WARNING,
+				(errmsg("flowpg worker: work %lld could be neither completed nor put off",
+						(long long) work_id)));
+	}
+	PG_END_TRY();
+}
