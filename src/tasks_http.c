@@ -63,6 +63,28 @@ text_map(const FpValue *map)
 	return out;
 }
 
+/*
+ * A rendered form as a list of [name, value] pairs, values as text: a list
+ * keeps the fields in the order the flow gives them (the work row's jsonb
+ * would sort a map's keys).
+ */
+static FpValue *
+form_fields(const FpValue *map)
+{
+	FpValue    *out = fp_array(map && map->type == FP_OBJECT ? map->u.obj.count : 0);
+	int			i;
+
+	for (i = 0; map && map->type == FP_OBJECT && i < map->u.obj.count; i++)
+	{
+		FpValue    *pair = fp_array(2);
+
+		fp_append(pair, fp_cstring(map->u.obj.pairs[i].key));
+		fp_append(pair, fp_cstring(fp_to_text(map->u.obj.pairs[i].value)));
+		fp_append(out, pair);
+	}
+	return out;
+}
+
 /* Milliseconds of a rendered duration option, or -1 when absent; false + *error if malformed. */
 static bool
 option_ms(const FpValue *options, const char *key, int64 *ms, char **error)
@@ -155,7 +177,7 @@ request_prepare(Execution *e, TaskRun *run, char **error)
 	ctype = content_type ? fp_to_text(content_type) : NULL;
 	if (form)
 	{
-		fp_set(req, "form", text_map(form));
+		fp_set(req, "form", form_fields(form));
 		fp_set(req, "multipart", fp_bool(ctype && strncmp(ctype, "multipart/form-data", 19) == 0));
 	}
 	else if (body)

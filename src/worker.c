@@ -600,7 +600,7 @@ fire_schedule_step(WorkerItem *t)
 {
 	DbScope		scope;
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (worker_extension_exists())
 	{
 		db_enter(&scope);
@@ -616,7 +616,7 @@ skip_schedule_step(WorkerItem *t)
 {
 	DbScope		scope;
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (worker_extension_exists())
 	{
 		db_enter(&scope);

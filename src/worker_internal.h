@@ -81,7 +81,7 @@ extern WorkerStep worker_fire_timer(WorkerItem *t);
 extern void worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 							   const char *message);
 extern char *worker_abandon_step(MemoryContext cxt);
-extern void worker_step_begin(void);
+extern void worker_step_begin(bool durable);
 extern void worker_step_end(void);
 
 /* worker_request.c */

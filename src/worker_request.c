@@ -10,7 +10,8 @@
  *
  *	protocol "http": url, method, headers {name: value}, body | form
  *		{name: value} with multipart (bool), connectTimeoutMs, timeoutMs,
- *		readTimeoutMs, followRedirects, allowFailed (read by the task)
+ *		readTimeoutMs, followRedirects, allowFailed (read by the task); a
+ *		form is a list of [name, value] pairs (in the flow's order) or a map
  *	protocol "smtp": url smtp(s)://host:port, transport (SMTP, SMTPS,
  *		SMTP_TLS), from, to, cc, bcc (lists, as written), subject, html,
  *		text, username, password, timeoutMs
@@ -136,20 +137,38 @@ build_http(const FpValue *desc, const char *task_run_id, int attempt, HttpReques
 	req->headers = hdrs;
 	req->nheaders = nheaders;
 
-	if (form && form->type == FP_OBJECT)
+	if (form && (form->type == FP_OBJECT || form->type == FP_ARRAY))
 	{
-		HttpFormField *fields = palloc0(sizeof(HttpFormField) * Max(form->u.obj.count, 1));
+		int			count = form->type == FP_OBJECT ? form->u.obj.count : form->u.arr.count;
+		HttpFormField *fields = palloc0(sizeof(HttpFormField) * Max(count, 1));
+		int			n = 0;
 
-		for (i = 0; i < form->u.obj.count; i++)
+		for (i = 0; i < count; i++)
 		{
-			FpValue    *value = form->u.obj.pairs[i].value;
+			const char *name;
+			FpValue    *value;
 
-			fields[i].name = form->u.obj.pairs[i].key;
-			fields[i].value = value->type == FP_NULL ? "" : fp_to_text(value);
-			fields[i].value_len = (size_t) -1;
+			if (form->type == FP_OBJECT)
+			{
+				name = form->u.obj.pairs[i].key;
+				value = form->u.obj.pairs[i].value;
+			}
+			else
+			{
+				FpValue    *pair = form->u.arr.items[i];
+
+				if (pair->type != FP_ARRAY || pair->u.arr.count != 2)
+					continue;
+				name = fp_to_text(pair->u.arr.items[0]);
+				value = pair->u.arr.items[1];
+			}
+			fields[n].name = name;
+			fields[n].value = value->type == FP_NULL ? "" : fp_to_text(value);
+			fields[n].value_len = (size_t) -1;
+			n++;
 		}
 		req->form = fields;
-		req->nform = form->u.obj.count;
+		req->nform = n;
 		req->form_kind = desc_bool(desc, "multipart", false) ?
 			HTTP_FORM_MULTIPART : HTTP_FORM_URLENCODED;
 	}

@@ -28,6 +28,7 @@
 #include "commands/extension.h"
 #include "pgstat.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -122,13 +123,29 @@ typedef enum ExecLock
 /* the memory context current when the running step began, current again when it ends */
 static MemoryContext step_caller = NULL;
 
-/* Start a transaction of the worker's, with a snapshot, as a statement of a session would. */
+/*
+ * Start a transaction of the worker's, with a snapshot, as a statement of
+ * a session would.
+ *
+ * Durability: only the survey, which claims sends, commits as the server's
+ * synchronous_commit says (durable, and replicated where synchronous
+ * replication is set up); every other step commits with synchronous_commit
+ * off.  A claim's commit makes all earlier WAL durable too, so nothing goes
+ * out on the network before the state that produced it (the task run and
+ * its id, the execution that reached it) is durable.  A crash can lose the
+ * last recorded results and fired timers, of a fraction of a second: their
+ * rows are then still there, claimed or due, and the work is done again,
+ * which at-least-once delivery allows.
+ */
 void
-worker_step_begin(void)
+worker_step_begin(bool durable)
 {
 	step_caller = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	if (!durable)
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
 }
 
@@ -191,6 +208,17 @@ delete_work(int64 work_id)
 	db_exec(&q_delete, &arg, NULL, false, 0);
 }
 
+/* lappend with the list's cells in cxt (not in the transaction's memory). */
+static List *
+list_append_in(MemoryContext cxt, List *list, void *item)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	list = lappend(list, item);
+	MemoryContextSwitchTo(old);
+	return list;
+}
+
 /*
  * One survey of the queues, in one transaction (see worker_internal.h):
  * when the extension (re)appears, clear stale claims first; then, when
@@ -210,7 +238,7 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 	uint64		i;
 
 	memset(s, 0, sizeof(WorkerSurvey));
-	worker_step_begin();
+	worker_step_begin(true);
 	ext = get_extension_oid("flowpg", true);
 	s->extension = OidIsValid(ext);
 	s->appeared = s->extension && ext != surveyed_extension;
@@ -251,7 +279,7 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 		t->work_id = DatumGetInt64(db_datum(i, 1, &isnull));
 		t->execution_id = MemoryContextStrdup(caller, db_text(i, 2) ? db_text(i, 2) : "");
 		t->task_run_id = MemoryContextStrdup(caller, db_text(i, 3) ? db_text(i, 3) : "");
-		s->timers = lappend(s->timers, t);
+		s->timers = list_append_in(caller, s->timers, t);
 	}
 
 	n = db_exec(&q_due_schedules, args, NULL, true, WORKER_BATCH);
@@ -262,7 +290,7 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 		t->namespace = MemoryContextStrdup(caller, db_text(i, 1));
 		t->flow_id = MemoryContextStrdup(caller, db_text(i, 2));
 		t->trigger_id = MemoryContextStrdup(caller, db_text(i, 3));
-		s->schedules = lappend(s->schedules, t);
+		s->schedules = list_append_in(caller, s->schedules, t);
 	}
 
 	if (free_slots > 0)
@@ -285,7 +313,7 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 			attempts = db_datum(i, 5, &isnull);
 			/* the attempt this send is: one more than those the task run has made */
 			t->attempt = (isnull ? 0 : DatumGetInt32(attempts)) + 1;
-			s->claims = lappend(s->claims, t);
+			s->claims = list_append_in(caller, s->claims, t);
 		}
 		free_slots -= (int) n;
 	}
@@ -329,7 +357,7 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 	char	   *task_run_id;
 	bool		isnull;
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (!worker_extension_exists())
 	{
 		worker_step_end();
@@ -396,7 +424,7 @@ worker_fire_timer(WorkerItem *t)
 	FpValue    *detail;
 	bool		isnull;
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (!worker_extension_exists())
 	{
 		worker_step_end();
@@ -467,7 +495,7 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 	TaskRun    *run;
 	bool		isnull;
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (!worker_extension_exists())
 	{
 		worker_step_end();
@@ -523,7 +551,7 @@ back_off(int64 work_id, TimestampTz claimed_at, const char *message)
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};
 
-	worker_step_begin();
+	worker_step_begin(false);
 	if (!worker_extension_exists())
 	{
 		worker_step_end();
