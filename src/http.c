@@ -894,10 +894,10 @@ setup_smtp(HttpEngine *e, Transfer *t, const char **what)
 								 CURLUSESSL_ALL : CURLUSESSL_NONE));
 
 	/*
-	 * libcurl (7.88 of Debian 12 among others) may hand a STARTTLS transfer an idle plain-text
-	 * connection to the same server from its cache, and then send without
-	 * TLS although CURLUSESSL_ALL asks for it.  A required STARTTLS gets a
-	 * connection of its own.
+	 * libcurl (7.88 of Debian 12, among others) may hand a STARTTLS
+	 * transfer an idle plain-text connection to the same server from its
+	 * cache, and then send without TLS although CURLUSESSL_ALL asks for it.
+	 * A required STARTTLS gets a connection of its own.
 	 */
 	if (req->smtp_transport == SMTP_TRANSPORT_STARTTLS)
 		SET(CURLOPT_FRESH_CONNECT, 1L);
