@@ -4,19 +4,7 @@ DROP EXTENSION IF EXISTS flowpg CASCADE;
 CREATE EXTENSION flowpg;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
--- execution ids are random: show errors with them replaced by <id>
-CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-    detail text;
-BEGIN
-    EXECUTE call INTO result;
-    RETURN result;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END,
-                          '[0-9A-Za-z]{22}', '<id>', 'g');
-END $$;
+\i sql/include/helpers.sql
 
 SELECT revision FROM flow_deploy($$
 id: pause_demo

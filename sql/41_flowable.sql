@@ -5,19 +5,8 @@ DROP EXTENSION IF EXISTS flowpg CASCADE;
 CREATE EXTENSION flowpg;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+\i sql/include/helpers.sql
 
--- task runs of an execution, in order, as "task_id:STATE"
-CREATE FUNCTION pg_temp.runs(exec text) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(task_id || ':' || state, ' ' ORDER BY created_at, id)
-    FROM flowpg.task_runs WHERE execution_id = exec
-$$;
--- start a flow and show its state and task runs
-CREATE FUNCTION pg_temp.run(ns text, flow text, inputs jsonb DEFAULT '{}') RETURNS TABLE (state text, runs text)
-LANGUAGE plpgsql AS $$
-DECLARE exec_id text := flow_start(ns, flow, inputs);
-BEGIN
-    RETURN QUERY SELECT x.state, pg_temp.runs(x.id) FROM flowpg.executions x WHERE x.id = exec_id;
-END $$;
 
 -- If with then and else, on a BOOL input (Kestra's if-condition family)
 SELECT revision FROM flow_deploy($$

@@ -5,18 +5,7 @@ DROP EXTENSION IF EXISTS flowpg CASCADE;
 CREATE EXTENSION flowpg;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE result text;
-BEGIN
-    EXECUTE call INTO result;
-    RETURN result;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '"[0-9A-Za-z]{22}"', '<id>', 'g');
-END $$;
-CREATE FUNCTION pg_temp.runs(exec text) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(task_id || ':' || state, ' ' ORDER BY created_at, id)
-    FROM flowpg.task_runs WHERE execution_id = exec
-$$;
+\i sql/include/helpers.sql
 
 -- The guide's vacation_approval pause, with its onResume inputs
 SELECT revision FROM flow_deploy($$

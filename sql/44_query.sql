@@ -6,10 +6,7 @@ DROP EXTENSION IF EXISTS flowpg CASCADE;
 CREATE EXTENSION flowpg;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.runs(exec text) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(task_id || ':' || state, ' ' ORDER BY created_at, id)
-    FROM flowpg.task_runs WHERE execution_id = exec
-$$;
+\i sql/include/helpers.sql
 
 -- the application's own table, and a role that owns the flow (an admin, so it may deploy)
 CREATE TABLE vacation_requests (employee text, days int, status text);
