@@ -52,6 +52,10 @@ is($started->[0]{flow_id}, 'pause_demo', 'payload carries the flow id');
 my $rolled_back = notifications("BEGIN; SELECT flow_resume('$id'); ROLLBACK;");
 is_deeply($rolled_back, [], 'a resume that rolls back notifies nothing');
 
+my $savepoint = notifications(
+	"BEGIN; SAVEPOINT s; SELECT flow_start('demo', 'pause_demo'); ROLLBACK TO s; COMMIT;");
+is_deeply($savepoint, [], 'a start rolled back to a savepoint notifies nothing');
+
 my $resumed = notifications("SELECT flow_resume('$id');");
 is_deeply([ map { $_->{state} } @$resumed ], [qw(RESTARTED RUNNING SUCCESS)],
 	'resume notifies RESTARTED, RUNNING and SUCCESS');
