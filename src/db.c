@@ -5,10 +5,13 @@
  *	  extension's owner with a safe search_path.
  *
  * The SQL functions of flowpg are not SECURITY DEFINER: each checks the
- * caller's permissions in C (security.c) and then enters a DbScope, which
- * switches to the extension's owner only for flowpg's own statements.  The
- * fixed search_path keeps a caller's objects (an operator in public, say)
- * out of those statements, and lets the plan cache keep their plans.
+ * caller's permissions in C (security.c) and then enters a DbScope.  Only
+ * while one of flowpg's own statements executes (db_exec) is the current
+ * user the extension's owner; everywhere else, permission checks, audit
+ * rows and resumed.by see the caller.  If a statement fails, the
+ * (sub)transaction abort restores the caller's identity.  The fixed
+ * search_path keeps a caller's objects (an operator in public, say) out of
+ * those statements, and lets the plan cache keep their plans.
  *
  *-------------------------------------------------------------------------
  */
@@ -54,20 +57,20 @@ db_extension_owner(void)
 	return owner;
 }
 
-/* Connect SPI and act as the extension's owner under a fixed search_path. */
+/* the owner db_exec runs statements as (set by every db_enter) */
+static Oid	db_owner = InvalidOid;
+
+/* Connect SPI and set a fixed search_path for flowpg's statements. */
 void
 db_enter(DbScope *scope)
 {
-	Oid			owner = db_extension_owner();
 	MemoryContext caller = CurrentMemoryContext;
 
-	GetUserIdAndSecContext(&scope->saved_user, &scope->saved_sec_context);
+	db_owner = db_extension_owner();
 	scope->guc_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	SetUserIdAndSecContext(owner,
-						   scope->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* results that flowpg's code builds outlive SPI_finish: allocate them in the caller's context */
@@ -75,23 +78,28 @@ db_enter(DbScope *scope)
 	scope->connected = true;
 }
 
-/* Undo db_enter: disconnect SPI, restore the caller's role and search_path. */
+/* Undo db_enter: disconnect SPI, restore the caller's search_path. */
 void
 db_leave(DbScope *scope)
 {
 	if (scope->connected)
 		SPI_finish();
 	scope->connected = false;
-	SetUserIdAndSecContext(scope->saved_user, scope->saved_sec_context);
 	AtEOXact_GUC(true, scope->guc_nestlevel);
 }
 
-/* Execute q with its cached plan, preparing it on first use. */
+/* Execute q with its cached plan (as the extension's owner), preparing it on first use. */
 uint64
 db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	Oid			user;
+	int			sec_context;
 	int			rc;
+
+	Assert(OidIsValid(db_owner));
+	GetUserIdAndSecContext(&user, &sec_context);
+	SetUserIdAndSecContext(db_owner, sec_context | SECURITY_LOCAL_USERID_CHANGE);
 
 	if (q->plan == NULL)
 	{
@@ -105,6 +113,7 @@ db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count
 		q->plan = plan;
 	}
 	rc = SPI_execute_plan(q->plan, values, nulls, read_only, count);
+	SetUserIdAndSecContext(user, sec_context);
 	/* SPI leaves its own procedure context current; go back to the caller's */
 	MemoryContextSwitchTo(caller);
 	if (rc < 0)

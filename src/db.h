@@ -4,6 +4,7 @@
  *	  How flowpg runs its own SQL: prepared once per backend, with every
  *	  name schema-qualified, executed as the extension's owner under a fixed
  *	  search_path, after the calling function has checked permissions.
+ *	  Outside db_exec the current user stays the caller.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,16 +28,15 @@ typedef struct DbQuery
 /* What db_enter saved, for db_leave. */
 typedef struct DbScope
 {
-	Oid			saved_user;
-	int			saved_sec_context;
 	int			guc_nestlevel;
 	bool		connected;
 } DbScope;
 
 /*
- * Connect SPI and become the extension's owner with search_path =
- * pg_catalog, pg_temp.  Errors raised in between are cleaned up by the
- * transaction abort; db_leave undoes everything on the success path.
+ * Connect SPI and set search_path = pg_catalog, pg_temp for flowpg's own
+ * statements, which db_exec runs as the extension's owner.  Errors raised
+ * in between are cleaned up by the transaction abort; db_leave undoes
+ * everything on the success path.
  */
 extern void db_enter(DbScope *scope);
 extern void db_leave(DbScope *scope);

@@ -210,8 +210,8 @@ exec_render_prop(Execution *e, TaskRun *run, const char *prop, FpValue **out, ch
 	FpValue    *v = fp_get(run->node->def, prop);
 
 	*out = NULL;
-	if (v == NULL)
-		return true;
+	if (v == NULL || v->type == FP_NULL)
+		return true;			/* absent, or given as null: the same */
 	return exec_render_value(e, run, v, out, error);
 }
 

@@ -10,6 +10,7 @@
 #include "fmgr.h"
 
 #include "flowpg.h"
+#include "notify_relay.h"
 #include "trigger_flow.h"
 
 PG_MODULE_MAGIC;
@@ -21,6 +22,7 @@ void
 _PG_init(void)
 {
 	guc_init();
+	notify_relay_init();
 	trigger_flow_init();
 	worker_init();
 }
