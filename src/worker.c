@@ -25,6 +25,11 @@
  *	fire each due timer and schedule, one transaction each
  *	hand the claimed sends to the engine
  *
+ * Notifications.  Transactions that change execution states hand their
+ * NOTIFY flowpg payloads to the worker through a ring in shared memory
+ * (notify_relay.c), which sets the worker's latch; every survey sends what
+ * is there.
+ *
  * Waking.  A transaction that queues work (exec_save) or changes
  * schedules (a deploy) registers a transaction callback that sets the
  * worker's latch when it commits: the worker's pgprocno and pid are kept
@@ -76,6 +81,7 @@
 #include "db.h"
 #include "flowpg.h"
 #include "http.h"
+#include "notify_relay.h"
 #include "trigger_schedule.h"
 #include "worker.h"
 #include "worker_internal.h"
@@ -360,6 +366,10 @@ worker_on_exit(int code, Datum arg)
 {
 	(void) code;
 	(void) arg;
+	/* as ShutdownPostgres would, before taking the relay's lock */
+	LWLockReleaseAll();
+	/* transactions notify by themselves again */
+	notify_relay_attach(InvalidOid);
 	if (engine)
 	{
 		http_engine_stop(engine);
@@ -788,6 +798,8 @@ worker_loop(void)
 	slots_asked = flowpg_max_in_flight;
 	before_shmem_exit(worker_on_exit, (Datum) 0);
 	publish_identity();
+	/* committed transactions hand their NOTIFYs to this worker (notify_relay.c) */
+	notify_relay_attach(MyDatabaseId);
 
 	for (;;)
 	{

@@ -36,6 +36,7 @@
 #include "audit.h"
 #include "db.h"
 #include "executor.h"
+#include "notify_relay.h"
 #include "value_jsonb.h"
 #include "worker_internal.h"
 
@@ -221,6 +222,7 @@ list_append_in(MemoryContext cxt, List *list, void *item)
 
 /*
  * One survey of the queues, in one transaction (see worker_internal.h):
+ * relay the notifications that committed transactions queued (notify_relay.c);
  * when the extension (re)appears, clear stale claims first; then, when
  * enabled, list due timers and schedules, claim up to free_slots due sends
  * (their claim is committed before anything is sent), and read when the
@@ -239,6 +241,8 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 
 	memset(s, 0, sizeof(WorkerSurvey));
 	worker_step_begin(true);
+	/* NOTIFY what committed transactions left in the relay (sent when this commits) */
+	(void) notify_relay_flush();
 	ext = get_extension_oid("flowpg", true);
 	s->extension = OidIsValid(ext);
 	s->appeared = s->extension && ext != surveyed_extension;

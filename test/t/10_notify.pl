@@ -24,12 +24,14 @@ tasks:
     message: after
 $$)});
 
-# psql prints the notifications it receives; a session hears its own NOTIFYs at commit
+# psql prints the notifications it receives.  The worker relays them a few milliseconds
+# after the commit (notify_relay.c), so the session waits a little for them.
 sub notifications
 {
 	my ($sql) = @_;
 	my ($stdout, $stderr);
-	$node->psql('postgres', "LISTEN flowpg;\n$sql", stdout => \$stdout, stderr => \$stderr);
+	$node->psql('postgres', "LISTEN flowpg;\n$sql\nSELECT pg_sleep(0.5);",
+		stdout => \$stdout, stderr => \$stderr);
 	my @got;
 	while ($stdout =~ /Asynchronous notification "flowpg" with payload "(.*?)" received/g)
 	{
