@@ -65,8 +65,8 @@ text_map(const FpValue *map)
 
 /*
  * A rendered form as a list of [name, value] pairs, values as text: a list
- * keeps the fields in the order the flow gives them (the work row's jsonb
- * would sort a map's keys).
+ * keeps the fields in the order of the rendered map through the work row
+ * (whose jsonb would sort a map's keys by length).
  */
 static FpValue *
 form_fields(const FpValue *map)
