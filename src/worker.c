@@ -94,6 +94,8 @@
 #define PROBE_MS 1000
 /* how long a result waits when its execution is locked by someone */
 #define BUSY_RETRY_MS 50
+/* while requests fill most slots, the queues are surveyed at most this often */
+#define SURVEY_GAP_MS 20
 
 PGDLLEXPORT void flowpg_worker_main(Datum arg);
 
@@ -126,6 +128,9 @@ static int	slots = 1;			/* requests the engine runs at once */
 static int	slots_asked = 0;	/* flowpg.max_in_flight when slots was set */
 static bool was_enabled = false;
 static TimestampTz processing_since = 0;	/* occurrences before this were missed */
+static TimestampTz last_survey = 0;
+static TimestampTz next_fire = 0;	/* the earliest timer or schedule the last survey saw */
+static bool skip_latch = false; /* the next wait is for sockets and time only */
 
 /* ---------------------------------------------------------------------
  * Registration, shared memory and waking
@@ -735,9 +740,29 @@ worker_iteration(void)
 	}
 	first = false;
 
+	/*
+	 * While requests fill most slots, a survey would claim one or two sends
+	 * and pay a durable commit for them: wait for results to free a batch of
+	 * slots (or SURVEY_GAP_MS to pass, or a timer to fall due), and meanwhile
+	 * let commits that only announce more work not wake the worker.
+	 */
 	free_slots = slots - http_engine_running(engine) - http_engine_queued(engine);
+	now = GetCurrentTimestamp();
+	if (enabled && was_enabled && last_survey != 0 && free_slots < Max(1, slots / 8) &&
+		(next_fire == 0 || next_fire > now) &&
+		now < TimestampTzPlusMilliseconds(last_survey, SURVEY_GAP_MS))
+	{
+		skip_latch = true;
+		return min_wait(ms_until(TimestampTzPlusMilliseconds(last_survey, SURVEY_GAP_MS), now),
+						results_wait);
+	}
+
 	pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
 	worker_survey(&s, enabled, Max(free_slots, 0));
+	last_survey = GetCurrentTimestamp();
+	next_fire = s.next_timer;
+	if (s.next_schedule != 0 && (next_fire == 0 || s.next_schedule < next_fire))
+		next_fire = s.next_schedule;
 	if (!s.extension)
 		return flowpg_naptime_ms;
 	if (s.appeared)
@@ -771,6 +796,24 @@ worker_iteration(void)
 	if (wait_ms < 0 || wait_ms > flowpg_naptime_ms)
 		wait_ms = flowpg_naptime_ms;
 	return wait_ms;
+}
+
+/*
+ * Wait up to max_ms for the engine's sockets or timers only, not the latch
+ * (see worker_iteration); a shutdown is seen at the next interrupt check,
+ * at most max_ms later.
+ */
+static void
+wait_for_engine(long max_ms)
+{
+	int			engine_ms = http_engine_timeout(engine);
+	int			events = WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
+
+	if (engine_ms >= 0 && engine_ms < max_ms)
+		max_ms = engine_ms;
+	if (http_engine_running(engine) > 0)
+		events |= WL_SOCKET_READABLE;
+	(void) WaitLatchOrSocket(NULL, events, http_engine_fd(engine), max_ms, PG_WAIT_EXTENSION);
 }
 
 /* The connected worker's loop; never returns. */
@@ -835,6 +878,14 @@ worker_loop(void)
 			error_wait = 0;
 
 		pgstat_report_activity(STATE_IDLE, NULL);
+		if (skip_latch)
+		{
+			/* a set latch stays set for the next full wait */
+			skip_latch = false;
+			if (wait_ms != 0)
+				wait_for_engine(wait_ms);
+			continue;
+		}
 		if (wait_ms != 0)
 			(void) http_engine_wait(engine, wait_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
