@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "flowpg.h"
@@ -23,12 +24,17 @@ char	   *flowpg_ca_file = NULL;
 void
 guc_init(void)
 {
+	/*
+	 * Read by the worker at its start.  PostgreSQL allows a postmaster-level
+	 * setting only from shared_preload_libraries; loaded later (no worker),
+	 * the setting is there but means nothing.
+	 */
 	DefineCustomStringVariable("flowpg.database_name",
 							   "Database the flowpg background worker connects to.",
 							   NULL,
 							   &flowpg_database_name,
 							   "postgres",
-							   PGC_POSTMASTER,
+							   process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
 

@@ -202,6 +202,38 @@ ok($took < 4, sprintf('it failed after about the timeout of 1 s (%.1f s)', $took
 ($err) = grep { /^ERROR call:/ } logs($node, $id);
 like($err, qr/timed out/, 'the error says it timed out');
 
+# --- options: redirects, an idle read timeout --------------------------------------
+deploy(
+	$node, qq{
+id: options
+namespace: web
+inputs:
+  - id: follow
+    type: BOOLEAN
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.http.Request
+    uri: "$base/redirect/2"
+    options:
+      followRedirects: "{{ inputs.follow }}"
+  - id: idle
+    type: io.kestra.plugin.core.http.Request
+    uri: "$base/delay/4000"
+    options:
+      readTimeout: PT1S
+});
+$id = start_flow($node, 'web', 'options', { follow => JSON::PP::true });
+is(wait_state($node, $id), 'FAILED', 'options: the idle request fails');
+$runs = task_runs($node, $id);
+is($runs->{call}{outputs}{code}, 200, 'followRedirects (the default) follows to the end');
+is($runs->{idle}{state}, 'FAILED', 'readTimeout: no byte for a second fails the request');
+like(join("\n", logs($node, $id)), qr/timed out/, 'as a timeout');
+$id = start_flow($node, 'web', 'options', { follow => JSON::PP::false });
+wait_state($node, $id);
+$runs = task_runs($node, $id);
+is($runs->{call}{outputs}{code}, 302, 'followRedirects false: the redirect is the answer');
+is($runs->{call}{state}, 'SUCCESS', 'and a 302 is no failure');
+
 # --- a body over 1 MiB is cut and flagged ----------------------------------------
 $id = start_flow($node, 'web', 'fails', { uri => "$base/bytes/1100000" });
 is(wait_state($node, $id), 'SUCCESS', 'a large body succeeds');

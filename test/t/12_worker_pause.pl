@@ -3,7 +3,7 @@
 # behavior, HumanTask's default FAIL, timeout without pauseDuration, the
 # onResume defaults and resumed {by: null} an expiry records, one audit row
 # per expiry, onPause sent as the pause begins, and a manual resume or a
-# kill before the expiry voiding it.
+# kill before the expiry voiding it; retries of an internal task.
 
 use strict;
 use warnings;
@@ -163,6 +163,29 @@ is( $node->safe_psql(
 		"SELECT count(*) FROM flowpg.audit_log WHERE execution_id IN ('$resumed', '$killed') AND action = 'expire'"),
 	'0',
 	'no expiry was recorded for them');
+
+# --- retries of an internal task are timers too ---------------------------------------
+deploy(
+	$node, q{
+id: fails_thrice
+namespace: hr
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: "attempt {{ taskrun.attemptsCount }}"
+    retry:
+      type: exponential
+      interval: PT0.2S
+      maxInterval: PT1S
+      maxAttempts: 3
+});
+$id = start_flow($node, 'hr', 'fails_thrice');
+is(wait_state($node, $id, 'FAILED'), 'FAILED', 'an internal task retried by the worker fails in the end');
+$runs = task_runs($node, $id);
+is(scalar(@{ $runs->{boom}{attempts} }), 3, 'after three attempts');
+is_deeply([ grep { /^ERROR/ } logs($node, $id) ],
+	[ 'ERROR boom: attempt 0', 'ERROR boom: attempt 1', 'ERROR boom: attempt 2' ],
+	'each attempt ran again (taskrun.attemptsCount counts the earlier ones)');
 
 $http->stop;
 $node->stop;

@@ -7,7 +7,8 @@
 # expiry due while the server was down, a crash with a request in flight
 # (sent again with the same Flowpg-Task-Run), the extension dropped and
 # created again under a running worker, a fast shutdown with a request in
-# flight, and a database that does not exist yet.
+# flight, a database that does not exist yet, and no worker at all (not
+# preloaded).
 
 use strict;
 use warnings;
@@ -265,6 +266,30 @@ $id = $later->safe_psql('later', "SELECT flow_start('rec', 'late')");
 ok(poll_until(sub { $later->safe_psql('later', "SELECT state FROM flowpg.executions WHERE id = '$id'") eq 'SUCCESS' }, 20),
 	'and runs its flows');
 $later->stop;
+
+# --- without shared_preload_libraries: no worker, and nothing breaks -----------------------
+my $plain = PostgreSQL::Test::Cluster->new('nopreload');
+$plain->init;
+$plain->start;
+$plain->safe_psql('postgres', 'CREATE EXTENSION flowpg');
+deploy(
+	$plain, qq{
+id: queued
+namespace: rec
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.http.Request
+    uri: "$base/never-sent"
+});
+($stdout, $stderr) = ('', '');
+$plain->psql('postgres', "LISTEN flowpg; SELECT flow_start('rec', 'queued') AS id;",
+	stdout => \$stdout, stderr => \$stderr);
+is($stderr, '', 'flow_start works without the worker');
+like($stdout, qr/Asynchronous notification "flowpg"/, 'NOTIFY is sent by the transaction itself');
+is($plain->safe_psql('postgres', 'SELECT count(*) FROM flowpg.work'), '1', 'the request stays queued');
+sleep(1);
+is(scalar(@{ got('never-sent') }), 0, 'and nothing sends it');
+$plain->stop;
 
 $http->stop;
 done_testing();
