@@ -190,7 +190,7 @@ lookup_var(EvalState *st, const ENode *n)
 			return sc->loop;
 	}
 	if (vars != NULL && vars->type == FP_OBJECT &&
-		!expr_charge(st, vars->u.obj.count / 32))
+		!expr_charge(st, vars->u.obj.count / 8))
 		return NULL;
 	v = fp_getn(vars, n->name, n->namelen);
 	if (v == NULL)
@@ -206,7 +206,7 @@ get_attr(EvalState *st, FpValue *obj, const char *name, int len)
 	{
 		FpValue    *v;
 
-		if (!expr_charge(st, obj->u.obj.count / 32))
+		if (!expr_charge(st, obj->u.obj.count / 8))
 			return NULL;
 		v = fp_getn(obj, name, len);
 		if (v != NULL)
