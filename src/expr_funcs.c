@@ -879,7 +879,7 @@ f_number(BUILTIN_ARGS)
 		return fp_int(i);
 	if (!want_int && parse_double(s, len, &d))
 		return fp_float(d);
-	return expr_fail(st, "\"%.*s\" is not %s", Min(input->u.str.len, 100), input->u.str.ptr,
+	return expr_fail(st, "\"%.*s\" is not %s", expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr,
 					 want_int ? "an integer" : "a number");
 }
 
@@ -939,15 +939,15 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 		if (!dt_parse_pattern(text, fmt, usec, offset))
 		{
 			expr_fail(st, "cannot read \"%.*s\" with the format \"%s\"",
-					  Min(input->u.str.len, 100), input->u.str.ptr, fmt);
+					  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr, fmt);
 			return false;
 		}
 		return true;
 	}
 	if (!dt_parse_any(text, usec, offset))
 	{
-		expr_fail(st, "cannot read \"%.*s\" as a date", Min(input->u.str.len, 100),
-				  input->u.str.ptr);
+		expr_fail(st, "cannot read \"%.*s\" as a date",
+				  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr);
 		return false;
 	}
 	return true;
