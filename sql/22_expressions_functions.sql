@@ -9,7 +9,8 @@ EXCEPTION WHEN OTHERS THEN
     RETURN 'ERROR ' || SQLSTATE || ': ' || SQLERRM;
 END $$;
 
--- tests: null, defined, empty, true, false, even, odd; "is not" negates
+-- tests: null, defined (neither undefined nor null, as Pebble), empty, true, false, even, odd;
+-- "is not" negates
 SELECT t AS template, pg_temp.r(t, '{"z": null, "s": "x", "e": "", "b": "  ", "l": [], "m": {},
                                       "n": 3, "f": 4.0, "no": "no", "F": " False "}') AS result
 FROM (VALUES

@@ -1091,11 +1091,11 @@ t_null(BUILTIN_ARGS)
 	return expr_bool(input == NULL || input->type == FP_NULL);
 }
 
-/* is defined: anything but undefined (null is defined). */
+/* is defined: neither undefined nor null (Pebble's defined is the negation of its null test). */
 static FpValue *
 t_defined(BUILTIN_ARGS)
 {
-	return expr_bool(input != NULL);
+	return expr_bool(input != NULL && input->type != FP_NULL);
 }
 
 /* is empty: null, blank text, an empty list or map. */
