@@ -114,24 +114,28 @@ change_case(EvalState *st, const ENode *n, FpValue *input, ExprCase mode)
 	return expr_take_string(st, &buf);
 }
 
+/* upper: the text in upper case (ß becomes SS). */
 static FpValue *
 f_upper(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_UPPER);
 }
 
+/* lower: the text in lower case. */
 static FpValue *
 f_lower(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_LOWER);
 }
 
+/* capitalize: the first letter in title case, the rest as it is. */
 static FpValue *
 f_capitalize(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_CAPITALIZE);
 }
 
+/* title: the first letter of every word in title case, the rest as it is. */
 static FpValue *
 f_title(BUILTIN_ARGS)
 {
@@ -699,12 +703,14 @@ first_last(EvalState *st, const ENode *n, FpValue *input, bool first)
 	}
 }
 
+/* first: the first item of a list, or the first character of a text. */
 static FpValue *
 f_first(BUILTIN_ARGS)
 {
 	return first_last(st, n, input, true);
 }
 
+/* last: the last item of a list, or the last character of a text. */
 static FpValue *
 f_last(BUILTIN_ARGS)
 {
@@ -1133,12 +1139,14 @@ parity(EvalState *st, const ENode *n, FpValue *input, int want)
 	return expr_bool((i & 1) == want);
 }
 
+/* is even */
 static FpValue *
 t_even(BUILTIN_ARGS)
 {
 	return parity(st, n, input, 0);
 }
 
+/* is odd */
 static FpValue *
 t_odd(BUILTIN_ARGS)
 {

@@ -363,6 +363,7 @@ compare(EvalState *st, EBinOp op, FpValue *a, FpValue *b)
 	}
 }
 
+/* The symbol of an arithmetic operator, for messages. */
 static const char *
 op_symbol(EBinOp op)
 {

@@ -289,6 +289,7 @@ map_case(const CaseRange *table, int n, int32 cp)
 	return cp;
 }
 
+/* The upper-case form of one code point (itself when it has none). */
 static int32
 upper_cp(int32 cp)
 {
@@ -299,6 +300,7 @@ upper_cp(int32 cp)
 	return map_case(to_upper, lengthof(to_upper), cp);
 }
 
+/* The lower-case form of one code point (itself when it has none). */
 static int32
 lower_cp(int32 cp)
 {

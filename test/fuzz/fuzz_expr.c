@@ -58,6 +58,7 @@ static size_t live_bytes = 0;
 /* Allocations beyond this are refused (as the server's 1 GB MaxAllocSize, but smaller). */
 #define FUZZ_MAX_ALLOC ((size_t) 256 * 1024 * 1024)
 
+/* A tracked block of size bytes (zeroed if zero); aborts past FUZZ_MAX_ALLOC. */
 static void *
 block_alloc(size_t size, bool zero)
 {
@@ -80,6 +81,7 @@ block_alloc(size_t size, bool zero)
 	return b + 1;
 }
 
+/* Take b off the list of live blocks. */
 static void
 block_unlink(Block *b)
 {
@@ -101,6 +103,7 @@ free_all(void)
 	}
 }
 
+/* The frontend palloc family, on tracked blocks. */
 void *
 palloc(Size size)
 {
@@ -205,6 +208,7 @@ static const char default_context[] =
 
 static int	secrets_noted;
 
+/* secret(): two known names, an error for others. */
 static char *
 fuzz_secret(void *arg, const char *name, char **error)
 {
@@ -215,6 +219,7 @@ fuzz_secret(void *arg, const char *name, char **error)
 	return NULL;
 }
 
+/* kv(): two known keys, an error for others. */
 static FpValue *
 fuzz_kv(void *arg, const char *key, char **error)
 {
@@ -229,6 +234,7 @@ fuzz_kv(void *arg, const char *key, char **error)
 	return NULL;
 }
 
+/* note_secret: must be told of a real value. */
 static void
 fuzz_note_secret(void *arg, const char *value)
 {
