@@ -55,7 +55,7 @@ typedef struct ExprEnv
 	int			max_output;		/* bytes a render may produce; 0 = default (16 MB) */
 } ExprEnv;
 
-/* True when src contains "{{" or "{%", that is, it is not plain text. */
+/* True when src contains "{{", "{%" or "{#" (a comment), that is, it is not plain text. */
 extern bool expr_is_template(const char *src, int len);
 
 /* Compile src (len bytes); NULL and *err filled on a syntax error. */
