@@ -1216,6 +1216,26 @@ fn_kv(BUILTIN_ARGS)
 	return value;
 }
 
+/*
+ * errorLogs(): Kestra's list of this execution's ERROR log lines, each a map
+ * {taskId, taskRunId, level, message, timestamp}, for errors handlers.
+ */
+static FpValue *
+fn_errorLogs(BUILTIN_ARGS)
+{
+	char	   *error = NULL;
+	FpValue    *logs;
+
+	(void) n;
+	(void) args;
+	if (st->env->error_logs == NULL)
+		return expr_fail(st, "errorLogs() is not available here");
+	logs = st->env->error_logs(st->env->arg, &error);
+	if (logs == NULL)
+		return expr_fail(st, "%s", error ? error : "errorLogs() failed");
+	return logs;
+}
+
 /* fromJson(text): the value of JSON text; null gives null. */
 static FpValue *
 fn_fromJson(BUILTIN_ARGS)
@@ -1330,6 +1350,7 @@ static const ExprBuiltin builtins[] = {
 	{"true", EB_TEST, 0, 0, {NULL}, false, t_true},
 	/* functions */
 	{"appLink", EB_FUNCTION, 0, 1, {"appId"}, false, fn_appLink},
+	{"errorLogs", EB_FUNCTION, 0, 0, {NULL}, false, fn_errorLogs},
 	{"fromJson", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"json", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},
