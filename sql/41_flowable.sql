@@ -398,3 +398,21 @@ tasks:
 $$);
 SELECT (pg_temp.run('t.flow', 'switch-impossible')).*;
 SELECT message FROM flowpg.logs WHERE task_id = 'switch';
+
+-- errorLogs() lists the execution's ERROR log lines, for errors handlers (Kestra's errors flow)
+SELECT revision FROM flow_deploy($$
+id: errors
+namespace: t.flow
+tasks:
+- id: failed
+  type: io.kestra.plugin.core.execution.Fail
+errors:
+  - id: t2
+    type: io.kestra.plugin.core.log.Log
+    message: |
+      {%- for log in errorLogs() -%}
+      - task: {{ log.taskId }}, message: {{ log.message }}
+      {%- endfor -%}
+$$);
+SELECT (pg_temp.run('t.flow', 'errors')).*;
+SELECT message FROM flowpg.logs WHERE task_id = 't2';
