@@ -1,4 +1,6 @@
--- The flowpg approval demo (run by test/demo; readable on its own).
+-- The flowpg approval demo (run by test/demo; readable on its own).  test/demo passes two
+-- variables: :sink, the base URL of a loopback HTTP sink standing in for Slack and the HR
+-- system, and :sink_log, the file where the sink records every request it gets.
 \set QUIET on
 \pset footer off
 SET client_min_messages = warning;
@@ -44,3 +46,119 @@ SELECT task_id, state, outputs -> 'onResume' AS on_resume, outputs -> 'resumed' 
 FROM flowpg.task_runs WHERE execution_id = :'execution_id' ORDER BY created_at;
 SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'execution_id' ORDER BY at;
 SELECT action, actor, detail FROM flowpg.audit_log WHERE execution_id = :'execution_id' ORDER BY id;
+
+\echo
+\echo '-- 5. The guide''s vacation_approval flow, unchanged: Slack, a decision, the HR system.'
+\echo '--    Its Slack webhook is a secret and the HR endpoint a kv entry; both point at the sink.'
+SELECT flow_secret_set('hr.operations', 'SLACK_HR_WEBHOOK', :'sink' || '/services/T000/B000/XXXXXXXX'),
+       flow_kv_set('hr.operations', 'HR_API_ENDPOINT', to_jsonb(:'sink' || '/hr')) \gset
+SELECT * FROM flow_deploy($$
+id: vacation_approval
+namespace: hr.operations
+
+inputs:
+  - id: employee
+    type: STRING
+    required: false
+  - id: start_date
+    type: DATE
+  - id: end_date
+    type: DATE
+
+tasks:
+  - id: notify_manager
+    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook
+    url: "{{ secret('SLACK_HR_WEBHOOK') }}"
+    payload: |
+      {
+        "channel": "#vacation-approvals",
+        "text": "Review request from {{ inputs.employee ?? labels.system.username }}\n*Dates*: {{ inputs.start_date }} → {{ inputs.end_date }}\nApprove: {{ appLink('appId') }}"
+      }
+
+  - id: await_decision
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+        description: Approve this request?
+      - id: reason
+        type: STRING
+        description: Decision notes
+
+  - id: update_hr_system
+    type: io.kestra.plugin.core.http.Request
+    uri: "{{ kv('HR_API_ENDPOINT') }}/approvals"
+    method: POST
+    contentType: multipart/form-data
+    formData:
+      employee: "{{ inputs.employee ?? labels.system.username }}"
+      approvalStatus: "{{ outputs.await_decision.onResume.approved ? 'APPROVED' : 'REJECTED' }}"
+      notes: "{{ outputs.await_decision.onResume.reason }}"
+      resumedBy: "{{ outputs.await_decision.resumed.by }}"
+      resumedOn: "{{ outputs.await_decision.resumed.on }}"
+      resumedStatus: "{{ outputs.await_decision.resumed.to }}" # by default: SUCCESS
+
+  - id: log_result
+    type: io.kestra.plugin.core.log.Log
+    message: |
+      Decision: {{ outputs.await_decision.onResume }}
+$$);
+
+-- the people: an employee who asks, a manager who decides (flowpg_admin may do anything)
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') THEN
+        CREATE ROLE flowpg_admin NOLOGIN;
+    END IF;
+END
+$$;
+CREATE ROLE alice;
+CREATE ROLE hr_manager;
+GRANT flowpg_admin TO alice, hr_manager;
+
+\echo '-- 6. Alice asks for her vacation.  Her transaction queues the Slack message; the background'
+\echo '--    worker sends it once that commits, and the execution pauses for the decision.'
+SET ROLE alice;
+SELECT flow_start('hr.operations', 'vacation_approval',
+                  '{"employee": "alice", "start_date": "2026-07-01", "end_date": "2026-07-14"}') AS vacation_id \gset
+RESET ROLE;
+SELECT flow_wait(:'vacation_id', '10s') AS state;
+SELECT task_id, state FROM flowpg.task_runs WHERE execution_id = :'vacation_id' ORDER BY created_at;
+
+\echo '-- 7. What Slack received (the sink''s record of the webhook call):'
+SELECT r ->> 'method' AS method, r ->> 'path' AS path,
+       (SELECT h ->> 1 FROM jsonb_array_elements(r -> 'headers') h WHERE h ->> 0 = 'Flowpg-Task-Run') AS "Flowpg-Task-Run",
+       jsonb_pretty((r ->> 'body')::jsonb) AS payload
+FROM regexp_split_to_table(pg_read_file(:'sink_log'), E'\n') AS line, LATERAL (SELECT line::jsonb AS r) j
+WHERE line <> '' AND r ->> 'path' LIKE '/services/%';
+
+\echo '-- 8. The decision waits in the inbox (or, before the inbox exists, as a paused task run):'
+SELECT to_regclass('flowpg.inbox') IS NOT NULL AS has_inbox \gset
+\if :has_inbox
+\x on
+SELECT * FROM flowpg.inbox WHERE execution_id = :'vacation_id';
+\x off
+\else
+SELECT execution_id, task_id, state, created_at AS paused_since
+FROM flowpg.task_runs WHERE execution_id = :'vacation_id' AND state = 'PAUSED';
+\endif
+
+\echo '-- 9. The manager approves.  The resume commits with the decision; the worker then sends'
+\echo '--    the HR request, and the last task logs the decision.'
+SET ROLE hr_manager;
+SELECT flow_resume(:'vacation_id', '{"approved": true, "reason": "Within policy limits"}') AS state_after_resume;
+RESET ROLE;
+SELECT flow_wait(:'vacation_id', '10s') AS state;
+SELECT task_id, state, outputs -> 'resumed' AS resumed
+FROM flowpg.task_runs WHERE execution_id = :'vacation_id' ORDER BY created_at;
+
+\echo '-- 10. What the HR system received: a multipart POST with the decision and who made it.'
+SELECT r ->> 'method' AS method, r ->> 'path' AS path, p ->> 'name' AS field, p ->> 'value' AS value
+FROM regexp_split_to_table(pg_read_file(:'sink_log'), E'\n') AS line, LATERAL (SELECT line::jsonb AS r) j,
+     LATERAL jsonb_array_elements(r -> 'parts') p
+WHERE line <> '' AND r ->> 'path' = '/hr/approvals';
+
+\echo '-- 11. The final log line, and the audit trail: who asked, who decided.'
+SELECT task_id, message FROM flowpg.logs WHERE execution_id = :'vacation_id' ORDER BY at;
+SELECT action, actor, detail -> 'inputs' AS inputs
+FROM flowpg.audit_log WHERE execution_id = :'vacation_id' ORDER BY id;
