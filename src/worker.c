@@ -467,17 +467,29 @@ submit_claim(WorkerItem *item, TimestampTz claimed_at)
 	c->retry_at = 0;
 
 	old = MemoryContextSwitchTo(unit_cxt);
-	if (!worker_build_request(fp_get(item->detail, "request"), item->task_run_id,
-							  item->attempt, &req, &error))
+	PG_TRY();
 	{
-		c->error = MemoryContextStrdup(worker_cxt, error);
-		add_finished(c);
+		if (!worker_build_request(fp_get(item->detail, "request"), item->task_run_id,
+								  item->attempt, &req, &error))
+			c->error = MemoryContextStrdup(worker_cxt, error);
+		else if (!http_engine_submit(engine, &req, (uint64) item->work_id))
+			c->error = MemoryContextStrdup(worker_cxt, "out of memory while queueing the request");
 	}
-	else if (!http_engine_submit(engine, &req, (uint64) item->work_id))
+	PG_CATCH();
 	{
-		c->error = MemoryContextStrdup(worker_cxt, "out of memory while queueing the request");
-		add_finished(c);
+		/* the row is claimed: it must end as a result, or it would wait for the next worker */
+		MemoryContext cxt = CurrentMemoryContext;
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(worker_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		MemoryContextSwitchTo(cxt);
+		c->error = edata->message ? edata->message : pstrdup("error while preparing the request");
 	}
+	PG_END_TRY();
+	if (c->error)
+		add_finished(c);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(unit_cxt);
 }
@@ -488,8 +500,9 @@ collect_results(void)
 {
 	HttpResult *r;
 
+	/* the engine's own failure (epoll) is the process's: a new worker sends again */
 	if (http_engine_poll(engine, 0) < 0)
-		ereport(ERROR,
+		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("flowpg worker: the HTTP engine failed: %s", http_engine_error(engine))));
 	while ((r = http_engine_next_result(engine)) != NULL)
