@@ -79,13 +79,14 @@ static DbQuery q_move = DB_QUERY(
 	" WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3",
 	4, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 
-/* Microseconds since the Unix epoch of a PostgreSQL timestamp, and back. */
+/* Microseconds since the Unix epoch (datetime.h's instants) of a PostgreSQL timestamp. */
 static int64
 to_unix(TimestampTz t)
 {
 	return t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 }
 
+/* The PostgreSQL timestamp of an instant in microseconds since the Unix epoch. */
 static TimestampTz
 from_unix(int64 u)
 {
