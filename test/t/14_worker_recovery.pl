@@ -16,6 +16,7 @@ use warnings;
 use FlowpgFlows;
 use FlowpgTest;
 use PostgreSQL::Test::Utils;
+use IPC::Run ();
 use Test::More;
 use Time::HiRes qw(sleep);
 use PostgreSQL::Test::Cluster;
@@ -118,6 +119,43 @@ my ($max) = sort { $b <=> $a } map { $_->{in_flight} } @$slow;
 is($max, 3, 'three requests overlapped, never more');
 ok($took >= 1.1 && $took < 4, sprintf('6 requests of 0.6 s, 3 at a time, took %.1f s', $took));
 $node->safe_psql('postgres', "ALTER SYSTEM RESET flowpg.max_in_flight; SELECT pg_reload_conf()");
+
+# --- an execution someone holds locked does not hold the others up -----------------------
+$id = start_flow($node, 'rec', 'hook', { path => 'delay/300' });
+my $locker = IPC::Run::start(
+	[
+		'psql', '-X', '-q', '-d', $node->connstr('postgres'), '-c',
+		"BEGIN; SELECT 1 FROM flowpg.executions WHERE id = '$id' FOR UPDATE; SELECT pg_sleep(3); COMMIT;"
+	],
+	'>', \my $lock_out, '2>', \my $lock_err);
+sleep(0.5);
+my $other = start_flow($node, 'rec', 'hook', { path => 'not-held-up' });
+is(wait_state($node, $other, 'SUCCESS', TIMEOUT => 2), 'SUCCESS',
+	'another execution completes while the first is locked');
+is($node->safe_psql('postgres', "SELECT state FROM flowpg.executions WHERE id = '$id'"), 'RUNNING',
+	'the locked one waits for its lock');
+$locker->finish;
+is(wait_state($node, $id, 'SUCCESS'), 'SUCCESS', 'and completes once the lock is released');
+
+# --- a subflow's external task wakes its parent --------------------------------------------
+deploy(
+	$node, q{
+id: parent
+namespace: rec
+tasks:
+  - id: child
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: rec
+    flowId: hook
+    inputs:
+      path: from-subflow
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "child {{ outputs.child.state }}"
+});
+$id = start_flow($node, 'rec', 'parent');
+is(wait_state($node, $id, 'SUCCESS'), 'SUCCESS', 'the parent ends when its child\'s request is done');
+is_deeply([ logs($node, $id) ], ['INFO after: child SUCCESS'], 'and sees the child\'s state');
 
 # --- a poisoned row neither stops the worker nor holds the others up --------------------
 # an execution whose flow revision is missing: loading it raises every time
