@@ -10,6 +10,12 @@
  * fixed search_path keeps a caller's objects (an operator in public, say)
  * out of those statements, and lets the plan cache keep their plans.
  *
+ * Inside a scope the current user is the owner, yet permission checks,
+ * audit rows and resumed.by must name the caller.  Each open scope
+ * therefore keeps a frame saying who entered it; db_caller() answers with
+ * it.  Frames opened inside a subtransaction that aborts are dropped with
+ * it, and none survives the end of the transaction.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -17,15 +23,90 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "db.h"
+
+/* One open DbScope: who entered it, as whom it acts, and in which subtransaction. */
+typedef struct CallerFrame
+{
+	Oid			caller;
+	Oid			owner;
+	SubTransactionId subid;
+} CallerFrame;
+
+static CallerFrame *frames = NULL;
+static int	nframes = 0;
+static int	maxframes = 0;
+
+/* Transaction end: no scope outlives its transaction. */
+static void
+frames_xact_callback(XactEvent event, void *arg)
+{
+	(void) event;
+	(void) arg;
+	nframes = 0;
+}
+
+/*
+ * Subtransaction end: frames opened in an aborted subtransaction go with it
+ * (its error skipped their db_leave); a committed one hands them to its
+ * parent.
+ */
+static void
+frames_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	int			i;
+
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		while (nframes > 0 && frames[nframes - 1].subid == mySubid)
+			nframes--;
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		for (i = 0; i < nframes; i++)
+			if (frames[i].subid == mySubid)
+				frames[i].subid = parentSubid;
+	}
+}
+
+/* Register the transaction callbacks that keep the caller frames honest (from _PG_init). */
+void
+db_init(void)
+{
+	RegisterXactCallback(frames_xact_callback, NULL);
+	RegisterSubXactCallback(frames_subxact_callback, NULL);
+}
+
+/*
+ * The role on whose behalf flowpg acts: the current user, unless the current
+ * user is the owner that the innermost open scope switched to, in which case
+ * the role that entered that scope.  SQL run under another role from inside
+ * a scope (a Query task runs as the flow's deployer) is that role's own.
+ * When the deployer is the extension's owner itself, its statements are
+ * taken for flowpg's own, and the scope's caller is answered: the stricter
+ * reading.
+ */
+Oid
+db_caller(void)
+{
+	Oid			user = GetUserId();
+
+	if (nframes > 0 && frames[nframes - 1].owner == user)
+		return frames[nframes - 1].caller;
+	return user;
+}
 
 /* Look up the owner of the flowpg extension in pg_extension. */
 Oid
@@ -60,6 +141,21 @@ db_enter(DbScope *scope)
 {
 	Oid			owner = db_extension_owner();
 	MemoryContext caller = CurrentMemoryContext;
+	CallerFrame *frame;
+
+	if (nframes == maxframes)
+	{
+		maxframes = Max(16, maxframes * 2);
+		frames = frames == NULL ?
+			MemoryContextAlloc(TopMemoryContext, sizeof(CallerFrame) * maxframes) :
+			repalloc(frames, sizeof(CallerFrame) * maxframes);
+	}
+	frame = &frames[nframes];
+	frame->caller = db_caller();
+	frame->owner = owner;
+	frame->subid = GetCurrentSubTransactionId();
+	nframes++;
+	scope->frame = nframes;
 
 	GetUserIdAndSecContext(&scope->saved_user, &scope->saved_sec_context);
 	scope->guc_nestlevel = NewGUCNestLevel();
@@ -84,6 +180,9 @@ db_leave(DbScope *scope)
 	scope->connected = false;
 	SetUserIdAndSecContext(scope->saved_user, scope->saved_sec_context);
 	AtEOXact_GUC(true, scope->guc_nestlevel);
+	/* this scope's frame, and any an error left above it, are done */
+	if (nframes >= scope->frame)
+		nframes = scope->frame - 1;
 }
 
 /* Execute q with its cached plan, preparing it on first use. */

@@ -30,6 +30,7 @@ typedef struct DbScope
 	Oid			saved_user;
 	int			saved_sec_context;
 	int			guc_nestlevel;
+	int			frame;			/* its caller frame (see db_caller), 1-based */
 	bool		connected;
 } DbScope;
 
@@ -40,6 +41,17 @@ typedef struct DbScope
  */
 extern void db_enter(DbScope *scope);
 extern void db_leave(DbScope *scope);
+
+/*
+ * The role flowpg acts for: current_user outside a DbScope; inside one, the
+ * role that entered the outermost scope of the current call (not the owner
+ * the scope switched to).  Permission checks, audit rows and resumed.by use
+ * it.
+ */
+extern Oid	db_caller(void);
+
+/* Register the transaction callbacks db_caller relies on (from _PG_init). */
+extern void db_init(void);
 
 /* The oid of the role that owns the flowpg extension (42704 if it is not installed). */
 extern Oid	db_extension_owner(void);

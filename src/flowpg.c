@@ -9,7 +9,9 @@
 
 #include "fmgr.h"
 
+#include "db.h"
 #include "flowpg.h"
+#include "security.h"
 #include "trigger_flow.h"
 
 PG_MODULE_MAGIC;
@@ -21,6 +23,8 @@ void
 _PG_init(void)
 {
 	guc_init();
+	db_init();
+	sec_init();
 	trigger_flow_init();
 	worker_init();
 }
