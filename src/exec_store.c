@@ -60,8 +60,9 @@ static DbQuery q_insert_run = DB_QUERY(
 
 static DbQuery q_update_run = DB_QUERY(
 	"UPDATE flowpg.task_runs SET state = $2, outputs = $3, attempts = $4, history = $5,"
-	" due_at = $6, ended_at = $7 WHERE id = $1",
-	7, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+	" due_at = $6, ended_at = $7, assigned_users = $8, assigned_groups = $9 WHERE id = $1",
+	9, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTARRAYOID, TEXTARRAYOID);
 
 static DbQuery q_delete_run = DB_QUERY(
 	"DELETE FROM flowpg.task_runs WHERE id = $1",
@@ -370,6 +371,9 @@ save_run(Execution *e, TaskRun *r)
 		v[4] = fp_to_jsonb_datum(r->history);
 		v[5] = time_or_null(r->due_at, &n[5]);
 		v[6] = time_or_null(r->ended_at, &n[6]);
+		/* a HumanTask paused again (after a restart) has its assignment rendered again */
+		v[7] = text_array_or_null(r->assigned_users, &n[7]);
+		v[8] = text_array_or_null(r->assigned_groups, &n[8]);
 		db_exec(&q_update_run, v, n, false, 0);
 	}
 	r->is_new = false;
