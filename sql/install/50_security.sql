@@ -126,7 +126,7 @@ CREATE VIEW flowpg.inbox WITH (security_barrier = true) AS
                    pg_catalog.jsonb_build_object('id', t.task_id)) AS definition
     ) AS task
     WHERE t.state = 'PAUSED'
-      AND (t.assigned_users OPERATOR(pg_catalog.&&) ARRAY[CURRENT_USER::text]
+      AND (t.assigned_users OPERATOR(pg_catalog.&&) ARRAY[CURRENT_USER::text COLLATE "default"]
            OR t.assigned_groups OPERATOR(pg_catalog.&&) flowpg.current_groups()
            OR (t.assigned_users IS NULL AND t.assigned_groups IS NULL
                AND flowpg.namespace_path(t.namespace) OPERATOR(pg_catalog.&&) flowpg.resume_namespaces()))
