@@ -25,6 +25,11 @@ SHLIB_LINK = -lcurl -lyaml
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Rebuild objects when a header they include changes (PGXS does not track headers itself).
+override CPPFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
+
 sql/flowpg--0.1.sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
 

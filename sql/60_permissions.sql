@@ -134,17 +134,25 @@ RESET ROLE;
 SELECT actor, action, namespace, detail FROM flowpg.audit_log
 WHERE action IN ('grant', 'revoke') ORDER BY id;
 
--- flowpg_admin (created by the DBA, not by flowpg) holds ADMIN everywhere, for its members
-SELECT count(*) AS flowpg_created_it FROM pg_roles WHERE rolname = 'flowpg_admin';
-CREATE ROLE flowpg_admin;
+-- flowpg_admin holds ADMIN everywhere, for its members.  flowpg does not create it (roles are
+-- cluster-wide): the DBA does, and it may already exist here, so it is created only if missing
+-- and dropped at the end only if this file created it.
+CREATE TEMP TABLE admin_role AS
+    SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') AS created_here;
+DO $$ BEGIN
+    IF (SELECT created_here FROM admin_role) THEN CREATE ROLE flowpg_admin; END IF;
+END $$;
 GRANT flowpg_admin TO flowpg_t60_bob;
 SELECT * FROM pg_temp.rights('flowpg_t60_bob');
 SET ROLE flowpg_t60_bob;
 SELECT flow_grant('', 'flowpg_t60_carol', 'VIEW');
 SELECT flow_revoke('', 'flowpg_t60_carol', 'VIEW');
 RESET ROLE;
-DROP ROLE flowpg_admin;
+REVOKE flowpg_admin FROM flowpg_t60_bob;
 SELECT * FROM pg_temp.rights('flowpg_t60_bob') WHERE namespace = 'sales';
+DO $$ BEGIN
+    IF (SELECT created_here FROM admin_role) THEN DROP ROLE flowpg_admin; END IF;
+END $$;
 
 -- renaming a role keeps its grants (they are kept by oid)
 ALTER ROLE flowpg_t60_alice RENAME TO flowpg_t60_alice2;

@@ -49,7 +49,12 @@ CREATE ROLE flowpg_t63_eve;                    -- nobody in particular
 CREATE ROLE flowpg_t63_requester;              -- may start flows in infrastructure
 CREATE ROLE flowpg_t63_operator;               -- holds RESUME (and so VIEW) on infrastructure
 CREATE ROLE flowpg_t63_frank;                  -- a member of flowpg_admin
-CREATE ROLE flowpg_admin;
+-- (flowpg_admin is cluster-wide and may exist already: created here only if missing)
+CREATE TEMP TABLE admin_role AS
+    SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') AS created_here;
+DO $$ BEGIN
+    IF (SELECT created_here FROM admin_role) THEN CREATE ROLE flowpg_admin; END IF;
+END $$;
 GRANT flowpg_admin TO flowpg_t63_frank;
 SELECT flow_grant('infrastructure', 'flowpg_t63_requester', 'EXECUTE');
 SELECT flow_grant('infrastructure', 'flowpg_t63_operator', 'RESUME');
@@ -231,4 +236,7 @@ DELETE FROM flowpg.namespace_grants;
 DROP OWNED BY flowpg_t63_requester, flowpg_t63_operator;
 DROP ROLE "it-admin@company.com", "infrastructure-lead@company.com", "Security Team", "DevOps Engineers",
     flowpg_t63_appsec, flowpg_t63_alice, flowpg_t63_bob, flowpg_t63_carol, flowpg_t63_eve,
-    flowpg_t63_requester, flowpg_t63_operator, flowpg_t63_frank, flowpg_admin;
+    flowpg_t63_requester, flowpg_t63_operator, flowpg_t63_frank;
+DO $$ BEGIN
+    IF (SELECT created_here FROM admin_role) THEN DROP ROLE flowpg_admin; END IF;
+END $$;

@@ -189,7 +189,7 @@ may_resume(Execution *e, TaskRun *run)
 {
 	bool		human = pause_is_human(run) || run->assigned_users || run->assigned_groups;
 
-	return sec_role_may_resume(db_caller(), e->namespace, human,
+	return sec_role_may_resume(GetUserId(), e->namespace, human,
 							   run->assigned_users, run->assigned_groups);
 }
 
@@ -523,7 +523,7 @@ flow_wait(PG_FUNCTION_ARGS)
 			char	   *ns = db_text(0, 2);
 
 			db_leave(&scope);
-			if (!sec_has_permission(ns, PERM_VIEW) && !sec_role_assigned_to(db_caller(), id))
+			if (!sec_has_permission(ns, PERM_VIEW) && !sec_role_assigned_to(GetUserId(), id))
 				sec_require(ns, PERM_VIEW, "see executions");
 			checked = true;
 		}

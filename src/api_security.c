@@ -136,18 +136,27 @@ grant_args(FunctionCallInfo fcinfo, const char *what)
 	return a;
 }
 
-/* Run a GRANT or REVOKE of the marker privilege for a role (in a DbScope). */
+/*
+ * GRANT or REVOKE the marker privilege for a role (in a DbScope), as the
+ * extension's owner, who owns the table.  An error's abort restores the
+ * caller's identity.
+ */
 static void
 set_marker(const char *role_name, bool grant)
 {
 	char	   *sql;
+	Oid			user;
+	int			sec_context;
 
 	sql = psprintf(grant ?
 				   "GRANT SELECT (grantee) ON flowpg.namespace_grants TO %s" :
 				   "REVOKE SELECT (grantee) ON flowpg.namespace_grants FROM %s",
 				   quote_identifier(role_name));
+	GetUserIdAndSecContext(&user, &sec_context);
+	SetUserIdAndSecContext(db_extension_owner(), sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not run \"%s\"", sql);
+	SetUserIdAndSecContext(user, sec_context);
 }
 
 /* An audit detail for a grant or revoke. */
@@ -253,7 +262,7 @@ flowpg_may_resume(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_BOOL(false);
 	ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	PG_RETURN_BOOL(sec_role_may_resume(db_caller(), ns, users != NULL || groups != NULL,
+	PG_RETURN_BOOL(sec_role_may_resume(GetUserId(), ns, users != NULL || groups != NULL,
 									   users, groups));
 }
 
@@ -278,7 +287,7 @@ Datum
 flowpg_is_assigned(PG_FUNCTION_ARGS)
 {
 	char	   *id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Oid			role = db_caller();
+	Oid			role = GetUserId();
 	LocalTransactionId lxid = MyProc->lxid;
 	CommandId	cid = GetCurrentCommandId(false);
 	bool		result;
@@ -309,7 +318,7 @@ Datum
 flowpg_current_groups(PG_FUNCTION_ARGS)
 {
 	(void) fcinfo;
-	PG_RETURN_DATUM(text_array(sec_role_group_names(db_caller())));
+	PG_RETURN_DATUM(text_array(sec_role_group_names(GetUserId())));
 }
 
 /*
@@ -321,7 +330,7 @@ Datum
 flowpg_resume_namespaces(PG_FUNCTION_ARGS)
 {
 	(void) fcinfo;
-	PG_RETURN_DATUM(text_array(sec_role_namespaces(db_caller(), PERM_RESUME)));
+	PG_RETURN_DATUM(text_array(sec_role_namespaces(GetUserId(), PERM_RESUME)));
 }
 
 /*

@@ -4,6 +4,7 @@
  *	  How flowpg runs its own SQL: prepared once per backend, with every
  *	  name schema-qualified, executed as the extension's owner under a fixed
  *	  search_path, after the calling function has checked permissions.
+ *	  Outside db_exec the current user stays the caller.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,31 +28,18 @@ typedef struct DbQuery
 /* What db_enter saved, for db_leave. */
 typedef struct DbScope
 {
-	Oid			saved_user;
-	int			saved_sec_context;
 	int			guc_nestlevel;
-	int			frame;			/* its caller frame (see db_caller), 1-based */
 	bool		connected;
 } DbScope;
 
 /*
- * Connect SPI and become the extension's owner with search_path =
- * pg_catalog, pg_temp.  Errors raised in between are cleaned up by the
- * transaction abort; db_leave undoes everything on the success path.
+ * Connect SPI and set search_path = pg_catalog, pg_temp for flowpg's own
+ * statements, which db_exec runs as the extension's owner.  Errors raised
+ * in between are cleaned up by the transaction abort; db_leave undoes
+ * everything on the success path.
  */
 extern void db_enter(DbScope *scope);
 extern void db_leave(DbScope *scope);
-
-/*
- * The role flowpg acts for: current_user outside a DbScope; inside one, the
- * role that entered the outermost scope of the current call (not the owner
- * the scope switched to).  Permission checks, audit rows and resumed.by use
- * it.
- */
-extern Oid	db_caller(void);
-
-/* Register the transaction callbacks db_caller relies on (from _PG_init). */
-extern void db_init(void);
 
 /* The oid of the role that owns the flowpg extension (42704 if it is not installed). */
 extern Oid	db_extension_owner(void);

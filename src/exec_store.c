@@ -10,7 +10,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -19,6 +18,7 @@
 #include "exec.h"
 #include "ids.h"
 #include "inputs.h"
+#include "notify_relay.h"
 #include "trigger_flow.h"
 #include "value_jsonb.h"
 
@@ -380,7 +380,7 @@ save_run(Execution *e, TaskRun *r)
 	r->dirty = false;
 }
 
-/* Queue the NOTIFY of one state change (sent by PostgreSQL at commit). */
+/* Queue the NOTIFY of one state change (sent when the transaction commits). */
 static void
 notify_state(Execution *e, FlowState s)
 {
@@ -390,7 +390,7 @@ notify_state(Execution *e, FlowState s)
 	fp_set(payload, "namespace", fp_cstring(e->namespace));
 	fp_set(payload, "flow_id", fp_cstring(e->flow_id));
 	fp_set(payload, "state", fp_cstring(state_name(s)));
-	Async_Notify("flowpg", fp_to_json(payload));
+	notify_relay_send(fp_to_json(payload));
 }
 
 /* Write every change of e, then of the subflows it touched. */

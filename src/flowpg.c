@@ -9,8 +9,8 @@
 
 #include "fmgr.h"
 
-#include "db.h"
 #include "flowpg.h"
+#include "notify_relay.h"
 #include "security.h"
 #include "trigger_flow.h"
 
@@ -23,7 +23,7 @@ void
 _PG_init(void)
 {
 	guc_init();
-	db_init();
+	notify_relay_init();
 	sec_init();
 	trigger_flow_init();
 	worker_init();

@@ -29,11 +29,11 @@
 #include "postgres.h"
 
 #include "access/table.h"
-#include "catalog/pg_type.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_auth_members.h"
+#include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -398,7 +398,7 @@ sec_role_has_permission(Oid role, const char *namespace, FlowPermission perm)
 bool
 sec_has_permission(const char *namespace, FlowPermission perm)
 {
-	return sec_role_has_permission(db_caller(), namespace, perm);
+	return sec_role_has_permission(GetUserId(), namespace, perm);
 }
 
 /* Raise 42501 unless the caller holds perm on namespace. */
@@ -531,7 +531,7 @@ sec_role_is_assignee(Oid role, const FpValue *users, const FpValue *groups)
 bool
 sec_is_assignee(const FpValue *users, const FpValue *groups)
 {
-	return sec_role_is_assignee(db_caller(), users, groups);
+	return sec_role_is_assignee(GetUserId(), users, groups);
 }
 
 /* Who may resume a paused task run (see security.h). */
@@ -583,5 +583,5 @@ sec_role_assigned_to(Oid role, const char *execution_id)
 char *
 sec_actor(void)
 {
-	return GetUserNameFromId(db_caller(), false);
+	return GetUserNameFromId(GetUserId(), false);
 }

@@ -18,6 +18,8 @@
 #ifndef FLOWPG_SECURITY_H
 #define FLOWPG_SECURITY_H
 
+#include "nodes/pg_list.h"
+
 #include "value.h"
 
 typedef enum FlowPermission
@@ -46,7 +48,7 @@ extern bool sec_is_admin(Oid role);
 /* Whether role holds perm on namespace (as admin, by a grant to it or to a role it has the privileges of). */
 extern bool sec_role_has_permission(Oid role, const char *namespace, FlowPermission perm);
 
-/* The same for the caller (db_caller()). */
+/* The same for the current user (the caller: flowpg switches to its owner only inside db_exec). */
 extern bool sec_has_permission(const char *namespace, FlowPermission perm);
 
 /* Raise 42501 unless the caller holds perm on namespace; what names the action. */
@@ -92,7 +94,7 @@ extern bool sec_role_may_resume(Oid role, const char *namespace, bool human,
  */
 extern List *sec_role_group_names(Oid role);
 
-/* The acting role's name (db_caller()), for audit rows and resumed.by. */
+/* The acting role's name (the current user), for audit rows and resumed.by. */
 extern char *sec_actor(void);
 
 /*

@@ -362,17 +362,22 @@ fp_type_name(FpType t)
 }
 
 /*
- * Append a double the way Java prints one: the shortest text that reads
- * back to the same value, always with a decimal point or exponent (3.0,
- * 42.42, 1.0E20).  Non-finite values, which JSON cannot carry, print as
+ * Append a double the way Java's Double.toString prints one: the shortest
+ * digits that read back to the same value, plain when 10^-3 <= |f| < 10^7
+ * (always with a decimal point: 3.0, 42.42, 1000.0), otherwise as d.dddEn
+ * (1.0E20, 1.0E-4).  Non-finite values, which JSON cannot carry, print as
  * null.
  */
 void
 fp_append_number(StringInfo buf, double f)
 {
 	char		tmp[64];
+	char		digits[32];
+	int			ndigits = 0;
 	int			prec;
-	char	   *e;
+	int			exp;
+	char	   *p;
+	int			i;
 
 	if (isnan(f) || isinf(f))
 	{
@@ -384,26 +389,54 @@ fp_append_number(StringInfo buf, double f)
 		appendStringInfoString(buf, signbit(f) ? "-0.0" : "0.0");
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++)
+	/* the shortest round-tripping digits, as d.ddde[+-]x */
+	for (prec = 0; prec <= 16; prec++)
 	{
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, f);
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, f);
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
-	e = strchr(tmp, 'e');
-	if (e == NULL)
+	p = tmp;
+	if (*p == '-')
 	{
-		appendStringInfoString(buf, tmp);
-		if (strchr(tmp, '.') == NULL)
-			appendStringInfoString(buf, ".0");
+		appendStringInfoChar(buf, '-');
+		p++;
+	}
+	for (; *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[ndigits++] = *p;
+	exp = atoi(p + 1);
+	while (ndigits > 1 && digits[ndigits - 1] == '0')
+		ndigits--;
+
+	if (exp >= -3 && exp < 7)
+	{
+		if (exp < 0)
+		{
+			appendStringInfoString(buf, "0.");
+			for (i = 0; i < -exp - 1; i++)
+				appendStringInfoChar(buf, '0');
+			appendBinaryStringInfo(buf, digits, ndigits);
+		}
+		else
+		{
+			for (i = 0; i <= exp; i++)
+				appendStringInfoChar(buf, i < ndigits ? digits[i] : '0');
+			appendStringInfoChar(buf, '.');
+			if (ndigits > exp + 1)
+				appendBinaryStringInfo(buf, digits + exp + 1, ndigits - exp - 1);
+			else
+				appendStringInfoChar(buf, '0');
+		}
 		return;
 	}
-	/* mantissa, with ".0" if it has no point, then E and the bare exponent */
-	*e = '\0';
-	appendStringInfoString(buf, tmp);
-	if (strchr(tmp, '.') == NULL)
-		appendStringInfoString(buf, ".0");
-	appendStringInfo(buf, "E%d", atoi(e + 1));
+	appendStringInfoChar(buf, digits[0]);
+	appendStringInfoChar(buf, '.');
+	if (ndigits > 1)
+		appendBinaryStringInfo(buf, digits + 1, ndigits - 1);
+	else
+		appendStringInfoChar(buf, '0');
+	appendStringInfo(buf, "E%d", exp);
 }
 
 static void

@@ -1,0 +1,129 @@
+-- jdbc.postgresql.Query: SQL in this database as the role that deployed the revision, inside a
+-- subtransaction: an approval and the business rows it approves commit (or roll back) together,
+-- and an SQL error fails only the task run.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS flowpg CASCADE;
+CREATE EXTENSION flowpg;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+\i sql/include/helpers.sql
+
+-- the application's own table, and a role that owns the flow (an admin, so it may deploy)
+CREATE TABLE vacation_requests (employee text, days int, status text);
+CREATE TABLE private_data (secret text);
+INSERT INTO private_data VALUES ('top secret');
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') THEN
+        CREATE ROLE flowpg_admin NOLOGIN;
+    END IF;
+END $$;
+CREATE ROLE flowpg_t44_owner;
+GRANT flowpg_admin TO flowpg_t44_owner;
+GRANT SELECT, INSERT, UPDATE ON vacation_requests TO flowpg_t44_owner;
+
+SET ROLE flowpg_t44_owner;
+SELECT revision FROM flow_deploy($$
+id: approve-vacation
+namespace: t.query
+inputs:
+  - id: employee
+    type: STRING
+  - id: days
+    type: INT
+tasks:
+  - id: record
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: INSERT INTO vacation_requests VALUES (:employee, :days, 'PENDING')
+    parameters:
+      employee: "{{ inputs.employee }}"
+      days: "{{ inputs.days }}"
+  - id: decide
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approved
+        type: BOOLEAN
+  - id: apply
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: >-
+      UPDATE vacation_requests SET status = :status WHERE employee = :employee
+      RETURNING employee, days, status, current_user AS ran_as
+    fetchType: FETCH_ONE
+    parameters:
+      employee: "{{ inputs.employee }}"
+      status: "{{ outputs.decide.onResume.approved ? 'APPROVED' : 'REJECTED' }}"
+  - id: count
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SELECT status, count(*)::int AS n, sum(days) AS days FROM vacation_requests GROUP BY status ORDER BY status
+    fetchType: FETCH
+$$);
+RESET ROLE;
+
+-- the first Query runs in flow_start's transaction
+SELECT flow_start('t.query', 'approve-vacation', '{"employee": "ada", "days": 3}') AS id \gset
+SELECT * FROM vacation_requests;
+SELECT outputs FROM flowpg.task_runs WHERE execution_id = :'id' AND task_id = 'record';
+
+-- a resume in a transaction that rolls back: neither the decision nor the business row change
+BEGIN;
+SELECT flow_resume(:'id', '{"approved": true}');
+SELECT * FROM vacation_requests;
+ROLLBACK;
+SELECT * FROM vacation_requests;
+SELECT state FROM flowpg.executions WHERE id = :'id';
+
+-- committed: both together; the Query ran as the deployer, not as the caller (a superuser)
+SELECT flow_resume(:'id', '{"approved": true}');
+SELECT * FROM vacation_requests;
+SELECT outputs FROM flowpg.task_runs WHERE execution_id = :'id' AND task_id IN ('apply', 'count') ORDER BY created_at;
+
+-- an SQL error fails the task run; the caller's transaction goes on and commits the failure
+SELECT revision FROM flow_deploy($$
+id: bad-sql
+namespace: t.query
+tasks:
+  - id: bad
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: INSERT INTO no_such_table VALUES (1)
+  - id: never
+    type: io.kestra.plugin.core.log.Log
+    message: never
+$$);
+BEGIN;
+SELECT flow_start('t.query', 'bad-sql') AS id2 \gset
+SELECT 'still usable' AS note;
+COMMIT;
+SELECT state, pg_temp.runs(:'id2') FROM flowpg.executions WHERE id = :'id2';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id2';
+
+-- what the deployer may not read, the flow may not read either
+SET ROLE flowpg_t44_owner;
+SELECT revision FROM flow_deploy($$
+id: snoop
+namespace: t.query
+tasks:
+  - id: read
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SELECT * FROM private_data
+    fetchType: FETCH
+$$);
+RESET ROLE;
+SELECT flow_start('t.query', 'snoop') AS id3 \gset
+SELECT state FROM flowpg.executions WHERE id = :'id3';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id3';
+
+-- a failed Query leaves nothing behind, even what it did before failing
+SELECT revision FROM flow_deploy($$
+id: half-done
+namespace: t.query
+tasks:
+  - id: two
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: INSERT INTO vacation_requests VALUES ('bob', 1, 'X'); SELECT 1/0
+$$);
+SELECT flow_start('t.query', 'half-done') AS id4 \gset
+SELECT count(*) AS bob_rows FROM vacation_requests WHERE employee = 'bob';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id4';
+
+DROP TABLE vacation_requests, private_data;
+DROP EXTENSION flowpg CASCADE;
+DROP ROLE flowpg_t44_owner;

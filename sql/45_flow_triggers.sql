@@ -1,0 +1,200 @@
+-- core.trigger.Flow (SPEC section 10): the guide's resume_demo pattern, legacy conditions,
+-- intermediate states, multi-flow preconditions within a time window, trigger inputs from the
+-- upstream execution, and a trigger whose inputs are invalid.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS flowpg CASCADE;
+CREATE EXTENSION flowpg;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+-- The guide's pause_demo and resume_demo: resume_demo runs when pause_demo succeeds
+SELECT revision FROM flow_deploy($$
+id: pause_demo
+namespace: demo
+
+tasks:
+  - id: initial_logic
+    type: io.kestra.plugin.core.log.Log
+    message: placeholder for tasks with initial logic before the pause
+
+  - id: wait_for_manual_resume
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: status
+        type: STRING
+$$);
+SELECT revision FROM flow_deploy($$
+id: resume_demo
+namespace: demo
+
+tasks:
+  - id: entire_downstream_logic
+    type: io.kestra.plugin.core.log.Log
+    message: can have multiple tasks defined here that should run after the first flow completes
+
+triggers:
+  - id: flow
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: flow1
+      flows:
+        - flowId: pause_demo
+          namespace: demo
+          states:
+            - SUCCESS
+$$);
+SELECT flow_start('demo', 'pause_demo') AS id \gset
+SELECT count(*) AS resume_demo_runs FROM flowpg.executions WHERE flow_id = 'resume_demo';
+-- a resume that rolls back starts nothing downstream either
+BEGIN;
+SELECT flow_resume(:'id', '{"status": "OK"}');
+SELECT count(*) AS inside FROM flowpg.executions WHERE flow_id = 'resume_demo';
+ROLLBACK;
+SELECT count(*) AS after_rollback FROM flowpg.executions WHERE flow_id = 'resume_demo';
+SELECT flow_resume(:'id', '{"status": "OK"}');
+SELECT state, trigger ->> 'type' AS type, trigger ->> 'id' AS trigger_id, trigger ->> 'state' AS upstream_state,
+       trigger ->> 'executionId' = :'id' AS from_upstream, created_by
+FROM flowpg.executions WHERE flow_id = 'resume_demo';
+SELECT action, actor FROM flowpg.audit_log WHERE flow_id = 'resume_demo' AND action = 'start';
+
+-- Legacy conditions and intermediate states (Kestra's trigger-flow-listener-with-pause): the
+-- listener fires on RUNNING, PAUSED, RUNNING (after the resume) and SUCCESS, never on RESTARTED
+SELECT revision FROM flow_deploy($$
+id: listener
+namespace: demo.listen
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "Hello {{ trigger.executionId }} you're in {{ trigger.state }}"
+outputs:
+  - id: status
+    type: STRING
+    value: "{{ trigger.state }}"
+triggers:
+  - id: listen-flow
+    type: io.kestra.plugin.core.trigger.Flow
+    states: [RUNNING, PAUSED, SUCCESS, WARNING, FAILED]
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: demo
+        flowId: pause_demo
+$$);
+SELECT flow_start('demo', 'pause_demo') AS id2 \gset
+SELECT flow_resume(:'id2', '{"status": "go"}');
+SELECT outputs ->> 'status' AS status FROM flowpg.executions
+WHERE flow_id = 'listener' AND trigger ->> 'executionId' = :'id2' ORDER BY created_at;
+
+-- Several upstream flows must all be seen within the time window; trigger inputs render with
+-- the upstream execution's context and trigger.outputs merges their flow outputs
+SELECT revision FROM flow_deploy($$
+id: flow-a
+namespace: demo.pre
+labels:
+  some: label
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: a
+$$);
+SELECT revision FROM flow_deploy($$
+id: flow-b
+namespace: demo.pre
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: b
+outputs:
+  - id: some
+    type: STRING
+    value: value
+$$);
+SELECT revision FROM flow_deploy($$
+id: both-done
+namespace: demo.pre
+inputs:
+  - id: upstream
+    type: STRING
+  - id: merged
+    type: STRING
+tasks:
+  - id: it-works
+    type: io.kestra.plugin.core.log.Log
+    message: "It works after {{ inputs.upstream }}: {{ inputs.merged }}"
+triggers:
+  - id: flow
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      upstream: "{{ trigger.flowId }} ({{ outputs.only.value }})"
+      merged: "{{ trigger.outputs.some ?? 'nothing' }}"
+    preconditions:
+      id: flow
+      timeWindow:
+        type: DURATION_WINDOW
+        window: PT1H
+      flows:
+        - namespace: demo.pre
+          flowId: flow-a
+          states: [SUCCESS]
+        - namespace: demo.pre
+          flowId: flow-b
+$$);
+SELECT flow_start('demo.pre', 'flow-a') IS NOT NULL AS a1;
+SELECT flow_start('demo.pre', 'flow-a') IS NOT NULL AS a2;
+SELECT count(*) AS fired_after_a FROM flowpg.executions WHERE flow_id = 'both-done';
+SELECT flow_start('demo.pre', 'flow-b') IS NOT NULL AS b;
+SELECT e.state, l.message FROM flowpg.executions e JOIN flowpg.logs l ON l.execution_id = e.id
+WHERE e.flow_id = 'both-done';
+-- the window starts afresh after firing
+SELECT flow_start('demo.pre', 'flow-b') IS NOT NULL AS b_again;
+SELECT count(*) AS fired FROM flowpg.executions WHERE flow_id = 'both-done';
+
+-- A trigger whose inputs are invalid starts nothing and says why in the audit log; the upstream
+-- execution is not affected.  (This flow-a also completes the window flow-b opened above, so
+-- both-done runs a second time; being in demo.pre, its SUCCESS fails needs-input's trigger again.)
+SELECT revision FROM flow_deploy($$
+id: needs-input
+namespace: demo.bad
+inputs:
+  - id: required_thing
+    type: INT
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: never
+triggers:
+  - id: on-a
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionNamespace
+        namespace: demo.pre
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [SUCCESS]
+$$);
+SELECT flow_start('demo.pre', 'flow-a') AS a3 \gset
+SELECT state FROM flowpg.executions WHERE id = :'a3';
+SELECT count(*) AS started FROM flowpg.executions WHERE flow_id = 'needs-input';
+SELECT action, flow_id, detail ->> 'trigger_id' AS trigger_id, detail ->> 'error' AS error
+FROM flowpg.audit_log WHERE action = 'trigger_failed';
+
+-- Deleting a flow removes its triggers; a flow never triggers itself
+SELECT flow_delete('demo.pre', 'both-done');
+SELECT flow_start('demo.pre', 'flow-a') IS NOT NULL AS a4;
+SELECT flow_start('demo.pre', 'flow-b') IS NOT NULL AS b4;
+SELECT count(*) AS fired FROM flowpg.executions WHERE flow_id = 'both-done';
+SELECT revision FROM flow_deploy($$
+id: self
+namespace: demo.self
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: once
+triggers:
+  - id: me
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: demo.self
+        flowId: self
+$$);
+SELECT flow_start('demo.self', 'self') IS NOT NULL AS started;
+SELECT count(*) AS self_runs FROM flowpg.executions WHERE flow_id = 'self';

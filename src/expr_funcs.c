@@ -1,0 +1,1343 @@
+/*-------------------------------------------------------------------------
+ *
+ * expr_funcs.c
+ *	  The filters, functions and tests of the template language (SPEC
+ *	  section 3), one table of them, and their implementations.
+ *
+ * Each entry names its parameters, so that calls may use named arguments
+ * (date(format="yyyy", timeZone="UTC"), appLink(appId='x')) and the parser
+ * can check calls at compile time.  Behaviour follows Pebble and Kestra's
+ * Pebble extensions; where this differs, the comment of the function says
+ * so (and README.md lists it).  A null input gives a null result for the
+ * text filters, as in Pebble.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "datetime.h"
+#include "expr_internal.h"
+
+/* The parameters of every implementation (see ExprImpl); not all use all of them. */
+#define BUILTIN_ARGS \
+	EvalState *st pg_attribute_unused(), const ENode *n pg_attribute_unused(), \
+	FpValue *input pg_attribute_unused(), FpValue **args pg_attribute_unused()
+
+/* "filter", "function" or "test", for messages. */
+const char *
+expr_builtin_kind_name(ExprBuiltinKind kind)
+{
+	switch (kind)
+	{
+		case EB_FILTER:
+			return "filter";
+		case EB_FUNCTION:
+			return "function";
+		case EB_TEST:
+			return "test";
+	}
+	return "builtin";
+}
+
+/* Fail with "filter "x" needs <what>, not <type of v>". */
+static FpValue *
+type_error(EvalState *st, const ENode *n, const char *what, const FpValue *v)
+{
+	return expr_fail(st, "%s \"%s\" needs %s, not %s", expr_builtin_kind_name(n->fn->kind),
+					 n->fn->name, what, expr_type_name(v));
+}
+
+/*
+ * The text of an input that should be a string: strings as they are,
+ * numbers and booleans as their text; lists and maps are an error.
+ */
+static bool
+text_input(EvalState *st, const ENode *n, const FpValue *v, const char **s, int *len)
+{
+	if (v->type == FP_ARRAY || v->type == FP_OBJECT)
+	{
+		type_error(st, n, "a string", v);
+		return false;
+	}
+	return expr_text_of(st, v, s, len);
+}
+
+/* A string argument (numbers and booleans are taken as their text). */
+static bool
+text_arg(EvalState *st, const ENode *n, int slot, const FpValue *v, const char **s, int *len)
+{
+	if (v == NULL || v->type == FP_NULL || v->type == FP_ARRAY || v->type == FP_OBJECT)
+	{
+		expr_fail(st, "argument \"%s\" of %s \"%s\" must be a string, not %s",
+				  n->fn->params[slot], expr_builtin_kind_name(n->fn->kind), n->fn->name,
+				  expr_type_name(v));
+		return false;
+	}
+	return expr_text_of(st, v, s, len);
+}
+
+/* A string argument as a NUL-terminated copy. */
+static char *
+cstring_arg(EvalState *st, const ENode *n, int slot, const FpValue *v)
+{
+	const char *s;
+	int			len;
+
+	if (!text_arg(st, n, slot, v, &s, &len))
+		return NULL;
+	return pnstrdup(s, len);
+}
+
+/* ---------------------------------------------------------------------
+ * Text filters
+ * ---------------------------------------------------------------------
+ */
+
+/* upper, lower, capitalize, title: Unicode-aware case changes (expr_text.c). */
+static FpValue *
+change_case(EvalState *st, const ENode *n, FpValue *input, ExprCase mode)
+{
+	const char *s;
+	int			len;
+	StringInfoData buf;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (!expr_charge(st, len / 16))
+		return NULL;
+	initStringInfo(&buf);
+	expr_change_case(&buf, s, len, mode);
+	return expr_take_string(st, &buf);
+}
+
+static FpValue *
+f_upper(BUILTIN_ARGS)
+{
+	return change_case(st, n, input, CASE_UPPER);
+}
+
+static FpValue *
+f_lower(BUILTIN_ARGS)
+{
+	return change_case(st, n, input, CASE_LOWER);
+}
+
+static FpValue *
+f_capitalize(BUILTIN_ARGS)
+{
+	return change_case(st, n, input, CASE_CAPITALIZE);
+}
+
+static FpValue *
+f_title(BUILTIN_ARGS)
+{
+	return change_case(st, n, input, CASE_TITLE);
+}
+
+/* trim: remove leading and trailing white space and control characters (Java's trim). */
+static FpValue *
+f_trim(BUILTIN_ARGS)
+{
+	const char *s;
+	int			len;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	while (len > 0 && (unsigned char) s[0] <= ' ')
+	{
+		s++;
+		len--;
+	}
+	while (len > 0 && (unsigned char) s[len - 1] <= ' ')
+		len--;
+	return expr_new_string(st, s, len);
+}
+
+/* abbreviate(length): cut to length characters, ending with "..." when cut. */
+static FpValue *
+f_abbreviate(BUILTIN_ARGS)
+{
+	const char *s;
+	int			len;
+	int64		width;
+	int			chars;
+	StringInfoData buf;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (!expr_int_arg(st, args[0], "the length of abbreviate", &width))
+		return NULL;
+	if (width < 0)
+		return expr_fail(st, "the length of abbreviate must not be negative");
+	if (!expr_charge(st, len / 64))
+		return NULL;
+	chars = expr_char_count(s, len);
+	if (chars <= width || chars <= 3)
+		return input;
+	initStringInfo(&buf);
+	if (width <= 3)
+		appendBinaryStringInfo(&buf, s, expr_char_offset(s, len, (int) width));
+	else
+	{
+		appendBinaryStringInfo(&buf, s, expr_char_offset(s, len, (int) width - 3));
+		appendStringInfoString(&buf, "...");
+	}
+	return expr_take_string(st, &buf);
+}
+
+/*
+ * urlencode: application/x-www-form-urlencoded, as Java's URLEncoder: ASCII
+ * letters, digits and . - * _ stay, space becomes +, every other byte of
+ * the UTF-8 text becomes %XX.
+ */
+static FpValue *
+f_urlencode(BUILTIN_ARGS)
+{
+	const char *s;
+	int			len;
+	int			i;
+	StringInfoData buf;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (!expr_charge(st, len / 16))
+		return NULL;
+	initStringInfo(&buf);
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '.' || c == '-' || c == '*' || c == '_')
+			appendStringInfoChar(&buf, (char) c);
+		else if (c == ' ')
+			appendStringInfoChar(&buf, '+');
+		else
+			appendStringInfo(&buf, "%%%02X", c);
+	}
+	return expr_take_string(st, &buf);
+}
+
+/* slugify: as Kestra's (expr_text.c). */
+static FpValue *
+f_slugify(BUILTIN_ARGS)
+{
+	const char *s;
+	int			len;
+	StringInfoData buf;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (!expr_charge(st, len / 16))
+		return NULL;
+	initStringInfo(&buf);
+	expr_slugify(&buf, s, len);
+	return expr_take_string(st, &buf);
+}
+
+/* startsWith(value) and endsWith(value): whether the text starts or ends with value's text. */
+static FpValue *
+starts_ends(EvalState *st, const ENode *n, FpValue *input, FpValue **args, bool start)
+{
+	const char *s;
+	int			len;
+	const char *v;
+	int			vlen;
+
+	if (!text_arg(st, n, 0, args[0], &v, &vlen))
+		return NULL;
+	if (input->type == FP_NULL)
+		return expr_bool(false);
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (vlen > len)
+		return expr_bool(false);
+	return expr_bool(memcmp(start ? s : s + len - vlen, v, vlen) == 0);
+}
+
+static FpValue *
+f_startsWith(BUILTIN_ARGS)
+{
+	return starts_ends(st, n, input, args, true);
+}
+
+static FpValue *
+f_endsWith(BUILTIN_ARGS)
+{
+	return starts_ends(st, n, input, args, false);
+}
+
+/*
+ * The delimiter of split as Java's String.split would read the common
+ * cases: "\n", "\t", "\r", "\f" are those characters and a backslash before
+ * punctuation is that character; anything else is literal text (not a
+ * regular expression: "." and "|" split at dots and bars).
+ */
+static void
+split_delimiter(const char *d, int dlen, StringInfo out)
+{
+	int			i;
+
+	for (i = 0; i < dlen; i++)
+	{
+		if (d[i] == '\\' && i + 1 < dlen)
+		{
+			char		c = d[++i];
+
+			switch (c)
+			{
+				case 'n':
+					appendStringInfoChar(out, '\n');
+					break;
+				case 't':
+					appendStringInfoChar(out, '\t');
+					break;
+				case 'r':
+					appendStringInfoChar(out, '\r');
+					break;
+				case 'f':
+					appendStringInfoChar(out, '\f');
+					break;
+				default:
+					if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+					{
+						appendStringInfoChar(out, '\\');
+						appendStringInfoChar(out, c);
+					}
+					else
+						appendStringInfoChar(out, c);
+					break;
+			}
+		}
+		else
+			appendStringInfoChar(out, d[i]);
+	}
+}
+
+/*
+ * split(delimiter, limit): the pieces of the text between delimiters, with
+ * Java's limit rules: no limit (or 0) drops trailing empty pieces, a
+ * positive limit gives at most that many pieces, a negative one keeps all.
+ * An empty delimiter splits into characters.
+ */
+static FpValue *
+f_split(BUILTIN_ARGS)
+{
+	const char *s;
+	int			len;
+	const char *d;
+	int			dlen;
+	int64		limit = 0;
+	StringInfoData delim;
+	FpValue    *list;
+	int			pos = 0;
+	int			i;
+
+	if (!text_arg(st, n, 0, args[0], &d, &dlen))
+		return NULL;
+	if (args[1] != NULL && !expr_int_arg(st, args[1], "the limit of split", &limit))
+		return NULL;
+	if (input->type == FP_NULL)
+		return input;
+	if (!text_input(st, n, input, &s, &len))
+		return NULL;
+	if (!expr_charge(st, len / 16 + 1))
+		return NULL;
+	initStringInfo(&delim);
+	split_delimiter(d, dlen, &delim);
+	list = fp_array(4);
+	if (len == 0)
+	{
+		fp_append(list, fp_string("", 0));
+		return list;
+	}
+	for (;;)
+	{
+		int			hit = -1;
+		int			next = 0;
+		FpValue    *piece;
+
+		if (limit <= 0 || list->u.arr.count < limit - 1)
+		{
+			if (delim.len == 0)
+			{
+				/* between characters, not before the first one */
+				if (pos < len)
+				{
+					int32		cp;
+					int			clen = expr_utf8_decode(s + pos, len - pos, &cp);
+
+					if (pos + clen < len)
+					{
+						hit = pos + clen;
+						next = hit;
+					}
+				}
+			}
+			else
+			{
+				for (i = pos; i + delim.len <= len; i++)
+				{
+					const char *c = memchr(s + i, delim.data[0], len - i - delim.len + 1);
+
+					if (c == NULL)
+						break;
+					i = c - s;
+					if (memcmp(c, delim.data, delim.len) == 0)
+					{
+						hit = i;
+						next = i + delim.len;
+						break;
+					}
+				}
+			}
+		}
+		if (!expr_charge(st, 1))
+			return NULL;
+		if (hit < 0)
+		{
+			fp_append(list, fp_string(s + pos, len - pos));
+			break;
+		}
+		piece = fp_string(s + pos, hit - pos);
+		fp_append(list, piece);
+		pos = next;
+	}
+	/* Java drops trailing empty pieces when the limit is 0 (unless nothing matched) */
+	if (limit == 0 && list->u.arr.count > 1)
+		while (list->u.arr.count > 0 &&
+			   list->u.arr.items[list->u.arr.count - 1]->u.str.len == 0)
+			list->u.arr.count--;
+	return list;
+}
+
+/* Replace every occurrence of from in s by to, into buf. */
+static bool
+replace_all(EvalState *st, StringInfo buf, const char *s, int len,
+			const char *from, int flen, const char *to, int tlen)
+{
+	int			pos = 0;
+
+	if (flen == 0)
+	{
+		/* Java: "abc".replace("", "-") is "-a-b-c-" */
+		while (pos < len)
+		{
+			int32		cp;
+			int			clen = expr_utf8_decode(s + pos, len - pos, &cp);
+
+			appendBinaryStringInfo(buf, to, tlen);
+			appendBinaryStringInfo(buf, s + pos, clen);
+			pos += clen;
+			if (buf->len > st->max_output)
+				break;
+		}
+		appendBinaryStringInfo(buf, to, tlen);
+	}
+	else
+	{
+		while (pos < len)
+		{
+			const char *hit = NULL;
+			int			i;
+
+			for (i = pos; i + flen <= len; i++)
+			{
+				const char *c = memchr(s + i, from[0], len - i - flen + 1);
+
+				if (c == NULL)
+					break;
+				i = c - s;
+				if (memcmp(c, from, flen) == 0)
+				{
+					hit = c;
+					break;
+				}
+			}
+			if (hit == NULL)
+			{
+				appendBinaryStringInfo(buf, s + pos, len - pos);
+				break;
+			}
+			appendBinaryStringInfo(buf, s + pos, hit - (s + pos));
+			appendBinaryStringInfo(buf, to, tlen);
+			pos = hit - s + flen;
+			if (buf->len > st->max_output)
+				break;
+		}
+	}
+	if (buf->len > st->max_output)
+	{
+		expr_fail(st, "the result is larger than the limit of %d bytes", st->max_output);
+		return false;
+	}
+	return expr_charge(st, (len + buf->len) / 64 + 1);
+}
+
+/* Apply every pair of a replace() map to one text, in the map's order. */
+static FpValue *
+replace_text(EvalState *st, const char *s, int len, const FpValue *pairs)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, s, len);
+	for (i = 0; i < pairs->u.obj.count; i++)
+	{
+		StringInfoData next;
+		const char *to;
+		int			tlen;
+		const char *from = pairs->u.obj.pairs[i].key;
+
+		if (!expr_text_of(st, pairs->u.obj.pairs[i].value, &to, &tlen))
+			return NULL;
+		initStringInfo(&next);
+		if (!replace_all(st, &next, buf.data, buf.len, from, strlen(from), to, tlen))
+			return NULL;
+		pfree(buf.data);
+		buf = next;
+	}
+	return expr_take_string(st, &buf);
+}
+
+/* replace() over a value: strings and other scalars as text, lists and maps item by item. */
+static FpValue *
+replace_value(EvalState *st, const FpValue *v, const FpValue *pairs)
+{
+	FpValue    *r;
+	const char *s;
+	int			len;
+	int			i;
+
+	if (!expr_charge(st, 1))
+		return NULL;
+	switch (v->type)
+	{
+		case FP_NULL:
+			return (FpValue *) v;
+		case FP_ARRAY:
+			r = fp_array(v->u.arr.count);
+			for (i = 0; i < v->u.arr.count; i++)
+			{
+				FpValue    *item = replace_value(st, v->u.arr.items[i], pairs);
+
+				if (item == NULL)
+					return NULL;
+				fp_append(r, item);
+			}
+			return r;
+		case FP_OBJECT:
+			r = fp_object(v->u.obj.count);
+			for (i = 0; i < v->u.obj.count; i++)
+			{
+				FpValue    *item = replace_value(st, v->u.obj.pairs[i].value, pairs);
+
+				if (item == NULL)
+					return NULL;
+				expr_pair_append(r, v->u.obj.pairs[i].key, item);
+			}
+			return r;
+		default:
+			if (!expr_text_of(st, v, &s, &len))
+				return NULL;
+			return replace_text(st, s, len, pairs);
+	}
+}
+
+/*
+ * replace({'from': 'to', ...}): every occurrence of each key by its value,
+ * pair after pair; lists and maps are replaced item by item (Kestra).
+ * Kestra's regexp=true is not supported.
+ */
+static FpValue *
+f_replace(BUILTIN_ARGS)
+{
+	if (args[0]->type != FP_OBJECT)
+		return expr_fail(st, "argument \"replace_pairs\" of filter \"replace\" must be a map, not %s",
+						 expr_type_name(args[0]));
+	if (args[1] != NULL && expr_truthy(args[1]))
+		return expr_fail(st, "filter \"replace\" does not support regular expressions (regexp=true)");
+	return replace_value(st, input, args[0]);
+}
+
+/* ---------------------------------------------------------------------
+ * Collection filters
+ * ---------------------------------------------------------------------
+ */
+
+/* Whether v is empty as Pebble's empty test and default filter see it. */
+static bool
+is_empty(const FpValue *v)
+{
+	int			i;
+
+	switch (v->type)
+	{
+		case FP_NULL:
+			return true;
+		case FP_STRING:
+			for (i = 0; i < v->u.str.len; i++)
+				if ((unsigned char) v->u.str.ptr[i] > ' ')
+					return false;
+			return true;
+		case FP_ARRAY:
+			return v->u.arr.count == 0;
+		case FP_OBJECT:
+			return v->u.obj.count == 0;
+		default:
+			return false;
+	}
+}
+
+/* default(x): x when the input is undefined, null, blank text or an empty list or map. */
+static FpValue *
+f_default(BUILTIN_ARGS)
+{
+	if (input == NULL || is_empty(input))
+		return args[0];
+	return input;
+}
+
+/* length: characters of a string, items of a list or map; 0 for null. */
+static FpValue *
+f_length(BUILTIN_ARGS)
+{
+	switch (input->type)
+	{
+		case FP_NULL:
+			return fp_int(0);
+		case FP_STRING:
+			if (!expr_charge(st, input->u.str.len / 64))
+				return NULL;
+			return fp_int(expr_char_count(input->u.str.ptr, input->u.str.len));
+		case FP_ARRAY:
+			return fp_int(input->u.arr.count);
+		case FP_OBJECT:
+			return fp_int(input->u.obj.count);
+		default:
+			return type_error(st, n, "a string, a list or a map", input);
+	}
+}
+
+/* join(separator): the text forms of a list's items, separated. */
+static FpValue *
+f_join(BUILTIN_ARGS)
+{
+	const char *sep = "";
+	int			seplen = 0;
+	StringInfoData buf;
+	int			i;
+
+	if (args[0] != NULL && args[0]->type != FP_NULL &&
+		!text_arg(st, n, 0, args[0], &sep, &seplen))
+		return NULL;
+	if (input->type == FP_NULL)
+		return input;
+	if (input->type != FP_ARRAY)
+		return type_error(st, n, "a list", input);
+	initStringInfo(&buf);
+	for (i = 0; i < input->u.arr.count; i++)
+	{
+		if (i > 0)
+			appendBinaryStringInfo(&buf, sep, seplen);
+		if (!expr_append_text(st, &buf, input->u.arr.items[i], st->max_output))
+			return NULL;
+	}
+	return expr_take_string(st, &buf);
+}
+
+/* first and last: an item of a list (null when empty) or a character of a string. */
+static FpValue *
+first_last(EvalState *st, const ENode *n, FpValue *input, bool first)
+{
+	int			len;
+	int			pos;
+	int			last;
+
+	switch (input->type)
+	{
+		case FP_NULL:
+			return input;
+		case FP_ARRAY:
+			if (input->u.arr.count == 0)
+				return expr_null();
+			return input->u.arr.items[first ? 0 : input->u.arr.count - 1];
+		case FP_STRING:
+			len = input->u.str.len;
+			if (len == 0)
+				return expr_null();
+			if (first)
+				return fp_string(input->u.str.ptr,
+								 expr_char_offset(input->u.str.ptr, len, 1));
+			/* the start of the last character */
+			if (!expr_charge(st, len / 64))
+				return NULL;
+			for (pos = 0, last = 0; pos < len;)
+			{
+				int32		cp;
+
+				last = pos;
+				pos += expr_utf8_decode(input->u.str.ptr + pos, len - pos, &cp);
+			}
+			pos = last;
+			return fp_string(input->u.str.ptr + pos, len - pos);
+		default:
+			return type_error(st, n, "a list or a string", input);
+	}
+}
+
+static FpValue *
+f_first(BUILTIN_ARGS)
+{
+	return first_last(st, n, input, true);
+}
+
+static FpValue *
+f_last(BUILTIN_ARGS)
+{
+	return first_last(st, n, input, false);
+}
+
+/* keys: the keys of a map, in order, or the indexes of a list (Kestra). */
+static FpValue *
+f_keys(BUILTIN_ARGS)
+{
+	FpValue    *r;
+	int			i;
+
+	switch (input->type)
+	{
+		case FP_NULL:
+			return input;
+		case FP_OBJECT:
+			if (!expr_charge(st, input->u.obj.count))
+				return NULL;
+			r = fp_array(input->u.obj.count);
+			for (i = 0; i < input->u.obj.count; i++)
+				fp_append(r, fp_cstring(input->u.obj.pairs[i].key));
+			return r;
+		case FP_ARRAY:
+			if (!expr_charge(st, input->u.arr.count))
+				return NULL;
+			r = fp_array(input->u.arr.count);
+			for (i = 0; i < input->u.arr.count; i++)
+				fp_append(r, fp_int(i));
+			return r;
+		default:
+			return type_error(st, n, "a map or a list", input);
+	}
+}
+
+/* values: the values of a map, in order. */
+static FpValue *
+f_values(BUILTIN_ARGS)
+{
+	FpValue    *r;
+	int			i;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (input->type != FP_OBJECT)
+		return type_error(st, n, "a map", input);
+	if (!expr_charge(st, input->u.obj.count))
+		return NULL;
+	r = fp_array(input->u.obj.count);
+	for (i = 0; i < input->u.obj.count; i++)
+		fp_append(r, input->u.obj.pairs[i].value);
+	return r;
+}
+
+/* json (toJson): the value as compact JSON text; null is "null". */
+static FpValue *
+f_json(BUILTIN_ARGS)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (!expr_append_json(st, &buf, input, st->max_output))
+		return NULL;
+	return expr_take_string(st, &buf);
+}
+
+/* Parse an integer in s (optional sign, digits); false if it is none or out of range. */
+static bool
+parse_int64(const char *s, int len, int64 *result)
+{
+	int			i = 0;
+	bool		neg = false;
+	uint64		v = 0;
+
+	if (len > 0 && (s[0] == '-' || s[0] == '+'))
+	{
+		neg = s[0] == '-';
+		i++;
+	}
+	if (i >= len)
+		return false;
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (UINT64CONST(9223372036854775808) - (s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (!neg && v > (uint64) PG_INT64_MAX)
+		return false;
+	*result = neg ? (int64) (0 - v) : (int64) v;
+	return true;
+}
+
+/* Parse a decimal number in s: digits, fraction, exponent; no hex, no inf/nan. */
+static bool
+parse_double(const char *s, int len, double *result)
+{
+	char	   *text = pnstrdup(s, len);
+	char	   *end;
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' ||
+			  s[i] == 'E' || s[i] == '-' || s[i] == '+'))
+			return false;
+	if (len == 0)
+		return false;
+	*result = strtod(text, &end);
+	if (*end != '\0' || end == text || isinf(*result) || isnan(*result))
+		return false;
+	return true;
+}
+
+/*
+ * number(type): a number from its text.  Without type an integer when the
+ * text is one, else a decimal; type INT, LONG or BIGINTEGER wants an
+ * integer, FLOAT, DOUBLE or BIGDECIMAL gives a decimal.  Numbers pass
+ * through (converted to the type asked for).
+ */
+static FpValue *
+f_number(BUILTIN_ARGS)
+{
+	const char *type = "";
+	bool		want_int;
+	bool		want_float;
+	const char *s;
+	int			len;
+	int64		i;
+	double		d;
+
+	if (args[0] != NULL && (type = cstring_arg(st, n, 0, args[0])) == NULL)
+		return NULL;
+	want_int = strcmp(type, "INT") == 0 || strcmp(type, "LONG") == 0 ||
+		strcmp(type, "BIGINTEGER") == 0;
+	want_float = strcmp(type, "FLOAT") == 0 || strcmp(type, "DOUBLE") == 0 ||
+		strcmp(type, "BIGDECIMAL") == 0;
+	if (type[0] != '\0' && !want_int && !want_float)
+		return expr_fail(st, "unknown number type \"%s\" (use INT, LONG, FLOAT, DOUBLE, BIGDECIMAL or BIGINTEGER)",
+						 type);
+	switch (input->type)
+	{
+		case FP_NULL:
+			return input;
+		case FP_INT:
+			return want_float ? fp_float((double) input->u.i) : input;
+		case FP_FLOAT:
+			if (want_int)
+			{
+				if (!expr_int_arg(st, input, "the input of number(\"INT\")", &i))
+					return NULL;
+				return fp_int(i);
+			}
+			return input;
+		case FP_STRING:
+			break;
+		default:
+			return type_error(st, n, "a string", input);
+	}
+	s = input->u.str.ptr;
+	len = input->u.str.len;
+	while (len > 0 && expr_is_space(s[0]))
+	{
+		s++;
+		len--;
+	}
+	while (len > 0 && expr_is_space(s[len - 1]))
+		len--;
+	if (!want_float && parse_int64(s, len, &i))
+		return fp_int(i);
+	if (!want_int && parse_double(s, len, &d))
+		return fp_float(d);
+	return expr_fail(st, "\"%.*s\" is not %s", Min(input->u.str.len, 100), input->u.str.ptr,
+					 want_int ? "an integer" : "a number");
+}
+
+/* ---------------------------------------------------------------------
+ * Dates (datetime.c)
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The instant an input of date or dateAdd stands for: an ISO date-time
+ * (UTC when it has no offset), a date (midnight UTC), an integer of seconds
+ * since 1970, or text in existingFormat.  *isnull for a null input.
+ */
+static bool
+date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
+		   int existing_slot, int64 *usec, int *offset, bool *isnull)
+{
+	char	   *text;
+
+	*isnull = false;
+	*offset = 0;
+	switch (input->type)
+	{
+		case FP_NULL:
+			*isnull = true;
+			return true;
+		case FP_INT:
+		case FP_FLOAT:
+			{
+				double		secs = fp_as_double(input);
+
+				if (!(secs > -3.0e11 && secs < 3.0e11))
+				{
+					expr_fail(st, "%s \"%s\": the number of seconds is out of range",
+							  expr_builtin_kind_name(n->fn->kind), n->fn->name);
+					return false;
+				}
+				if (input->type == FP_INT)
+					*usec = input->u.i * USECS_PER_SEC_DT;
+				else
+					*usec = (int64) rint(secs * 1000000.0);
+				return true;
+			}
+		case FP_STRING:
+			break;
+		default:
+			type_error(st, n, "a date (text or a number of seconds)", input);
+			return false;
+	}
+	text = pnstrdup(input->u.str.ptr, input->u.str.len);
+	if (existing != NULL && existing->type != FP_NULL)
+	{
+		char	   *fmt = cstring_arg(st, n, existing_slot, existing);
+
+		if (fmt == NULL)
+			return false;
+		if (!dt_parse_pattern(text, fmt, usec, offset))
+		{
+			expr_fail(st, "cannot read \"%.*s\" with the format \"%s\"",
+					  Min(input->u.str.len, 100), input->u.str.ptr, fmt);
+			return false;
+		}
+		return true;
+	}
+	if (!dt_parse_any(text, usec, offset))
+	{
+		expr_fail(st, "cannot read \"%.*s\" as a date", Min(input->u.str.len, 100),
+				  input->u.str.ptr);
+		return false;
+	}
+	return true;
+}
+
+/* Java's named formats of Kestra's date filter, as patterns (NULL: ISO-8601 as datetime.c writes it). */
+static bool
+named_format(const char *name, const char **pattern)
+{
+	static const struct
+	{
+		const char *name;
+		const char *pattern;
+	}			formats[] =
+	{
+		{"iso", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"},
+		{"iso_sec", "yyyy-MM-dd'T'HH:mm:ssXXX"},
+		{"sql", "yyyy-MM-dd HH:mm:ss.SSSSSS"},
+		{"sql_seq", "yyyy-MM-dd HH:mm:ss"},
+		{"iso_date_time", NULL},
+		{"iso_offset_date_time", NULL},
+		{"iso_zoned_date_time", NULL},
+		{"iso_instant", NULL},
+		{"iso_local_date_time", "yyyy-MM-dd'T'HH:mm:ss"},
+		{"iso_date", "yyyy-MM-ddXXX"},
+		{"iso_local_date", "yyyy-MM-dd"},
+		{"iso_time", "HH:mm:ssXXX"},
+		{"iso_offset_time", "HH:mm:ssXXX"},
+		{"iso_local_time", "HH:mm:ss"},
+	};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(formats); i++)
+		if (strcmp(name, formats[i].name) == 0)
+		{
+			*pattern = formats[i].pattern;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Format an instant for date and dateAdd: with format (a Java pattern or
+ * one of the named formats, default "iso") in the zone timeZone (default
+ * UTC, the server's zone in Kestra's containers).
+ */
+static FpValue *
+format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int format_slot,
+			FpValue *zone, int zone_slot)
+{
+	const char *fmt = "iso";
+	const char *pattern;
+	int			offset = 0;
+	char	   *error = NULL;
+	char	   *text;
+
+	if (format != NULL && format->type != FP_NULL &&
+		(fmt = cstring_arg(st, n, format_slot, format)) == NULL)
+		return NULL;
+	if (zone != NULL && zone->type != FP_NULL)
+	{
+		char	   *tz = cstring_arg(st, n, zone_slot, zone);
+
+		if (tz == NULL)
+			return NULL;
+		if (!dt_zone_offset(tz, usec, &offset))
+			return expr_fail(st, "unknown time zone \"%s\"", tz);
+	}
+	if (named_format(fmt, &pattern))
+	{
+		if (pattern == NULL)
+			text = dt_format_datetime(usec, strcmp(fmt, "iso_instant") == 0 ? 0 : offset);
+		else
+			text = dt_format_pattern(usec, offset, pattern, &error);
+	}
+	else
+		text = dt_format_pattern(usec, offset, fmt, &error);
+	if (text == NULL)
+	{
+		if (error != NULL)
+			return expr_fail(st, "%s", error);
+		return expr_fail(st, "invalid date format \"%s\"", fmt);
+	}
+	return expr_new_string(st, text, strlen(text));
+}
+
+/* date(format, timeZone, existingFormat, locale): format a date (locale: English only). */
+static FpValue *
+f_date(BUILTIN_ARGS)
+{
+	int64		usec;
+	int			offset;
+	bool		isnull;
+
+	if (!date_input(st, n, input, args[2], 2, &usec, &offset, &isnull))
+		return NULL;
+	if (isnull)
+		return input;
+	return format_date(st, n, usec, args[0], 0, args[1], 1);
+}
+
+/*
+ * dateAdd(amount, unit, format, timeZone, existingFormat, locale): add
+ * amount units (DAYS, HOURS, MONTHS, ... as Java's ChronoUnit) to a date,
+ * with calendar arithmetic in the date's own offset, then format it as
+ * date does.
+ */
+static FpValue *
+f_dateAdd(BUILTIN_ARGS)
+{
+	int64		usec;
+	int			offset;
+	bool		isnull;
+	int64		amount;
+	char	   *unit;
+	int64		result;
+
+	if (!expr_int_arg(st, args[0], "the amount of dateAdd", &amount))
+		return NULL;
+	if ((unit = cstring_arg(st, n, 1, args[1])) == NULL)
+		return NULL;
+	if (!date_input(st, n, input, args[4], 4, &usec, &offset, &isnull))
+		return NULL;
+	if (isnull)
+		return input;
+	if (!dt_add(usec, offset, amount, unit, &result))
+		return expr_fail(st, "cannot add " INT64_FORMAT " \"%s\" to the date (unknown unit, or out of range)",
+						 amount, unit);
+	return format_date(st, n, result, args[2], 2, args[3], 3);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ---------------------------------------------------------------------
+ */
+
+/* is null: null or undefined. */
+static FpValue *
+t_null(BUILTIN_ARGS)
+{
+	return expr_bool(input == NULL || input->type == FP_NULL);
+}
+
+/* is defined: anything but undefined (null is defined). */
+static FpValue *
+t_defined(BUILTIN_ARGS)
+{
+	return expr_bool(input != NULL);
+}
+
+/* is empty: null, blank text, an empty list or map. */
+static FpValue *
+t_empty(BUILTIN_ARGS)
+{
+	return expr_bool(is_empty(input));
+}
+
+/* is true: truthy (SPEC section 3; a flowpg addition to Pebble). */
+static FpValue *
+t_true(BUILTIN_ARGS)
+{
+	return expr_bool(expr_truthy(input));
+}
+
+/* is false: not truthy. */
+static FpValue *
+t_false(BUILTIN_ARGS)
+{
+	return expr_bool(!expr_truthy(input));
+}
+
+/* is even / is odd: integers only. */
+static FpValue *
+parity(EvalState *st, const ENode *n, FpValue *input, int want)
+{
+	int64		i;
+
+	if (input->type != FP_INT &&
+		!(input->type == FP_FLOAT && input->u.f == floor(input->u.f) &&
+		  fabs(input->u.f) < 9.2e18))
+		return type_error(st, n, "an integer", input);
+	i = input->type == FP_INT ? input->u.i : (int64) input->u.f;
+	return expr_bool((i & 1) == want);
+}
+
+static FpValue *
+t_even(BUILTIN_ARGS)
+{
+	return parity(st, n, input, 0);
+}
+
+static FpValue *
+t_odd(BUILTIN_ARGS)
+{
+	return parity(st, n, input, 1);
+}
+
+/* ---------------------------------------------------------------------
+ * Functions
+ * ---------------------------------------------------------------------
+ */
+
+/* now(timeZone): the render's current time as ISO-8601 text with microseconds. */
+static FpValue *
+fn_now(BUILTIN_ARGS)
+{
+	int			offset = 0;
+	char	   *text;
+
+	if (args[0] != NULL && args[0]->type != FP_NULL)
+	{
+		char	   *tz = cstring_arg(st, n, 0, args[0]);
+
+		if (tz == NULL)
+			return NULL;
+		if (!dt_zone_offset(tz, st->env->now, &offset))
+			return expr_fail(st, "unknown time zone \"%s\"", tz);
+	}
+	text = dt_format_datetime(st->env->now, offset);
+	return expr_new_string(st, text, strlen(text));
+}
+
+/* secret('NAME'): through the caller's hook, which also learns the value for masking. */
+static FpValue *
+fn_secret(BUILTIN_ARGS)
+{
+	char	   *name = cstring_arg(st, n, 0, args[0]);
+	char	   *error = NULL;
+	char	   *value;
+
+	if (name == NULL)
+		return NULL;
+	if (st->env->secret == NULL)
+		return expr_fail(st, "secret() is not available here");
+	value = st->env->secret(st->env->arg, name, &error);
+	if (value == NULL)
+		return expr_fail(st, "%s", error ? error : psprintf("secret \"%s\" not found", name));
+	if (st->env->note_secret != NULL)
+		st->env->note_secret(st->env->arg, value);
+	return expr_new_string(st, value, strlen(value));
+}
+
+/* kv('KEY'): a value of the key-value store, through the caller's hook. */
+static FpValue *
+fn_kv(BUILTIN_ARGS)
+{
+	char	   *key = cstring_arg(st, n, 0, args[0]);
+	char	   *error = NULL;
+	FpValue    *value;
+
+	if (key == NULL)
+		return NULL;
+	if (st->env->kv == NULL)
+		return expr_fail(st, "kv() is not available here");
+	value = st->env->kv(st->env->arg, key, &error);
+	if (value == NULL)
+		return expr_fail(st, "%s", error ? error : psprintf("kv entry \"%s\" not found", key));
+	return value;
+}
+
+/* fromJson(text): the value of JSON text; null gives null. */
+static FpValue *
+fn_fromJson(BUILTIN_ARGS)
+{
+	FpValue    *text = args[0];
+	char	   *error = NULL;
+	FpValue    *v;
+
+	if (text->type == FP_NULL)
+		return text;
+	if (text->type != FP_STRING)
+		return expr_fail(st, "function \"%s\" needs JSON text, not %s", n->fn->name,
+						 expr_type_name(text));
+	if (!expr_charge(st, text->u.str.len / 8 + 1))
+		return NULL;
+	v = fp_parse_json(text->u.str.ptr, text->u.str.len, &error);
+	if (v == NULL)
+		return expr_fail(st, "function \"%s\": invalid JSON: %s", n->fn->name, error);
+	return v;
+}
+
+/* range(start, end, increment): integers from start to end inclusive. */
+static FpValue *
+fn_range(BUILTIN_ARGS)
+{
+	return expr_range(st, args[0], args[1], args[2]);
+}
+
+/* Append s percent-encoded as one segment of a URL path. */
+static void
+append_path_segment(StringInfo buf, const char *s)
+{
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '-' || c == '.' || c == '_' || c == '~')
+			appendStringInfoChar(buf, (char) c);
+		else
+			appendStringInfo(buf, "%%%02X", c);
+	}
+}
+
+/*
+ * appLink(appId = 'approve'): <app_url>/<appId>/<execution.id>, the link to
+ * an execution in the application that approves it (SPEC section 3).
+ */
+static FpValue *
+fn_appLink(BUILTIN_ARGS)
+{
+	const char *app = "approve";
+	const char *url = st->env->app_url ? st->env->app_url : "http://localhost:8080";
+	int			urllen = strlen(url);
+	FpValue    *exec = fp_get(st->env->vars, "execution");
+	FpValue    *id = fp_get(exec, "id");
+	StringInfoData buf;
+
+	if (args[0] != NULL && args[0]->type != FP_NULL &&
+		(app = cstring_arg(st, n, 0, args[0])) == NULL)
+		return NULL;
+	if (id == NULL || id->type != FP_STRING)
+		return expr_fail(st, "appLink() needs execution.id in the context");
+	while (urllen > 0 && url[urllen - 1] == '/')
+		urllen--;
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, url, urllen);
+	appendStringInfoChar(&buf, '/');
+	append_path_segment(&buf, app);
+	appendStringInfoChar(&buf, '/');
+	append_path_segment(&buf, id->u.str.ptr);
+	return expr_take_string(st, &buf);
+}
+
+/* ---------------------------------------------------------------------
+ * The table
+ * ---------------------------------------------------------------------
+ */
+static const ExprBuiltin builtins[] = {
+	/* filters */
+	{"abbreviate", EB_FILTER, 1, 1, {"length"}, false, f_abbreviate},
+	{"capitalize", EB_FILTER, 0, 0, {NULL}, false, f_capitalize},
+	{"date", EB_FILTER, 0, 4, {"format", "timeZone", "existingFormat", "locale"}, false, f_date},
+	{"dateAdd", EB_FILTER, 2, 6, {"amount", "unit", "format", "timeZone", "existingFormat", "locale"}, false, f_dateAdd},
+	{"default", EB_FILTER, 1, 1, {"default"}, true, f_default},
+	{"endsWith", EB_FILTER, 1, 1, {"value"}, false, f_endsWith},
+	{"first", EB_FILTER, 0, 0, {NULL}, false, f_first},
+	{"join", EB_FILTER, 0, 1, {"separator"}, false, f_join},
+	{"json", EB_FILTER, 0, 0, {NULL}, false, f_json},
+	{"keys", EB_FILTER, 0, 0, {NULL}, false, f_keys},
+	{"last", EB_FILTER, 0, 0, {NULL}, false, f_last},
+	{"length", EB_FILTER, 0, 0, {NULL}, false, f_length},
+	{"lower", EB_FILTER, 0, 0, {NULL}, false, f_lower},
+	{"number", EB_FILTER, 0, 1, {"type"}, false, f_number},
+	{"replace", EB_FILTER, 1, 2, {"replace_pairs", "regexp"}, false, f_replace},
+	{"slugify", EB_FILTER, 0, 0, {NULL}, false, f_slugify},
+	{"split", EB_FILTER, 1, 2, {"delimiter", "limit"}, false, f_split},
+	{"startsWith", EB_FILTER, 1, 1, {"value"}, false, f_startsWith},
+	{"title", EB_FILTER, 0, 0, {NULL}, false, f_title},
+	{"toJson", EB_FILTER, 0, 0, {NULL}, false, f_json},
+	{"trim", EB_FILTER, 0, 0, {NULL}, false, f_trim},
+	{"upper", EB_FILTER, 0, 0, {NULL}, false, f_upper},
+	{"urlencode", EB_FILTER, 0, 0, {NULL}, false, f_urlencode},
+	{"values", EB_FILTER, 0, 0, {NULL}, false, f_values},
+	/* tests */
+	{"defined", EB_TEST, 0, 0, {NULL}, true, t_defined},
+	{"empty", EB_TEST, 0, 0, {NULL}, false, t_empty},
+	{"even", EB_TEST, 0, 0, {NULL}, false, t_even},
+	{"false", EB_TEST, 0, 0, {NULL}, false, t_false},
+	{"null", EB_TEST, 0, 0, {NULL}, true, t_null},
+	{"odd", EB_TEST, 0, 0, {NULL}, false, t_odd},
+	{"true", EB_TEST, 0, 0, {NULL}, false, t_true},
+	/* functions */
+	{"appLink", EB_FUNCTION, 0, 1, {"appId"}, false, fn_appLink},
+	{"fromJson", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
+	{"json", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
+	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},
+	{"now", EB_FUNCTION, 0, 1, {"timeZone"}, false, fn_now},
+	{"range", EB_FUNCTION, 2, 3, {"start", "end", "increment"}, false, fn_range},
+	{"secret", EB_FUNCTION, 1, 1, {"key"}, false, fn_secret},
+};
+
+/* The builtin of kind called name, or NULL. */
+const ExprBuiltin *
+expr_find_builtin(ExprBuiltinKind kind, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(builtins); i++)
+		if (builtins[i].kind == kind && strcmp(builtins[i].name, name) == 0)
+			return &builtins[i];
+	return NULL;
+}
