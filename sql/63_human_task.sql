@@ -113,6 +113,7 @@ SELECT state FROM flowpg.executions WHERE id = :'vm';
 SELECT task_id, state, outputs -> 'resumed' ->> 'by' AS resumed_by, outputs -> 'resumed' ->> 'to' AS resumed_to
 FROM flowpg.task_runs WHERE execution_id = :'vm' ORDER BY created_at;
 SELECT actor, action, detail ->> 'task_id' AS task_id FROM flowpg.audit_log WHERE execution_id = :'vm' ORDER BY id;
+SELECT task_id, message FROM flowpg.logs WHERE execution_id = :'vm' ORDER BY at;
 -- the other assignee comes too late
 SELECT pg_temp.resume_as('infrastructure-lead@company.com', :'vm') AS infrastructure_lead;
 
@@ -221,6 +222,43 @@ SELECT task_id, state, outputs -> 'resumed' ->> 'by' AS resumed_by FROM flowpg.t
 WHERE execution_id = :'two' AND task_id IN ('security', 'platform') ORDER BY task_id;
 SELECT pg_temp.resume_as('flowpg_t63_bob', :'two') AS bob;
 SELECT state FROM flowpg.executions WHERE id = :'two';
+
+-- Assignments rendered from expressions when the pause begins, and stored on the task run
+SELECT revision FROM flow_deploy($$
+id: manager_approval
+namespace: infrastructure
+inputs:
+  - id: manager
+    type: STRING
+  - id: reviewers
+    type: ARRAY
+    itemType: STRING
+    required: false
+tasks:
+  - id: approve
+    type: io.kestra.plugin.ee.flow.HumanTask
+    assignment:
+      users: ["{{ inputs.manager }}"]
+      groups: "{{ inputs.reviewers ?? [] }}"
+$$);
+SET ROLE flowpg_t63_requester;
+SELECT flow_start('infrastructure', 'manager_approval', '{"manager": "flowpg_t63_eve"}') AS m1 \gset
+SELECT flow_start('infrastructure', 'manager_approval',
+                  '{"manager": "nobody@company.com", "reviewers": ["DevOps Engineers"]}') AS m2 \gset
+RESET ROLE;
+SELECT CASE execution_id WHEN :'m1' THEN 'm1' ELSE 'm2' END AS execution, assigned_users, assigned_groups
+FROM flowpg.task_runs WHERE execution_id IN (:'m1', :'m2') ORDER BY 1;
+SELECT pg_temp.resume_as('flowpg_t63_alice', :'m1') AS alice,
+       pg_temp.resume_as('flowpg_t63_requester', :'m1') AS requester,
+       pg_temp.resume_as('flowpg_t63_eve', :'m1') AS the_manager;
+SELECT pg_temp.resume_as('flowpg_t63_eve', :'m2') AS eve,
+       pg_temp.resume_as('flowpg_t63_carol', :'m2') AS devops_reviewer;
+-- a rendered name is only ever a name: quotes and SQL in it stay data
+SELECT flow_start('infrastructure', 'manager_approval',
+                  $${"manager": "x'); DROP TABLE flowpg.executions; --"}$$) AS m3 \gset
+SELECT assigned_users FROM flowpg.task_runs WHERE execution_id = :'m3';
+SELECT pg_temp.resume_as('flowpg_t63_eve', :'m3') AS eve;
+SELECT count(*) > 0 AS executions_still_there FROM flowpg.executions;
 
 -- kill is not a decision: it needs RESUME on the namespace, even for a HumanTask
 SELECT flow_start('infrastructure', 'security_gate') AS k \gset
