@@ -343,14 +343,22 @@ load_grants(RoleEntry *entry, Oid role)
 	table_close(rel, AccessShareLock);
 }
 
-/* The cache entry of role, loaded if needed. */
+/*
+ * The cache entry of role, loaded if needed.  Grants revoked and
+ * memberships changed by transactions that committed since this backend
+ * last looked count at once, even inside a transaction that already
+ * looked: their invalidations are taken in first (a cheap test when there
+ * are none).
+ */
 static RoleEntry *
 role_entry(Oid role)
 {
-	HTAB	   *cache = get_cache();
+	HTAB	   *cache;
 	RoleEntry  *entry;
 	bool		found;
 
+	AcceptInvalidationMessages();
+	cache = get_cache();
 	entry = hash_search(cache, &role, HASH_ENTER, &found);
 	if (found && entry->loaded)
 		return entry;
@@ -501,9 +509,12 @@ sec_role_group_names(Oid role)
 bool
 sec_role_is_assignee(Oid role, const FpValue *users, const FpValue *groups)
 {
-	char	   *name = GetUserNameFromId(role, true);
+	char	   *name;
 	int			i;
 
+	/* memberships changed by transactions committed meanwhile count (see role_entry) */
+	AcceptInvalidationMessages();
+	name = GetUserNameFromId(role, true);
 	if (name == NULL)
 		return false;
 	for (i = 0; users && users->type == FP_ARRAY && i < users->u.arr.count; i++)
