@@ -149,15 +149,16 @@ tasks:
 SELECT flow_secret_set('acme', 'X', 'y');
 RESET ROLE;
 
--- a role that cannot see an execution learns nothing from resume, kill or restart, not even
--- whether it is paused or finished
+-- a role that may not act on an execution learns nothing from resume, kill or restart, not even
+-- whether it is paused or finished (and takes no lock on it)
 SELECT flow_start('acme', 'broken') AS failed_id \gset
 SELECT pg_temp.as_role('flowpg_t61_nobody', format('SELECT flow_resume(%L)', :'failed_id')) AS resume,
        pg_temp.as_role('flowpg_t61_nobody', format('SELECT flow_kill(%L)', :'failed_id')) AS kill,
        pg_temp.as_role('flowpg_t61_nobody', format('SELECT flow_restart(%L)', :'failed_id')) AS restart,
        pg_temp.as_role('flowpg_t61_nobody', format('SELECT flow_wait(%L)', :'failed_id')) AS wait;
--- (a role with VIEW is told the state)
-SELECT pg_temp.as_role('flowpg_t61_view', format('SELECT flow_resume(%L)', :'failed_id')) AS resume_with_view;
+-- (seeing it is not enough; a role with RESUME is told the state)
+SELECT pg_temp.as_role('flowpg_t61_view', format('SELECT flow_resume(%L)', :'failed_id')) AS resume_with_view,
+       pg_temp.as_role('flowpg_t61_resume', format('SELECT flow_resume(%L)', :'failed_id')) AS resume_with_resume;
 
 -- Subflows start on behalf of the role that deployed the parent revision, which needs EXECUTE
 -- where the subflow lives, whoever starts the parent.

@@ -99,6 +99,35 @@ execution_not_found(const char *id)
 			 errmsg("execution \"%s\" does not exist", id)));
 }
 
+/*
+ * Before an execution is locked: its namespace, read without the lock (it
+ * never changes), or NULL when it does not exist.  Needs a DbScope.
+ */
+static char *
+execution_namespace(const char *id)
+{
+	Datum		arg = CStringGetTextDatum(id);
+
+	if (db_exec(&q_state, &arg, NULL, true, 1) == 0)
+		return NULL;
+	return db_text(0, 2);
+}
+
+/*
+ * Before an execution is locked for a resume: whether the caller could be
+ * one to resume it, as holder of RESUME on its namespace or as an assignee
+ * of one of its HumanTasks (paused or already decided: a late assignee is
+ * told the execution is no longer paused).  Anyone else is refused without
+ * taking the row lock, which it could otherwise hold, by leaving its failed
+ * transaction open, against the people and timers that may act.
+ * Everything is checked again under the lock.
+ */
+static bool
+may_try_resume(const char *id, const char *ns)
+{
+	return sec_has_permission(ns, PERM_RESUME) || sec_role_assigned_to(GetUserId(), id);
+}
+
 /* Labels given to flow_start: a map of scalars; system.* labels are flowpg's own. */
 static FpValue *
 checked_labels(FpValue *labels)
@@ -316,8 +345,14 @@ flow_resume(PG_FUNCTION_ARGS)
 	FpValue    *values = NULL;
 	ResumeCheck check;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	if (!may_try_resume(id, ns))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg(ACCESS_DENIED)));
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
@@ -394,11 +429,18 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		ResumeCheck check;
+		char	   *ns;
 
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;			/* the same id twice resumes it once */
-		execs[i] = exec_load(ids[i]);
-		if (execs[i] == NULL)
+		ns = execution_namespace(ids[i]);
+		if (ns != NULL && !may_try_resume(ids[i], ns))
+		{
+			/* not locked: see may_try_resume */
+			check.sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+			check.reason = pstrdup(ACCESS_DENIED);
+		}
+		else if (ns == NULL || (execs[i] = exec_load(ids[i])) == NULL)
 		{
 			check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
 			check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
@@ -440,12 +482,17 @@ flow_kill(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Execution  *e;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	/* before the row lock: a role that may not kill does not get to hold it */
+	sec_require(ns, PERM_RESUME, "kill executions");
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
-	sec_require(e->namespace, PERM_RESUME, "kill executions");
 	if (state_is_terminal(e->state) || e->state == ST_KILLING)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -469,12 +516,17 @@ flow_restart(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Execution  *e;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	/* before the row lock: a role that may not restart does not get to hold it */
+	sec_require(ns, PERM_RESUME, "restart executions");
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
-	sec_require(e->namespace, PERM_RESUME, "restart executions");
 	if (e->state != ST_FAILED)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
