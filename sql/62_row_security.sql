@@ -97,6 +97,17 @@ SELECT task_id, message FROM flowpg.logs;
 SELECT action, flow_id FROM flowpg.audit_log;
 RESET ROLE;
 
+-- the same when the approver reads many rows (past a hundred in one statement, the executions it
+-- is assigned to are looked up once rather than row by row)
+SELECT count(flow_start('blue', 'blue_flow')) AS more_assigned,
+       count(flow_start('blue', 'other_blue')) AS more_not_assigned
+FROM generate_series(1, 150);
+SET ROLE flowpg_t62_approver;
+SELECT flow_id, count(*) FROM flowpg.executions GROUP BY flow_id;
+SELECT task_id, count(*) FROM flowpg.task_runs GROUP BY task_id ORDER BY task_id;
+SELECT count(*) FROM flowpg.executions WHERE flow_id = 'other_blue';
+RESET ROLE;
+
 -- an ADMIN sees everything but secrets, kv and the internal tables, which no role reads
 SELECT rel AS relation, pg_temp.seen('flowpg_t62_boss', rel, ns) AS admin
 FROM (VALUES ('flows', 'namespace'), ('executions', 'namespace'), ('secrets', 'namespace'),

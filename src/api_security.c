@@ -22,6 +22,8 @@
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 
 #include "audit.h"
 #include "db.h"
@@ -266,22 +268,60 @@ flowpg_may_resume(PG_FUNCTION_ARGS)
 									   users, groups));
 }
 
-/* The last answer of flowpg.is_assigned, kept for the rest of the statement. */
+/*
+ * flowpg.is_assigned remembers, for the statement running (the same top
+ * transaction, statement start and command, and role): its last answer,
+ * and once it has been asked often, every execution the role is assigned
+ * to.  Policies ask it for every row a role without VIEW reads: a lookup
+ * by id asks a few times, a scan of a large table many.
+ */
+#define ASSIGNED_SET_AFTER 100	/* calls in one statement before loading the whole set */
+#define ASSIGNED_KEY_LEN 64
+
+typedef struct AssignedEntry
+{
+	char		execution_id[ASSIGNED_KEY_LEN];
+} AssignedEntry;
+
 static struct
 {
 	LocalTransactionId lxid;
+	TimestampTz statement_start;
 	CommandId	cid;
 	Oid			role;
-	char		execution_id[64];
-	bool		result;
+	int			calls;
+	HTAB	   *set;			/* in TopTransactionContext; NULL until loaded */
+	char		last_id[ASSIGNED_KEY_LEN];
+	bool		last_result;
 }			assigned_memo;
+
+/* Load every execution role is assigned to into assigned_memo.set. */
+static void
+load_assigned_set(Oid role)
+{
+	HASHCTL		ctl;
+	ListCell   *lc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = ASSIGNED_KEY_LEN;
+	ctl.entrysize = sizeof(AssignedEntry);
+	ctl.hcxt = TopTransactionContext;
+	assigned_memo.set = hash_create("flowpg assigned executions", 256, &ctl,
+									HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	foreach(lc, sec_role_assigned_executions(role))
+	{
+		const char *id = lfirst(lc);
+
+		if (strlen(id) < ASSIGNED_KEY_LEN)
+			(void) hash_search(assigned_memo.set, id, HASH_ENTER, NULL);
+	}
+}
 
 /*
  * flowpg.is_assigned(execution_id): whether the current role is an assignee
  * of a HumanTask task run (in any state) of that execution.  Such a role
  * sees the execution, its task runs, logs and audit rows without VIEW on
- * the namespace.  The answer is kept for the rest of the statement, since
- * policies ask it for every task run and log line of an execution.
+ * the namespace.
  */
 Datum
 flowpg_is_assigned(PG_FUNCTION_ARGS)
@@ -289,22 +329,38 @@ flowpg_is_assigned(PG_FUNCTION_ARGS)
 	char	   *id = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			role = GetUserId();
 	LocalTransactionId lxid = MyProc->lxid;
+	TimestampTz statement_start = GetCurrentStatementStartTimestamp();
 	CommandId	cid = GetCurrentCommandId(false);
+	bool		keyable = strlen(id) < ASSIGNED_KEY_LEN;
 	bool		result;
 
-	if (assigned_memo.lxid == lxid && assigned_memo.cid == cid && assigned_memo.role == role &&
-		strcmp(assigned_memo.execution_id, id) == 0)
-		PG_RETURN_BOOL(assigned_memo.result);
-
-	result = sec_role_assigned_to(role, id);
-
-	if (strlen(id) < sizeof(assigned_memo.execution_id))
+	if (assigned_memo.lxid != lxid || assigned_memo.statement_start != statement_start ||
+		assigned_memo.cid != cid || assigned_memo.role != role)
 	{
+		/* a new statement: forget the last one's answers */
+		if (assigned_memo.set != NULL && assigned_memo.lxid == lxid)
+			hash_destroy(assigned_memo.set);	/* else it went with its transaction */
 		assigned_memo.lxid = lxid;
+		assigned_memo.statement_start = statement_start;
 		assigned_memo.cid = cid;
 		assigned_memo.role = role;
-		strcpy(assigned_memo.execution_id, id);
-		assigned_memo.result = result;
+		assigned_memo.calls = 0;
+		assigned_memo.set = NULL;
+		assigned_memo.last_id[0] = '\0';
+	}
+	assigned_memo.calls++;
+	if (keyable && assigned_memo.set == NULL && assigned_memo.calls > ASSIGNED_SET_AFTER)
+		load_assigned_set(role);
+	if (keyable && assigned_memo.set != NULL)
+		PG_RETURN_BOOL(hash_search(assigned_memo.set, id, HASH_FIND, NULL) != NULL);
+	if (keyable && strcmp(assigned_memo.last_id, id) == 0)
+		PG_RETURN_BOOL(assigned_memo.last_result);
+
+	result = sec_role_assigned_to(role, id);
+	if (keyable)
+	{
+		strcpy(assigned_memo.last_id, id);
+		assigned_memo.last_result = result;
 	}
 	PG_RETURN_BOOL(result);
 }

@@ -561,6 +561,65 @@ static DbQuery q_assignments = DB_QUERY(
 	" AND (assigned_users IS NOT NULL OR assigned_groups IS NOT NULL)",
 	1, TEXTOID);
 
+static DbQuery q_assigned_executions = DB_QUERY(
+	"SELECT execution_id, pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups)"
+	" FROM flowpg.task_runs"
+	" WHERE assigned_users OPERATOR(pg_catalog.&&) $1 OR assigned_groups OPERATOR(pg_catalog.&&) $2",
+	2, TEXTARRAYOID, TEXTARRAYOID);
+
+/* A text[] Datum from a List of char *. */
+static Datum
+names_array(List *names)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, names)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * The ids of every execution role is an assignee of (a HumanTask task run
+ * in any state names it, or a role it belongs to), as a List of char *.
+ * The query finds the candidates by name; each is checked again with
+ * sec_role_is_assignee, the rule itself.  Opens its own DbScope.
+ */
+List *
+sec_role_assigned_executions(Oid role)
+{
+	DbScope		scope;
+	Datum		values[2];
+	char	   *name = GetUserNameFromId(role, true);
+	List	   *result = NIL;
+	uint64		n;
+	uint64		i;
+
+	if (name == NULL)
+		return NIL;
+	values[0] = names_array(list_make1(name));
+	values[1] = names_array(sec_role_group_names(role));
+	db_enter(&scope);
+	n = db_exec(&q_assigned_executions, values, NULL, true, 0);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		d;
+		FpValue    *users;
+		FpValue    *groups;
+
+		d = db_datum(i, 2, &isnull);
+		users = isnull ? NULL : fp_from_jsonb_datum(d);
+		d = db_datum(i, 3, &isnull);
+		groups = isnull ? NULL : fp_from_jsonb_datum(d);
+		if (sec_role_is_assignee(role, users, groups))
+			result = lappend(result, db_text(i, 1));
+	}
+	db_leave(&scope);
+	return result;
+}
+
 /* Whether role is an assignee of a HumanTask task run (in any state) of an execution. */
 bool
 sec_role_assigned_to(Oid role, const char *execution_id)

@@ -80,6 +80,13 @@ extern bool sec_is_assignee(const FpValue *users, const FpValue *groups);
 extern bool sec_role_assigned_to(Oid role, const char *execution_id);
 
 /*
+ * The ids of every execution role is an assignee of (char *), for a scan
+ * that asks sec_role_assigned_to about many executions.  Opens its own
+ * DbScope.
+ */
+extern List *sec_role_assigned_executions(Oid role);
+
+/*
  * THE rule of who may resume a paused task run, used by flow_resume, bulk
  * resume and the inbox view alike: a HumanTask (human) only by its
  * assignees; a Pause by roles holding RESUME on the namespace.
