@@ -108,6 +108,53 @@ SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'x' ORDER 
 SELECT action, detail FROM flowpg.audit_log WHERE execution_id = :'x' ORDER BY id;
 RESET ROLE;
 
+-- A subflow given a secret through a plain input or a label: the child renders with the real
+-- value (its length shows it), also in a later step after a pause, and stores it masked
+SET ROLE flowpg_t66_deployer;
+SELECT revision FROM flow_deploy($$
+id: child
+namespace: vault.child
+inputs:
+  - id: token
+    type: STRING
+tasks:
+  - id: before
+    type: io.kestra.plugin.core.log.Log
+    message: "before: {{ inputs.token }} ({{ inputs.token | length }} characters) {{ labels.via }}"
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "after: {{ inputs.token }} ({{ inputs.token | length }} characters)"
+  - id: out
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      token: "{{ inputs.token }}"
+$$);
+SELECT revision FROM flow_deploy($$
+id: parent
+namespace: vault
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: vault.child
+    flowId: child
+    wait: false
+    inputs:
+      token: "{{ secret('API_TOKEN') }}"
+    labels:
+      via: "{{ secret('API_TOKEN') }}"
+$$);
+SELECT flow_start('vault', 'parent') AS parent_id \gset
+RESET ROLE;
+SELECT id AS child_id FROM flowpg.executions WHERE parent_id = :'parent_id' \gset
+SELECT flow_resume(:'child_id');
+SET ROLE flowpg_t66_viewer;
+SELECT state, inputs, labels ->> 'via' AS via FROM flowpg.executions WHERE id = :'child_id';
+SELECT task_id, message FROM flowpg.logs WHERE execution_id = :'child_id' ORDER BY at;
+SELECT outputs FROM flowpg.task_runs WHERE execution_id = :'child_id' AND task_id = 'out';
+RESET ROLE;
+
 -- No table or view any role can read holds a secret value: every relation of the schema, read as
 -- each role, searched for every value (a relation the role may not read counts as clean).
 CREATE FUNCTION pg_temp.holding(role name) RETURNS TABLE (relation name, rows_with_a_secret text)

@@ -151,9 +151,12 @@ exec_load(const char *execution_id)
 	if (e->flow == NULL)
 		elog(ERROR, "execution %s refers to a missing flow revision", e->id);
 
-	if (e->flow->has_secrets && db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
+	/* a subflow may hold its parent's secrets, masked where stored (see executor_start) */
+	if ((e->flow->has_secrets || e->parent_id != NULL) &&
+		db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
 	{
 		FpValue    *real;
+		FpValue    *inherited;
 
 		e->secret_values = col_json(0, 1);
 		real = fp_get_object(e->secret_values, "inputs");
@@ -165,6 +168,9 @@ exec_load(const char *execution_id)
 			foreach(lc, inputs_secret_values(e->flow->inputs, real))
 				e->secrets = lappend(e->secrets, lfirst(lc));
 		}
+		inherited = fp_get_array(e->secret_values, "inherited");
+		for (i = 0; inherited && i < (uint64) inherited->u.arr.count; i++)
+			e->secrets = lappend(e->secrets, pstrdup(fp_to_text(inherited->u.arr.items[i])));
 	}
 
 	n = db_exec(&q_task_runs, &arg, NULL, false, 0);
