@@ -334,3 +334,85 @@ SELECT (pg_temp.run('t.flow', 'render-error')).*;
 SELECT 'the transaction is still usable' AS note;
 COMMIT;
 SELECT message FROM flowpg.logs WHERE task_id = 'bad';
+
+-- Switch (Kestra's switch family): the case its value names, or defaults; no match and no
+-- defaults fails; the value is an output, and so is whether defaults ran
+SELECT revision FROM flow_deploy($$
+id: switch
+namespace: t.flow
+inputs:
+  - id: string
+    type: STRING
+  - id: def
+    type: STRING
+    defaults: amazing
+tasks:
+  - id: parent-seq
+    type: io.kestra.plugin.core.flow.Switch
+    value: "{{inputs.string}}"
+    cases:
+      FIRST:
+        - id: t1
+          type: io.kestra.plugin.core.debug.Return
+          format: "{{task.id}}"
+      SECOND:
+        - id: t2
+          type: io.kestra.plugin.core.debug.Return
+          format: "{{task.id}}"
+        - id: t2_sub
+          type: io.kestra.plugin.core.debug.Return
+          format: "{{task.id}}"
+      THIRD:
+        - id: t3
+          type: io.kestra.plugin.core.flow.Sequential
+          tasks:
+            - id: failed
+              type: io.kestra.plugin.core.execution.Fail
+          errors:
+            - id: error-t1
+              type: io.kestra.plugin.core.debug.Return
+              format: "Error Trigger ! {{task.id}}"
+    defaults:
+      - id: default
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{task.id}} > {{ inputs.def }}"
+$$);
+SELECT v, (pg_temp.run('t.flow', 'switch', jsonb_build_object('string', v))).*
+FROM unnest(ARRAY['FIRST', 'SECOND', 'THIRD', 'OTHER']) v;
+SELECT r.outputs FROM flowpg.task_runs r JOIN flowpg.executions e ON e.id = r.execution_id
+WHERE e.flow_id = 'switch' AND r.task_id = 'parent-seq' ORDER BY r.created_at;
+SELECT outputs ->> 'value' AS value FROM flowpg.task_runs WHERE task_id = 'default';
+SELECT revision FROM flow_deploy($$
+id: switch-impossible
+namespace: t.flow
+tasks:
+  - id: switch
+    type: io.kestra.plugin.core.flow.Switch
+    value: impossible
+    cases:
+      "NO":
+        - id: t1
+          type: io.kestra.plugin.core.debug.Return
+          format: no
+    defaults: null
+$$);
+SELECT (pg_temp.run('t.flow', 'switch-impossible')).*;
+SELECT message FROM flowpg.logs WHERE task_id = 'switch';
+
+-- errorLogs() lists the execution's ERROR log lines, for errors handlers (Kestra's errors flow)
+SELECT revision FROM flow_deploy($$
+id: errors
+namespace: t.flow
+tasks:
+- id: failed
+  type: io.kestra.plugin.core.execution.Fail
+errors:
+  - id: t2
+    type: io.kestra.plugin.core.log.Log
+    message: |
+      {%- for log in errorLogs() -%}
+      - task: {{ log.taskId }}, message: {{ log.message }}
+      {%- endfor -%}
+$$);
+SELECT (pg_temp.run('t.flow', 'errors')).*;
+SELECT message FROM flowpg.logs WHERE task_id = 't2';

@@ -193,7 +193,11 @@ flow_render(PG_FUNCTION_ARGS)
 	if (vars->type != FP_OBJECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the context must be a JSON object, not %s", fp_type_name(vars->type)),
+				 errmsg("the context must be a JSON object, not %s",
+						vars->type == FP_ARRAY ? "an array" :
+						vars->type == FP_STRING ? "a string" :
+						vars->type == FP_BOOL ? "a boolean" :
+						vars->type == FP_NULL ? "null" : "a number"),
 				 errhint("Pass the variables as an object, such as '{\"inputs\": {\"name\": \"x\"}}'.")));
 
 	memset(&hooks, 0, sizeof(hooks));

@@ -124,7 +124,7 @@ extern void exec_queue_work(Execution *e, TaskRun *run, const char *kind,
 
 /* exec_render.c: rendering task properties */
 
-/* Render a property of run's task; *out is NULL when the property is absent. false + *error on failure. */
+/* Render a property of run's task; *out is NULL when it is absent or null.  false + *error on failure. */
 extern bool exec_render_prop(Execution *e, TaskRun *run, const char *prop,
 							 FpValue **out, char **error);
 

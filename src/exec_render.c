@@ -12,13 +12,21 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "db.h"
 #include "exec.h"
 #include "flowpg.h"
 #include "store.h"
 
 #define MASK "******"
+
+static DbQuery q_error_logs = DB_QUERY(
+	"SELECT task_id, task_run_id, message, at FROM flowpg.logs"
+	" WHERE execution_id = $1 AND level = 'ERROR' ORDER BY at",
+	1, TEXTOID);
 
 /* Microseconds since the Unix epoch for a PostgreSQL timestamp. */
 static int64
@@ -158,6 +166,50 @@ env_kv(void *arg, const char *key, char **error)
 	return value;
 }
 
+/* One errorLogs() entry. */
+static FpValue *
+error_log_entry(const char *task_id, const char *task_run_id, const char *message, TimestampTz at)
+{
+	FpValue    *entry = fp_object(5);
+
+	fp_set(entry, "taskId", task_id ? fp_cstring(task_id) : fp_null());
+	fp_set(entry, "taskRunId", task_run_id ? fp_cstring(task_run_id) : fp_null());
+	fp_set(entry, "level", fp_cstring("ERROR"));
+	fp_set(entry, "message", fp_cstring(message));
+	fp_set(entry, "timestamp", fp_cstring(state_format_time(at)));
+	return entry;
+}
+
+/* errorLogs(): ERROR lines written in earlier steps, then those of this step. */
+static FpValue *
+env_error_logs(void *arg, char **error)
+{
+	Execution  *e = arg;
+	FpValue    *logs = fp_array(4);
+	Datum		id = CStringGetTextDatum(e->id);
+	uint64		n;
+	uint64		i;
+	ListCell   *lc;
+
+	(void) error;
+	n = e->is_new ? 0 : db_exec(&q_error_logs, &id, NULL, true, 0);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		fp_append(logs, error_log_entry(db_text(i, 1), db_text(i, 2), db_text(i, 3),
+										DatumGetTimestampTz(db_datum(i, 4, &isnull))));
+	}
+	foreach(lc, e->logs)
+	{
+		PendingLog *l = lfirst(lc);
+
+		if (strcmp(l->level, "ERROR") == 0)
+			fp_append(logs, error_log_entry(l->task_id, l->task_run_id, exec_mask(e, l->message), l->at));
+	}
+	return logs;
+}
+
 /* Remember a secret value so that it is masked wherever it would be stored. */
 static void
 env_note_secret(void *arg, const char *value)
@@ -181,6 +233,7 @@ exec_expr_env(Execution *e, ExprEnv *env)
 	env->secret = env_secret;
 	env->kv = env_kv;
 	env->note_secret = env_note_secret;
+	env->error_logs = env_error_logs;
 	env->arg = e;
 	env->app_url = flowpg_app_url;
 	env->now = unix_usec(GetCurrentTimestamp());
@@ -210,8 +263,8 @@ exec_render_prop(Execution *e, TaskRun *run, const char *prop, FpValue **out, ch
 	FpValue    *v = fp_get(run->node->def, prop);
 
 	*out = NULL;
-	if (v == NULL)
-		return true;
+	if (v == NULL || v->type == FP_NULL)
+		return true;			/* absent, or given as null: the same */
 	return exec_render_value(e, run, v, out, error);
 }
 

@@ -48,6 +48,8 @@ typedef struct ExprEnv
 	FpValue    *(*kv) (void *arg, const char *key, char **error);
 	/* told of every secret value a render used, so the caller can mask it */
 	void		(*note_secret) (void *arg, const char *value);
+	/* errorLogs(): the execution's ERROR log lines as a list of maps, or NULL with *error */
+	FpValue    *(*error_logs) (void *arg, char **error);
 	void	   *arg;
 
 	const char *app_url;		/* appLink(): <app_url>/<appId>/<execution.id> */
@@ -55,7 +57,7 @@ typedef struct ExprEnv
 	int			max_output;		/* bytes a render may produce; 0 = default (16 MB) */
 } ExprEnv;
 
-/* True when src contains "{{" or "{%", that is, it is not plain text. */
+/* True when src contains "{{", "{%" or "{#" (a comment), that is, it is not plain text. */
 extern bool expr_is_template(const char *src, int len);
 
 /* Compile src (len bytes); NULL and *err filled on a syntax error. */

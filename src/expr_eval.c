@@ -109,7 +109,7 @@ expr_undefined(EvalState *st, const char *name, int len)
 	{
 		SavedCxt	old = SWITCH_TO_ERR_CXT(st);
 
-		st->message = pnstrdup(name, Min(len, 200));
+		st->message = pnstrdup(name, expr_clip(name, len, 200));
 		SWITCH_BACK(old);
 		st->failed = true;
 		st->undefined = true;
@@ -190,7 +190,7 @@ lookup_var(EvalState *st, const ENode *n)
 			return sc->loop;
 	}
 	if (vars != NULL && vars->type == FP_OBJECT &&
-		!expr_charge(st, vars->u.obj.count / 32))
+		!expr_charge(st, vars->u.obj.count / 8))
 		return NULL;
 	v = fp_getn(vars, n->name, n->namelen);
 	if (v == NULL)
@@ -206,7 +206,7 @@ get_attr(EvalState *st, FpValue *obj, const char *name, int len)
 	{
 		FpValue    *v;
 
-		if (!expr_charge(st, obj->u.obj.count / 32))
+		if (!expr_charge(st, obj->u.obj.count / 8))
 			return NULL;
 		v = fp_getn(obj, name, len);
 		if (v != NULL)
@@ -692,13 +692,14 @@ render_template(EvalState *st, Template *t)
 	}
 	if (t->single != NULL)
 	{
-		int64		made = st->made;
+		int64		made;
 
 		st->qstart = t->single->start;
 		st->qend = t->single->end;
 		if ((v = expr_eval(st, t->single->expr)) == NULL)
 			return NULL;
 		/* hand back a copy that the caller owns; its strings count as output */
+		made = st->made;
 		st->made = 0;
 		st->max_made = Max(st->max_output - st->out_used, 0);
 		v = expr_copy(st, v);

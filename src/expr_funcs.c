@@ -114,24 +114,28 @@ change_case(EvalState *st, const ENode *n, FpValue *input, ExprCase mode)
 	return expr_take_string(st, &buf);
 }
 
+/* upper: the text in upper case (ß becomes SS). */
 static FpValue *
 f_upper(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_UPPER);
 }
 
+/* lower: the text in lower case. */
 static FpValue *
 f_lower(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_LOWER);
 }
 
+/* capitalize: the first letter in title case, the rest as it is. */
 static FpValue *
 f_capitalize(BUILTIN_ARGS)
 {
 	return change_case(st, n, input, CASE_CAPITALIZE);
 }
 
+/* title: the first letter of every word in title case, the rest as it is. */
 static FpValue *
 f_title(BUILTIN_ARGS)
 {
@@ -699,12 +703,14 @@ first_last(EvalState *st, const ENode *n, FpValue *input, bool first)
 	}
 }
 
+/* first: the first item of a list, or the first character of a text. */
 static FpValue *
 f_first(BUILTIN_ARGS)
 {
 	return first_last(st, n, input, true);
 }
 
+/* last: the last item of a list, or the last character of a text. */
 static FpValue *
 f_last(BUILTIN_ARGS)
 {
@@ -879,7 +885,7 @@ f_number(BUILTIN_ARGS)
 		return fp_int(i);
 	if (!want_int && parse_double(s, len, &d))
 		return fp_float(d);
-	return expr_fail(st, "\"%.*s\" is not %s", Min(input->u.str.len, 100), input->u.str.ptr,
+	return expr_fail(st, "\"%.*s\" is not %s", expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr,
 					 want_int ? "an integer" : "a number");
 }
 
@@ -939,15 +945,15 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 		if (!dt_parse_pattern(text, fmt, usec, offset))
 		{
 			expr_fail(st, "cannot read \"%.*s\" with the format \"%s\"",
-					  Min(input->u.str.len, 100), input->u.str.ptr, fmt);
+					  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr, fmt);
 			return false;
 		}
 		return true;
 	}
 	if (!dt_parse_any(text, usec, offset))
 	{
-		expr_fail(st, "cannot read \"%.*s\" as a date", Min(input->u.str.len, 100),
-				  input->u.str.ptr);
+		expr_fail(st, "cannot read \"%.*s\" as a date",
+				  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr);
 		return false;
 	}
 	return true;
@@ -1091,11 +1097,11 @@ t_null(BUILTIN_ARGS)
 	return expr_bool(input == NULL || input->type == FP_NULL);
 }
 
-/* is defined: anything but undefined (null is defined). */
+/* is defined: neither undefined nor null (Pebble's defined is the negation of its null test). */
 static FpValue *
 t_defined(BUILTIN_ARGS)
 {
-	return expr_bool(input != NULL);
+	return expr_bool(input != NULL && input->type != FP_NULL);
 }
 
 /* is empty: null, blank text, an empty list or map. */
@@ -1133,12 +1139,14 @@ parity(EvalState *st, const ENode *n, FpValue *input, int want)
 	return expr_bool((i & 1) == want);
 }
 
+/* is even */
 static FpValue *
 t_even(BUILTIN_ARGS)
 {
 	return parity(st, n, input, 0);
 }
 
+/* is odd */
 static FpValue *
 t_odd(BUILTIN_ARGS)
 {
@@ -1206,6 +1214,26 @@ fn_kv(BUILTIN_ARGS)
 	if (value == NULL)
 		return expr_fail(st, "%s", error ? error : psprintf("kv entry \"%s\" not found", key));
 	return value;
+}
+
+/*
+ * errorLogs(): Kestra's list of this execution's ERROR log lines, each a map
+ * {taskId, taskRunId, level, message, timestamp}, for errors handlers.
+ */
+static FpValue *
+fn_errorLogs(BUILTIN_ARGS)
+{
+	char	   *error = NULL;
+	FpValue    *logs;
+
+	(void) n;
+	(void) args;
+	if (st->env->error_logs == NULL)
+		return expr_fail(st, "errorLogs() is not available here");
+	logs = st->env->error_logs(st->env->arg, &error);
+	if (logs == NULL)
+		return expr_fail(st, "%s", error ? error : "errorLogs() failed");
+	return logs;
 }
 
 /* fromJson(text): the value of JSON text; null gives null. */
@@ -1322,6 +1350,7 @@ static const ExprBuiltin builtins[] = {
 	{"true", EB_TEST, 0, 0, {NULL}, false, t_true},
 	/* functions */
 	{"appLink", EB_FUNCTION, 0, 1, {"appId"}, false, fn_appLink},
+	{"errorLogs", EB_FUNCTION, 0, 0, {NULL}, false, fn_errorLogs},
 	{"fromJson", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"json", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},

@@ -330,6 +330,7 @@ extern int	expr_utf8_decode(const char *s, int len, int32 *cp);
 extern void expr_utf8_encode(StringInfo buf, int32 cp);
 extern int	expr_char_count(const char *s, int len);
 extern int	expr_char_offset(const char *s, int len, int nchars);
+extern int	expr_clip(const char *s, int len, int max);
 extern bool expr_is_java_space(int32 cp);
 
 typedef enum ExprCase

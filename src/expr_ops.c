@@ -363,6 +363,7 @@ compare(EvalState *st, EBinOp op, FpValue *a, FpValue *b)
 	}
 }
 
+/* The symbol of an arithmetic operator, for messages. */
 static const char *
 op_symbol(EBinOp op)
 {
@@ -785,70 +786,18 @@ expr_pair_append(FpValue *obj, char *key, FpValue *value)
 	p->value = value;
 }
 
-/* For sorting the keys of a map literal: by key, then by position. */
-typedef struct KeyPos
-{
-	const char *key;
-	int			pos;
-} KeyPos;
-
-static int
-keypos_cmp(const void *a, const void *b)
-{
-	const KeyPos *x = (const KeyPos *) a;
-	const KeyPos *y = (const KeyPos *) b;
-	int			c = strcmp(x->key, y->key);
-
-	if (c != 0)
-		return c;
-	return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
 /*
  * A map from n keys and values, as {k1: v1, k2: v2, ...} makes it: a key
- * given twice keeps its first place and its last value.  Sorting finds the
- * duplicates, so that a literal with many keys costs n log n, not n^2.
+ * given twice keeps its first place and its last value, at n log n cost.
  */
 FpValue *
 expr_make_object(char **keys, FpValue **values, int n)
 {
 	FpValue    *obj = fp_object(n);
-	KeyPos	   *order;
-	int		   *winner;			/* for each position: the position whose value it takes, or -1 */
 	int			i;
 
-	if (n <= 8)
-	{
-		for (i = 0; i < n; i++)
-			fp_set(obj, keys[i], values[i]);
-		return obj;
-	}
-	order = palloc(sizeof(KeyPos) * n);
-	winner = palloc(sizeof(int) * n);
 	for (i = 0; i < n; i++)
-	{
-		order[i].key = keys[i];
-		order[i].pos = i;
-		winner[i] = -1;
-	}
-	qsort(order, n, sizeof(KeyPos), keypos_cmp);
-	for (i = 0; i < n;)
-	{
-		int			j = i;
-
-		while (j + 1 < n && strcmp(order[j + 1].key, order[i].key) == 0)
-			j++;
-		/* the first position of the key gets the value of its last one */
-		winner[order[i].pos] = order[j].pos;
-		i = j + 1;
-	}
-	for (i = 0; i < n; i++)
-	{
-		if (winner[i] < 0)
-			continue;
-		expr_pair_append(obj, pstrdup(keys[i]), values[winner[i]]);
-	}
-	pfree(order);
-	pfree(winner);
+		fp_set_new(obj, keys[i], values[i]);
+	fp_dedupe_keys(obj);
 	return obj;
 }

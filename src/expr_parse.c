@@ -90,12 +90,14 @@ parse_fail(Parser *P, int pos, const char *fmt,...)
 	return NULL;
 }
 
+/* The current token. */
 static Token *
 cur(Parser *P)
 {
 	return &P->toks[P->cur];
 }
 
+/* The token after the current one (or the closing one). */
 static Token *
 peek(Parser *P)
 {
@@ -110,6 +112,7 @@ advance(Parser *P)
 		P->cur++;
 }
 
+/* Whether t is the name word (a keyword such as and, or, is, not, in). */
 static bool
 is_word(const Token *t, const char *word)
 {
@@ -142,6 +145,7 @@ new_node(ENodeKind kind, int pos)
 	return n;
 }
 
+/* The height of a subtree, 0 for none. */
 static int
 child_depth(const ENode *n)
 {
@@ -475,6 +479,7 @@ parse_interpolated(Parser *P, Token *t)
 	return result;
 }
 
+/* Whether t is an operator word, which cannot be a variable. */
 static bool
 is_reserved(const Token *t)
 {
@@ -859,6 +864,7 @@ body_add(TBody *body, TNode *node)
 	body->items[body->n++] = node;
 }
 
+/* A new template node of kind starting at start. */
 static TNode *
 new_tnode(TNodeKind kind, int start)
 {

@@ -158,6 +158,23 @@ expr_char_offset(const char *s, int len, int nchars)
 	return pos;
 }
 
+/*
+ * The length of s cut to at most max bytes without splitting a character,
+ * for quoting user text in messages.
+ */
+int
+expr_clip(const char *s, int len, int max)
+{
+	int			n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /* Java's Character.isWhitespace: what title and capitalize treat as word breaks. */
 bool
 expr_is_java_space(int32 cp)
@@ -272,6 +289,7 @@ map_case(const CaseRange *table, int n, int32 cp)
 	return cp;
 }
 
+/* The upper-case form of one code point (itself when it has none). */
 static int32
 upper_cp(int32 cp)
 {
@@ -282,6 +300,7 @@ upper_cp(int32 cp)
 	return map_case(to_upper, lengthof(to_upper), cp);
 }
 
+/* The lower-case form of one code point (itself when it has none). */
 static int32
 lower_cp(int32 cp)
 {

@@ -216,6 +216,9 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 	int			i;
 	int64		usec;
 
+	/* an optional property given as null (or left empty in YAML) counts as absent */
+	if (v->type == FP_NULL && !spec->required)
+		return;
 	switch (spec->kind)
 	{
 		case PROP_STRING:
@@ -295,6 +298,13 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 			}
 			else
 				check_tasks(st, v, path, true);
+			return;
+		case PROP_TASK_MAP:
+			if (v->type != FP_OBJECT || v->u.obj.count == 0)
+				problem_add(st->problems, v, path, "%s must be a map of task lists", spec->name);
+			else
+				for (i = 0; i < v->u.obj.count; i++)
+					check_tasks(st, v->u.obj.pairs[i].value, path_key(path, v->u.obj.pairs[i].key), true);
 			return;
 		case PROP_INPUTS:
 			if (v->type != FP_ARRAY)

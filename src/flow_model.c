@@ -124,12 +124,14 @@ compile_block(CompiledFlow *flow, FpValue *list, FlowNode *parent, const char *b
 		out->items[out->count++] = compile_node(flow, list->u.arr.items[i], parent, block, all);
 }
 
-/* Whether key names one of the type's child blocks. */
+/* Whether key names one of the type's child blocks (or its map of blocks). */
 static bool
 is_child_block(const TaskType *type, const char *key)
 {
 	const char *const *b;
 
+	if (type->task_map && strcmp(type->task_map, key) == 0)
+		return true;
 	for (b = type->child_blocks; b && *b; b++)
 		if (strcmp(*b, key) == 0)
 			return true;
@@ -171,18 +173,31 @@ compile_node(CompiledFlow *flow, FpValue *def, FlowNode *parent, const char *blo
 		(void) expr_compile_value(def->u.obj.pairs[i].value, &err, &bad);
 	}
 
-	for (b = node->type->child_blocks; b && *b; b++)
-		node->nblocks++;
-	if (node->nblocks > 0)
 	{
-		node->block_names = palloc(sizeof(char *) * node->nblocks);
-		node->blocks = palloc0(sizeof(FlowBlock) * node->nblocks);
-		for (i = 0; i < node->nblocks; i++)
+		FpValue    *map = node->type->task_map ? fp_get_object(def, node->type->task_map) : NULL;
+		int			fixed = 0;
+		int			n;
+
+		for (b = node->type->child_blocks; b && *b; b++)
+			fixed++;
+		n = fixed + (map ? map->u.obj.count : 0);
+		node->block_names = palloc(sizeof(char *) * Max(n, 1));
+		node->blocks = palloc0(sizeof(FlowBlock) * Max(n, 1));
+		for (i = 0; i < fixed; i++)
 		{
 			node->block_names[i] = node->type->child_blocks[i];
 			compile_block(flow, fp_get(def, node->block_names[i]), node,
 						  node->block_names[i], &node->blocks[i], all);
 		}
+		/* a map of blocks (Switch cases): one block per key, named "<prop>.<key>" */
+		for (i = 0; map && i < map->u.obj.count; i++)
+		{
+			node->block_names[fixed + i] = psprintf("%s.%s", node->type->task_map,
+													map->u.obj.pairs[i].key);
+			compile_block(flow, map->u.obj.pairs[i].value, node, node->type->task_map,
+						  &node->blocks[fixed + i], all);
+		}
+		node->nblocks = n;
 	}
 	return node;
 }

@@ -21,6 +21,7 @@ static const TaskType *const task_registry[] = {
 	&task_if,
 	&task_sequential,
 	&task_parallel,
+	&task_switch,
 	&task_subflow,
 	&task_pause,
 	&task_human,

@@ -119,6 +119,69 @@ const TaskType task_parallel = {
 	.advance = parallel_advance,
 };
 
+/*
+ * Switch: render value once (kept in the outputs), then run the case named
+ * by it, or defaults when no case matches.
+ */
+static FlowState
+switch_advance(Execution *e, TaskRun *run, char **error)
+{
+	FpValue    *chosen = run->outputs ? fp_get(run->outputs, "value") : NULL;
+	FpValue    *defaults;
+	FlowBlock  *block;
+
+	if (chosen == NULL)
+	{
+		FpValue    *value;
+
+		if (!exec_render_prop(e, run, "value", &value, error))
+			return ST_FAILED;
+		chosen = fp_cstring(fp_to_text(value));
+		run->outputs = fp_object(2);
+		fp_set(run->outputs, "value", chosen);
+		run->dirty = true;
+	}
+	block = flow_node_block(run->node, psprintf("cases.%s", chosen->u.str.ptr));
+	fp_set(run->outputs, "defaults", fp_bool(block == NULL));
+	exec_outputs_changed(e, run);
+	if (block == NULL)
+	{
+		defaults = fp_get(run->node->def, "defaults");
+		if (defaults == NULL || defaults->type != FP_ARRAY || defaults->u.arr.count == 0)
+		{
+			*error = psprintf("no case matches the value \"%s\" and there are no defaults",
+							  chosen->u.str.ptr);
+			return ST_FAILED;
+		}
+		block = flow_node_block(run->node, "defaults");
+	}
+	return executor_advance_scope(e, run, block, false,
+								  flow_node_block(run->node, "errors"),
+								  flow_node_block(run->node, "finally"));
+}
+
+static const char *const switch_aliases[] = {"io.kestra.core.tasks.flows.Switch", NULL};
+static const char *const switch_blocks[] = {"defaults", "errors", "finally", NULL};
+static const PropSpec switch_props[] = {
+	P_REQ("value", PROP_STRING),
+	P_REQ("cases", PROP_TASK_MAP),
+	P("defaults", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.Switch: runs the tasks of the case its value names. */
+const TaskType task_switch = {
+	.name = "io.kestra.plugin.core.flow.Switch",
+	.aliases = switch_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = switch_props,
+	.child_blocks = switch_blocks,
+	.task_map = "cases",
+	.advance = switch_advance,
+};
+
 static const char *const subflow_aliases[] = {
 	"io.kestra.core.tasks.flows.Subflow", "io.kestra.core.tasks.flows.Flow", NULL
 };

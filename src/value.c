@@ -150,6 +150,101 @@ fp_set(FpValue *obj, const char *key, FpValue *value)
 	obj->u.obj.count++;
 }
 
+/*
+ * Append key: value to obj without looking for key first, for callers that
+ * know it is not there (copies of objects, jsonb, fp_dedupe_keys after).
+ * Building an object of n keys this way costs n, where fp_set costs n^2.
+ */
+void
+fp_set_new(FpValue *obj, const char *key, FpValue *value)
+{
+	FpPair	   *p;
+
+	Assert(obj->type == FP_OBJECT);
+	if (obj->u.obj.count == obj->u.obj.cap)
+	{
+		obj->u.obj.cap *= 2;
+		obj->u.obj.pairs = repalloc(obj->u.obj.pairs,
+									sizeof(FpPair) * obj->u.obj.cap);
+	}
+	p = &obj->u.obj.pairs[obj->u.obj.count++];
+	p->key = pstrdup(key);
+	p->value = value;
+	p->key_line = 0;
+	p->key_col = 0;
+}
+
+/* For fp_dedupe_keys: pairs ordered by key, then by position. */
+typedef struct FpKeyPos
+{
+	const char *key;
+	int			pos;
+} FpKeyPos;
+
+static int
+keypos_cmp(const void *a, const void *b)
+{
+	const FpKeyPos *x = (const FpKeyPos *) a;
+	const FpKeyPos *y = (const FpKeyPos *) b;
+	int			c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+ * Make the keys of obj unique as a series of fp_set calls would have: a key
+ * given more than once keeps its first place and its last value.  Sorts, so
+ * that an object with many keys (JSON text from anywhere) costs n log n.
+ */
+void
+fp_dedupe_keys(FpValue *obj)
+{
+	int			n = obj->u.obj.count;
+	FpKeyPos   *order;
+	int		   *winner;
+	bool		dups = false;
+	int			i;
+	int			out = 0;
+
+	if (n < 2)
+		return;
+	order = palloc(sizeof(FpKeyPos) * n);
+	winner = palloc(sizeof(int) * n);
+	for (i = 0; i < n; i++)
+	{
+		order[i].key = obj->u.obj.pairs[i].key;
+		order[i].pos = i;
+		winner[i] = -1;
+	}
+	qsort(order, n, sizeof(FpKeyPos), keypos_cmp);
+	for (i = 0; i < n;)
+	{
+		int			j = i;
+
+		while (j + 1 < n && strcmp(order[j + 1].key, order[i].key) == 0)
+			j++;
+		dups = dups || j > i;
+		winner[order[i].pos] = order[j].pos;
+		i = j + 1;
+	}
+	if (dups)
+	{
+		for (i = 0; i < n; i++)
+		{
+			if (winner[i] < 0)
+				continue;
+			obj->u.obj.pairs[out] = obj->u.obj.pairs[i];
+			obj->u.obj.pairs[out].value = obj->u.obj.pairs[winner[i]].value;
+			out++;
+		}
+		obj->u.obj.count = out;
+	}
+	pfree(order);
+	pfree(winner);
+}
+
 /* The value of key (keylen bytes) in obj, or NULL if obj is no object or lacks it. */
 FpValue *
 fp_getn(const FpValue *obj, const char *key, int keylen)
@@ -258,7 +353,7 @@ fp_copy(const FpValue *v)
 		case FP_OBJECT:
 			c = fp_object(v->u.obj.count);
 			for (i = 0; i < v->u.obj.count; i++)
-				fp_set(c, v->u.obj.pairs[i].key, fp_copy(v->u.obj.pairs[i].value));
+				fp_set_new(c, v->u.obj.pairs[i].key, fp_copy(v->u.obj.pairs[i].value));
 			break;
 		default:
 			c = fp_new(v->type);
@@ -852,7 +947,7 @@ json_value(JsonParser *p)
 				p->pos++;
 				if ((item = json_value(p)) == NULL)
 					return NULL;
-				fp_set(v, key.data, item);
+				fp_set_new(v, key.data, item);
 				json_skip_ws(p);
 				if (p->pos < p->len && p->s[p->pos] == ',')
 				{
@@ -863,6 +958,8 @@ json_value(JsonParser *p)
 				{
 					p->pos++;
 					p->depth--;
+					/* a key given twice: the last value wins, in the first place */
+					fp_dedupe_keys(v);
 					return v;
 				}
 				return json_fail(p, "expected ',' or '}'");

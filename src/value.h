@@ -84,6 +84,8 @@ extern FpValue *fp_object(int cap);
 /* arrays and objects */
 extern void fp_append(FpValue *arr, FpValue *item);
 extern void fp_set(FpValue *obj, const char *key, FpValue *value);
+extern void fp_set_new(FpValue *obj, const char *key, FpValue *value);
+extern void fp_dedupe_keys(FpValue *obj);
 extern FpValue *fp_get(const FpValue *obj, const char *key);
 extern FpValue *fp_getn(const FpValue *obj, const char *key, int keylen);
 extern bool fp_remove(FpValue *obj, const char *key);

@@ -221,7 +221,7 @@ fp_from_jsonb(Jsonb *jb)
 			if (stack[depth]->type == FP_ARRAY)
 				fp_append(stack[depth], item);
 			else
-				fp_set(stack[depth], keys[depth], item);
+				fp_set_new(stack[depth], keys[depth], item);	/* jsonb keys are unique */
 		}
 		if (tok == WJB_BEGIN_ARRAY || tok == WJB_BEGIN_OBJECT)
 		{

@@ -9,7 +9,8 @@ fp_new_work() {
     local src=$1 work
     work=$(mktemp -d /tmp/flowpg-test.XXXXXX)
     mkdir "$work/tree"
-    tar -C "$src" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude=results -cf - . |
+    tar -C "$src" --exclude=.git --exclude='*.o' --exclude='*.d' --exclude='*.so' --exclude=results \
+        --exclude=./test/fuzz/build -cf - . |
         tar -C "$work/tree" -xf -
     echo "$work"
 }
