@@ -199,6 +199,23 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'flowpg'
 WHERE p.prorettype NOT IN ('void'::regtype, 'trigger'::regtype)
 ORDER BY 1, 2;
 
+-- (flow_render shows no value, so a flow shows where the nearest secret wins: the namespace's
+-- own, else a parent's, else the global one; its source holds the values it compares with,
+-- which is why this comes last)
+SELECT flow_secret_set('', 'TOKEN', 'global-token'), flow_secret_set('vault', 'TOKEN', 'vault-token');
+SET ROLE flowpg_t66_deployer;
+SELECT revision FROM flow_deploy($$
+id: nearest
+namespace: vault.child
+tasks:
+  - id: which
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ secret('TOKEN') == 'vault-token' }} {{ secret('GLOBAL_PW') == 'pw-global-42' }}"
+$$);
+SELECT flow_start('vault.child', 'nearest') AS nearest_id \gset
+SELECT message FROM flowpg.logs WHERE execution_id = :'nearest_id';
+RESET ROLE;
+
 -- clean up
 DELETE FROM flowpg.namespace_grants;
 DROP OWNED BY flowpg_t66_admin, flowpg_t66_viewer, flowpg_t66_deployer, flowpg_t66_global;
