@@ -184,7 +184,7 @@ flow_grant(PG_FUNCTION_ARGS)
 	GrantArgs	a = grant_args(fcinfo, "grant permissions");
 	DbScope		scope;
 	Datum		values[4];
-	bool		marked = sec_grantee_marked(a.grantee);
+	bool		marked;
 
 	values[0] = CStringGetTextDatum(a.namespace);
 	values[1] = ObjectIdGetDatum(a.grantee);
@@ -192,6 +192,8 @@ flow_grant(PG_FUNCTION_ARGS)
 	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
 
 	db_enter(&scope);
+	sec_lock_grants();
+	marked = sec_grantee_marked(a.grantee);
 	if (!marked)
 	{
 		/* rows of an earlier role with this oid, dropped since, must not come back to life */
@@ -223,6 +225,7 @@ flow_revoke(PG_FUNCTION_ARGS)
 	values[2] = CStringGetTextDatum(sec_permission_name(a.permission));
 
 	db_enter(&scope);
+	sec_lock_grants();
 	if (db_exec(&q_delete_grant, values, NULL, false, 0) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

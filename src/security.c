@@ -11,7 +11,9 @@
  * flowpg.namespace_grants changes (flow_grant and flow_revoke invalidate
  * the table's relcache entry in every backend at commit) and when any
  * role or role membership changes (syscache callbacks on pg_authid and
- * pg_auth_members).
+ * pg_auth_members).  Each look at the cache first takes in pending
+ * invalidations, so a revoke committed elsewhere counts at once, even in a
+ * transaction that already looked.
  *
  * Grants are stored by role oid, so renaming a role keeps them.  To make
  * dropping a role that holds grants impossible by accident, flow_grant
@@ -36,6 +38,7 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
@@ -140,7 +143,7 @@ sec_namespace_covers(const char *grant_ns, const char *ns)
 	return strncmp(grant_ns, ns, len) == 0 && (ns[len] == '\0' || ns[len] == '.');
 }
 
-/* Cache callbacks: something the cache was built from changed. */
+/* Relcache callback: namespace_grants (or every relation, or its column privileges) changed. */
 static void
 grants_relcache_callback(Datum arg, Oid relid)
 {
@@ -152,6 +155,7 @@ grants_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
+/* Syscache callback: a role, or a role membership, changed. */
 static void
 roles_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -270,6 +274,18 @@ marked_roles(void)
 	}
 	ReleaseSysCache(tup);
 	return roles;
+}
+
+/*
+ * Lock flowpg.namespace_grants against other grants and revokes until the
+ * end of the transaction (reads go on): they change the same catalog row
+ * (the column's privileges), which two transactions cannot update at once.
+ */
+void
+sec_lock_grants(void)
+{
+	if (find_grants_table())
+		LockRelationOid(grants_relid, ShareRowExclusiveLock);
 }
 
 /* Whether role holds the marker that makes its grant rows count (see the file header). */

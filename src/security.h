@@ -110,6 +110,9 @@ extern char *sec_actor(void);
  */
 extern bool sec_grantee_marked(Oid role);
 
+/* Serialise grants and revokes (a lock on flowpg.namespace_grants until the end of the transaction). */
+extern void sec_lock_grants(void);
+
 /* Drop the cached grants and memberships (this backend, now). */
 extern void sec_invalidate(void);
 
