@@ -59,6 +59,8 @@ tasks:
     errorMessage: always
 $$);
 
+SELECT flow_secret_set('acme', 'RENDER_S', 'x'), flow_kv_set('acme', 'render_k', '1');
+
 -- run a call as a role: 'ok', or the SQLSTATE it raised
 CREATE FUNCTION pg_temp.as_role(role name, call text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -122,6 +124,9 @@ tasks:
           ('flow_kv_set', r, pg_temp.as_role(r, format($q$SELECT flow_kv_set('acme', 'j_%s', '2')$q$, short))),
           ('flow_kv_get', r, pg_temp.as_role(r, format($q$SELECT flow_kv_get('acme', 'k_%s')$q$, short))),
           ('flow_kv_delete', r, pg_temp.as_role(r, format($q$SELECT flow_kv_delete('acme', 'k_%s')$q$, short))),
+          ('flow_render', r, pg_temp.as_role(r, $q$SELECT flow_render('{{ 1 + 1 }}')$q$)),
+          ('flow_render secret()', r, pg_temp.as_role(r, $q$SELECT flow_render('{{ secret(''RENDER_S'') }}', '{"flow": {"namespace": "acme"}}')$q$)),
+          ('flow_render kv()', r, pg_temp.as_role(r, $q$SELECT flow_render('{{ kv(''render_k'') }}', '{"flow": {"namespace": "acme"}}')$q$)),
           ('flow_grant', r, pg_temp.as_role(r, $q$SELECT flow_grant('acme', 'flowpg_t61_nobody', 'VIEW')$q$)),
           ('flow_revoke', r, pg_temp.as_role(r, $q$SELECT flow_revoke('acme', 'flowpg_t61_nobody', 'VIEW')$q$));
     END LOOP;

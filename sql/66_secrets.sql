@@ -77,6 +77,9 @@ tasks:
       header: "Bearer {{ secret('API_TOKEN') }}"
       password: "{{ inputs.password }}"
       global: "{{ secret('GLOBAL_PW') }}"
+  - id: give_back
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ secret('API_TOKEN') }}/{{ inputs.password }}"
   - id: ask
     type: io.kestra.plugin.core.flow.Pause
     onResume:
