@@ -182,7 +182,13 @@ SELECT namespace, permission FROM flowpg.namespace_grants WHERE grantee = 'flowp
 SELECT flow_revoke('sales', 'flowpg_t60_dave', 'VIEW');
 DROP ROLE flowpg_t60_dave;
 
+-- DROP EXTENSION takes the grants and their markers with it: nothing keeps a role from going
+CREATE ROLE flowpg_t60_erin;
+SELECT flow_grant('hr', 'flowpg_t60_erin', 'VIEW');
+DROP EXTENSION flowpg;
+DROP ROLE flowpg_t60_erin;
+CREATE EXTENSION flowpg;
+
 -- clean up: every grant revoked, every role dropped
-SELECT flow_revoke('hr', 'flowpg_t60_boss', 'ADMIN');
 DELETE FROM flowpg.namespace_grants;
 DROP ROLE flowpg_t60_boss, flowpg_t60_bob, flowpg_t60_carol, flowpg_t60_team, flowpg_t60_dept;
