@@ -19,6 +19,7 @@
 /* JSON nesting accepted by fp_parse_json before it gives up */
 #define FP_JSON_MAX_DEPTH 200
 
+/* A new value of a type, zeroed. */
 static FpValue *
 fp_new(FpType type)
 {
@@ -181,6 +182,7 @@ typedef struct FpKeyPos
 	int			pos;
 } FpKeyPos;
 
+/* Order keys by name, then by position (qsort callback of fp_dedupe_keys). */
 static int
 keypos_cmp(const void *a, const void *b)
 {
@@ -534,6 +536,7 @@ fp_append_number(StringInfo buf, double f)
 	appendStringInfo(buf, "E%d", exp);
 }
 
+/* Append s as a JSON string literal, escaping what JSON requires. */
 static void
 append_json_string(StringInfo buf, const char *s, int len)
 {
@@ -686,6 +689,7 @@ typedef struct JsonParser
 
 static FpValue *json_value(JsonParser *p);
 
+/* Skip JSON white space. */
 static void
 json_skip_ws(JsonParser *p)
 {
@@ -695,6 +699,7 @@ json_skip_ws(JsonParser *p)
 		p->pos++;
 }
 
+/* Record the first parse error (with its position) and return NULL. */
 static FpValue *
 json_fail(JsonParser *p, const char *what)
 {
@@ -703,6 +708,7 @@ json_fail(JsonParser *p, const char *what)
 	return NULL;
 }
 
+/* Four hex digits of a \\u escape, or -1. */
 static int
 json_hex4(JsonParser *p)
 {
@@ -729,6 +735,7 @@ json_hex4(JsonParser *p)
 	return v;
 }
 
+/* Append a code point as UTF-8. */
 static void
 append_utf8(StringInfo buf, unsigned int cp)
 {
@@ -858,6 +865,7 @@ json_string(JsonParser *p, StringInfo buf)
 	return false;
 }
 
+/* A JSON number: FP_INT when it has no fraction or exponent and fits, else FP_FLOAT. */
 static FpValue *
 json_number(JsonParser *p)
 {
@@ -908,6 +916,7 @@ json_number(JsonParser *p)
 	return fp_float(strtod(text, NULL));
 }
 
+/* Any JSON value, recursively (nesting bounded by FP_JSON_MAX_DEPTH). */
 static FpValue *
 json_value(JsonParser *p)
 {

@@ -66,6 +66,7 @@ scalar_to_jsonb(const FpValue *v, JsonbValue *jv)
 	}
 }
 
+/* Push v (recursively) into a jsonb being built; tok says where it goes. */
 static JsonbValue *
 push_value(JsonbParseState **state, JsonbIteratorToken tok, const FpValue *v)
 {
@@ -145,6 +146,7 @@ numeric_to_fp(Numeric n)
 	return fp_float(strtod(text, NULL));
 }
 
+/* A jsonb scalar as an FpValue. */
 static FpValue *
 jbv_scalar_to_fp(JsonbValue *jv)
 {

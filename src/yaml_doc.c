@@ -59,6 +59,7 @@ typedef struct Builder
 	bool		failed;
 } Builder;
 
+/* Whether s is one or more decimal digits. */
 static bool
 is_decimal_digits(const char *s)
 {
@@ -294,6 +295,7 @@ apply_merges(Builder *b, Frame *f)
 	}
 }
 
+/* Remember an anchored value (with its size, for the alias cap). */
 static void
 record_anchor(Builder *b, const char *name, FpValue *v, int size)
 {
@@ -305,6 +307,7 @@ record_anchor(Builder *b, const char *name, FpValue *v, int size)
 	b->anchors = lcons(a, b->anchors);	/* newest first: redefinitions win */
 }
 
+/* A sequence or mapping starts: push a frame for it. */
 static void
 open_container(Builder *b, yaml_event_t *ev, FpValue *c, const char *anchor)
 {
@@ -324,6 +327,7 @@ open_container(Builder *b, yaml_event_t *ev, FpValue *c, const char *anchor)
 	f->start_nodes = b->nodes;
 }
 
+/* A sequence or mapping ends: apply merges, record its anchor, attach it. */
 static void
 close_container(Builder *b)
 {
