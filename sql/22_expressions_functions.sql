@@ -87,7 +87,9 @@ SELECT flow_kv_set('hr', 'HR_API_ENDPOINT', '"https://hr.example.com/api"');
 SELECT flow_kv_set('', 'CONF', '{"retries": 3, "tags": ["a", "b"]}');
 SELECT count(*) AS audit_rows_before FROM flowpg.audit_log \gset
 
--- secret values come back masked: secrets are readable by no role through SQL
+-- secret values never come back: secrets are readable by no role through SQL, so in flow_render
+-- secret() yields ****** once it has found the secret (its length is 6 and it equals no guess:
+-- no filter or comparison can reveal a value); which secret was found shows in executions only
 SELECT t AS template, pg_temp.r(t, '{"flow": {"namespace": "hr.operations"}}') AS result FROM (VALUES
     ('{{ secret(''SLACK_HR_WEBHOOK'') }}'),
     ('url: {{ secret(''SLACK_HR_WEBHOOK'') ~ ''?x=1'' }}'),

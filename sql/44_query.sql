@@ -8,17 +8,12 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 \i sql/include/helpers.sql
 
--- the application's own table, and a role that owns the flow (an admin, so it may deploy)
+-- the application's own table, and a role that deploys the flow
 CREATE TABLE vacation_requests (employee text, days int, status text);
 CREATE TABLE private_data (secret text);
 INSERT INTO private_data VALUES ('top secret');
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') THEN
-        CREATE ROLE flowpg_admin NOLOGIN;
-    END IF;
-END $$;
 CREATE ROLE flowpg_t44_owner;
-GRANT flowpg_admin TO flowpg_t44_owner;
+SELECT flow_grant('t.query', 'flowpg_t44_owner', 'DEPLOY');
 GRANT SELECT, INSERT, UPDATE ON vacation_requests TO flowpg_t44_owner;
 
 SET ROLE flowpg_t44_owner;

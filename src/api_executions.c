@@ -99,6 +99,35 @@ execution_not_found(const char *id)
 			 errmsg("execution \"%s\" does not exist", id)));
 }
 
+/*
+ * Before an execution is locked: its namespace, read without the lock (it
+ * never changes), or NULL when it does not exist.  Needs a DbScope.
+ */
+static char *
+execution_namespace(const char *id)
+{
+	Datum		arg = CStringGetTextDatum(id);
+
+	if (db_exec(&q_state, &arg, NULL, true, 1) == 0)
+		return NULL;
+	return db_text(0, 2);
+}
+
+/*
+ * Before an execution is locked for a resume: whether the caller could be
+ * one to resume it, as holder of RESUME on its namespace or as an assignee
+ * of one of its HumanTasks (paused or already decided: a late assignee is
+ * told the execution is no longer paused).  Anyone else is refused without
+ * taking the row lock, which it could otherwise hold, by leaving its failed
+ * transaction open, against the people and timers that may act.
+ * Everything is checked again under the lock.
+ */
+static bool
+may_try_resume(const char *id, const char *ns)
+{
+	return sec_has_permission(ns, PERM_RESUME) || sec_role_assigned_to(GetUserId(), id);
+}
+
 /* Labels given to flow_start: a map of scalars; system.* labels are flowpg's own. */
 static FpValue *
 checked_labels(FpValue *labels)
@@ -179,13 +208,40 @@ flow_start(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
 
-/* Whether the current user may resume run (HumanTask: assignees only; Pause: RESUME). */
+/*
+ * Whether the caller may resume run: the one rule of security.c, which the
+ * inbox view applies too.  A task run is a HumanTask by its type; its
+ * stored assignment (never NULL for a HumanTask) says the same to the view.
+ */
 static bool
 may_resume(Execution *e, TaskRun *run)
 {
-	if (pause_is_human(run))
-		return sec_is_assignee(run->assigned_users, run->assigned_groups);
-	return sec_has_permission(e->namespace, PERM_RESUME);
+	bool		human = pause_is_human(run) || run->assigned_users || run->assigned_groups;
+
+	return sec_role_may_resume(GetUserId(), e->namespace, human,
+							   run->assigned_users, run->assigned_groups);
+}
+
+/*
+ * Whether the caller may see e: VIEW on its namespace, or an assignee of
+ * one of its HumanTask task runs (as the row-level security policies say).
+ */
+static bool
+may_see(Execution *e)
+{
+	ListCell   *lc;
+
+	if (sec_has_permission(e->namespace, PERM_VIEW))
+		return true;
+	foreach(lc, e->runs)
+	{
+		TaskRun    *run = lfirst(lc);
+
+		if ((run->assigned_users || run->assigned_groups) &&
+			sec_is_assignee(run->assigned_users, run->assigned_groups))
+			return true;
+	}
+	return false;
 }
 
 /* Why a resume of e cannot happen, or NULL when it can; *run gets the task run to resume. */
@@ -209,6 +265,13 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 	ListCell   *lc;
 
 	memset(check, 0, sizeof(ResumeCheck));
+	/* a role that cannot see the execution learns nothing about its state */
+	if (!may_see(e))
+	{
+		check->sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+		check->reason = pstrdup(ACCESS_DENIED);
+		return NULL;
+	}
 	if (e->state != ST_PAUSED)
 	{
 		check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
@@ -255,15 +318,18 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 	return run;
 }
 
-/* Resume a checked task run, write the step and its audit row. */
+/* Resume a checked task run, write the step and its audit row (bulk: part of flow_resume_bulk). */
 static void
-do_resume(Execution *e, TaskRun *run, FpValue *values, const char *action)
+do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk)
 {
+	FpValue    *detail = inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values);
+
 	executor_resume(e, run, values);
 	exec_save(e);
 	executor_after_save(e);
-	audit_write(action, e->namespace, e->flow_id, e->id, run->id,
-				inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values));
+	if (bulk)
+		fp_set(detail, "bulk", fp_bool(true));
+	audit_write("resume", e->namespace, e->flow_id, e->id, run->id, detail);
 }
 
 /* flow_resume(execution_id, inputs, task_id): SPEC section 6; returns the state after. */
@@ -279,8 +345,14 @@ flow_resume(PG_FUNCTION_ARGS)
 	FpValue    *values = NULL;
 	ResumeCheck check;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	if (!may_try_resume(id, ns))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg(ACCESS_DENIED)));
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
@@ -292,7 +364,7 @@ flow_resume(PG_FUNCTION_ARGS)
 			raise_input_errors(check.input_errors, "resume inputs");
 		ereport(ERROR, (errcode(check.sqlstate), errmsg("%s", check.reason)));
 	}
-	do_resume(e, run, values, "resume");
+	do_resume(e, run, values, false);
 	state = pstrdup(state_name(e->state));
 	db_leave(&scope);
 	PG_RETURN_TEXT_P(cstring_to_text(state));
@@ -357,11 +429,18 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		ResumeCheck check;
+		char	   *ns;
 
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;			/* the same id twice resumes it once */
-		execs[i] = exec_load(ids[i]);
-		if (execs[i] == NULL)
+		ns = execution_namespace(ids[i]);
+		if (ns != NULL && !may_try_resume(ids[i], ns))
+		{
+			/* not locked: see may_try_resume */
+			check.sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+			check.reason = pstrdup(ACCESS_DENIED);
+		}
+		else if (ns == NULL || (execs[i] = exec_load(ids[i])) == NULL)
 		{
 			check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
 			check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
@@ -388,7 +467,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	{
 		if (execs[i] == NULL || runs[i] == NULL)
 			continue;
-		do_resume(execs[i], runs[i], values[i], "resume");
+		do_resume(execs[i], runs[i], values[i], true);
 		resumed++;
 	}
 	db_leave(&scope);
@@ -403,8 +482,14 @@ flow_kill(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Execution  *e;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	/* before the row lock: a role that may not kill does not get to hold it */
+	sec_require(ns, PERM_RESUME, "kill executions");
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
@@ -413,7 +498,6 @@ flow_kill(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("execution \"%s\" is already finished (its state is %s)",
 						id, state_name(e->state))));
-	sec_require(e->namespace, PERM_RESUME, "kill executions");
 	e->actor = sec_actor();
 	executor_kill(e);
 	exec_save(e);
@@ -432,8 +516,14 @@ flow_restart(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Execution  *e;
 	char	   *state;
+	char	   *ns;
 
 	db_enter(&scope);
+	ns = execution_namespace(id);
+	if (ns == NULL)
+		execution_not_found(id);
+	/* before the row lock: a role that may not restart does not get to hold it */
+	sec_require(ns, PERM_RESUME, "restart executions");
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
@@ -442,7 +532,6 @@ flow_restart(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("execution \"%s\" is not failed (its state is %s)", id, state_name(e->state)),
 				 errhint("Only a FAILED execution can be restarted.")));
-	sec_require(e->namespace, PERM_RESUME, "restart executions");
 	e->actor = sec_actor();
 	executor_restart(e);
 	exec_save(e);
@@ -486,7 +575,8 @@ flow_wait(PG_FUNCTION_ARGS)
 			char	   *ns = db_text(0, 2);
 
 			db_leave(&scope);
-			sec_require(ns, PERM_VIEW, "see executions");
+			if (!sec_has_permission(ns, PERM_VIEW) && !sec_role_assigned_to(GetUserId(), id))
+				sec_require(ns, PERM_VIEW, "see executions");
 			checked = true;
 		}
 		else

@@ -9,8 +9,9 @@
  * and kv() resolve in the namespace given as context.flow.namespace (then
  * its parents, then the global namespace), and only for roles holding
  * ADMIN there.  Secrets are readable by no role through SQL (SPEC section
- * 8), so every secret value a render used is replaced by ****** in the
- * result and in error messages, as it is in everything flowpg stores.
+ * 8), so here secret() checks that the secret exists and yields ******
+ * instead of its value: masking the value in the result would not be
+ * enough, since a template can transform it first (secret('X') | upper).
  * Nothing is written.
  *
  * Errors: a template syntax error is 42601 with the character position in
@@ -92,9 +93,13 @@ render_secret(void *arg, const char *name, char **error)
 		return NULL;
 	value = store_secret_lookup(h->namespace, name);
 	if (value == NULL)
+	{
 		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents",
 						  name, h->namespace);
-	return value;
+		return NULL;
+	}
+	/* the value itself never enters the render: no filter can reveal it */
+	return pstrdup("******");
 }
 
 /* kv('KEY') in context.flow.namespace and its parents. */

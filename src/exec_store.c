@@ -61,8 +61,9 @@ static DbQuery q_insert_run = DB_QUERY(
 
 static DbQuery q_update_run = DB_QUERY(
 	"UPDATE flowpg.task_runs SET state = $2, outputs = $3, attempts = $4, history = $5,"
-	" due_at = $6, ended_at = $7 WHERE id = $1",
-	7, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID);
+	" due_at = $6, ended_at = $7, assigned_users = $8, assigned_groups = $9 WHERE id = $1",
+	9, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTARRAYOID, TEXTARRAYOID);
 
 static DbQuery q_delete_run = DB_QUERY(
 	"DELETE FROM flowpg.task_runs WHERE id = $1",
@@ -151,9 +152,12 @@ exec_load(const char *execution_id)
 	if (e->flow == NULL)
 		elog(ERROR, "execution %s refers to a missing flow revision", e->id);
 
-	if (e->flow->has_secrets && db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
+	/* a subflow may hold its parent's secrets, masked where stored (see executor_start) */
+	if ((e->flow->has_secrets || e->parent_id != NULL) &&
+		db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
 	{
 		FpValue    *real;
+		FpValue    *inherited;
 
 		e->secret_values = col_json(0, 1);
 		real = fp_get_object(e->secret_values, "inputs");
@@ -165,6 +169,9 @@ exec_load(const char *execution_id)
 			foreach(lc, inputs_secret_values(e->flow->inputs, real))
 				e->secrets = lappend(e->secrets, lfirst(lc));
 		}
+		inherited = fp_get_array(e->secret_values, "inherited");
+		for (i = 0; inherited && i < (uint64) inherited->u.arr.count; i++)
+			e->secrets = lappend(e->secrets, pstrdup(fp_to_text(inherited->u.arr.items[i])));
 	}
 
 	n = db_exec(&q_task_runs, &arg, NULL, false, 0);
@@ -371,6 +378,9 @@ save_run(Execution *e, TaskRun *r)
 		v[4] = fp_to_jsonb_datum(r->history);
 		v[5] = time_or_null(r->due_at, &n[5]);
 		v[6] = time_or_null(r->ended_at, &n[6]);
+		/* a HumanTask paused again (after a restart) has its assignment rendered again */
+		v[7] = text_array_or_null(r->assigned_users, &n[7]);
+		v[8] = text_array_or_null(r->assigned_groups, &n[8]);
 		db_exec(&q_update_run, v, n, false, 0);
 	}
 	r->is_new = false;

@@ -517,11 +517,35 @@ executor_start(CompiledFlow *flow, FpValue *inputs, FpValue *labels, const char 
 		e->secrets_dirty = true;
 		e->secrets = inputs_secret_values(flow->inputs, inputs);
 	}
+	/*
+	 * What is secret in the parent stays masked in a subflow, whose inputs
+	 * and labels the parent may have rendered from secrets: wherever the
+	 * child stores them, and in its logs and outputs.  (Declared SECRET, an
+	 * input keeps its real value for the child's own renders.)
+	 */
+	if (parent && parent->secrets)
+	{
+		FpValue    *inherited = fp_array(list_length(parent->secrets));
+		ListCell   *lc;
+
+		foreach(lc, parent->secrets)
+			fp_append(inherited, fp_cstring(lfirst(lc)));
+		e->secrets = list_concat(e->secrets, parent->secrets);
+		e->inputs_shown = exec_mask_value(e, e->inputs_shown);
+		/* the real values, and what to mask, for the child's later steps */
+		if (e->secret_values == NULL)
+		{
+			e->secret_values = fp_object(2);
+			fp_set(e->secret_values, "inputs", inputs);
+		}
+		fp_set(e->secret_values, "inherited", inherited);
+		e->secrets_dirty = true;
+	}
 
 	/* labels: the flow's, then the caller's, then the system's */
 	e->labels = fp_copy(flow->labels);
 	for (i = 0; labels && i < labels->u.obj.count; i++)
-		fp_set(e->labels, labels->u.obj.pairs[i].key, labels->u.obj.pairs[i].value);
+		fp_set(e->labels, labels->u.obj.pairs[i].key, exec_mask_value(e, labels->u.obj.pairs[i].value));
 	fp_set(e->labels, "system.username", fp_cstring(e->created_by));
 	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") : NULL;
 	fp_set(e->labels, "system.correlationId", fp_cstring(correlation ? correlation : e->id));

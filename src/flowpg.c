@@ -11,6 +11,7 @@
 
 #include "flowpg.h"
 #include "notify_relay.h"
+#include "security.h"
 #include "trigger_flow.h"
 
 PG_MODULE_MAGIC;
@@ -23,6 +24,7 @@ _PG_init(void)
 {
 	guc_init();
 	notify_relay_init();
+	sec_init();
 	trigger_flow_init();
 	worker_init();
 }

@@ -8,8 +8,11 @@
  */
 #include "postgres.h"
 
+#include "utils/acl.h"
+
 #include "executor.h"
 #include "inputs.h"
+#include "security.h"
 #include "tasks.h"
 
 /* If: evaluate the condition once (kept as evaluationResult), then run then or else. */
@@ -230,6 +233,21 @@ subflow_start(Execution *e, TaskRun *run, char **error)
 	{
 		*error = psprintf("subflows are nested more than %d levels deep", MAX_SUBFLOW_DEPTH);
 		return NULL;
+	}
+	/*
+	 * A flow starts subflows on behalf of the role that deployed it, which
+	 * must hold EXECUTE where the subflow lives (whoever started the parent).
+	 */
+	{
+		Oid			deployer = get_role_oid(e->flow->deployer, true);
+
+		if (!OidIsValid(deployer) ||
+			!sec_role_has_permission(deployer, fp_to_text(ns), PERM_EXECUTE))
+		{
+			*error = psprintf("role \"%s\", which deployed revision %d of flow \"%s\", may not start executions in namespace \"%s\": it needs the EXECUTE permission there",
+							  e->flow->deployer, e->flow->revision, e->flow->id, fp_to_text(ns));
+			return NULL;
+		}
 	}
 	if (revision && revision->type == FP_INT)
 		flow = flow_model_get(fp_to_text(ns), fp_to_text(flow_id), (int32) revision->u.i);

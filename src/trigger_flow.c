@@ -17,6 +17,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -28,6 +29,7 @@
 #include "db.h"
 #include "executor.h"
 #include "inputs.h"
+#include "security.h"
 #include "trigger_flow.h"
 #include "value_jsonb.h"
 
@@ -305,7 +307,30 @@ window_complete(const Listener *l, const FpValue *pre, List *entries, const Exec
 	return i == flows->u.arr.count;
 }
 
-/* Start the listening flow; returns the new execution or NULL (recorded in the audit log). */
+/* Record in the audit log that a listener could not start (error is masked by the caller). */
+static void
+trigger_failed(Execution *up, const Listener *l, const char *error)
+{
+	FpValue    *detail = fp_object(3);
+
+	fp_set(detail, "trigger_id", fp_cstring(l->trigger_id));
+	fp_set(detail, "upstream_execution_id", fp_cstring(up->id));
+	fp_set(detail, "error", fp_cstring(error));
+	audit_write_as(NULL, "trigger_failed", l->namespace, l->flow_id, NULL, NULL, detail);
+}
+
+/*
+ * Start the listening flow; returns the new execution or NULL (recorded in
+ * the audit log, unless the listener may not see the upstream at all).
+ *
+ * A listener acts on behalf of the role that deployed its latest revision,
+ * as a subflow does: that role must hold VIEW on the upstream namespace (the
+ * trigger reads the upstream execution: its outputs, inputs and labels) and
+ * EXECUTE on the listener's own.  A listener whose deployer cannot see the
+ * upstream is skipped without a trace, as if that execution did not exist
+ * for it.  Values that are secret upstream (secret() results and SECRET
+ * inputs) reach the new execution as ******.
+ */
 static Execution *
 fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 {
@@ -318,10 +343,19 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 	char	   *error = NULL;
 	FpValue    *vars;
 	ExprEnv		env;
-	FpValue    *detail;
+	Oid			deployer;
 
 	if (flow == NULL || flow->disabled)
 		return NULL;
+	deployer = get_role_oid(flow->deployer, true);
+	if (!OidIsValid(deployer) || !sec_role_has_permission(deployer, up->namespace, PERM_VIEW))
+		return NULL;
+	if (!sec_role_has_permission(deployer, l->namespace, PERM_EXECUTE))
+	{
+		trigger_failed(up, l, psprintf("role \"%s\", which deployed revision %d of flow \"%s\", may not start executions in namespace \"%s\": it needs the EXECUTE permission there",
+									   flow->deployer, flow->revision, flow->id, l->namespace));
+		return NULL;
+	}
 	fp_set(trigger, "type", fp_cstring(FLOW_TRIGGER));
 	fp_set(trigger, "id", fp_cstring(l->trigger_id));
 	fp_set(trigger, "executionId", fp_cstring(up->id));
@@ -338,15 +372,14 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 		fp_set(vars, "trigger", trigger);
 		env.vars = vars;
 		inputs = expr_render_value(raw, &env, &error);
+		/* the upstream's secrets stay upstream */
+		if (inputs)
+			inputs = exec_mask_value(up, inputs);
 	}
 	values = inputs ? inputs_validate(flow->inputs, inputs, &errors) : NULL;
 	if (values == NULL)
 	{
-		detail = fp_object(3);
-		fp_set(detail, "trigger_id", fp_cstring(l->trigger_id));
-		fp_set(detail, "upstream_execution_id", fp_cstring(up->id));
-		fp_set(detail, "error", fp_cstring(exec_mask(up, error ? error : (char *) linitial(errors))));
-		audit_write_as(NULL, "trigger_failed", l->namespace, l->flow_id, NULL, NULL, detail);
+		trigger_failed(up, l, exec_mask(up, error ? error : (char *) linitial(errors)));
 		return NULL;
 	}
 	return executor_start(flow, values, NULL, NULL, NULL, trigger);

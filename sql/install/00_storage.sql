@@ -74,8 +74,7 @@ CREATE INDEX task_runs_paused_users_idx ON flowpg.task_runs USING gin (assigned_
     WHERE state = 'PAUSED';
 CREATE INDEX task_runs_paused_groups_idx ON flowpg.task_runs USING gin (assigned_groups)
     WHERE state = 'PAUSED';
-CREATE INDEX task_runs_paused_ns_idx ON flowpg.task_runs (namespace)
-    WHERE state = 'PAUSED' AND assigned_users IS NULL AND assigned_groups IS NULL;
+-- (the index for plain pauses, on flowpg.namespace_path(namespace), is in the security part)
 
 -- Log lines written by tasks (Log, and errors of failed task runs).
 CREATE TABLE flowpg.logs (
@@ -126,10 +125,13 @@ CREATE TABLE flowpg.kv (
 );
 
 -- Namespace permissions: VIEW, EXECUTE, RESUME, DEPLOY, ADMIN.  A grant on 'hr' covers 'hr.*';
--- '' covers every namespace.  grantee is a role oid so that renaming a role keeps its grants.
+-- '' covers every namespace.  grantee is stored as a role oid so that renaming a role keeps its
+-- grants (and regrole so that pg_dump writes role names, which a restore maps to the new oids).
+-- A row counts only while its grantee holds the marker privilege flow_grant gives (see
+-- src/security.c), which also keeps the role from being dropped by accident.
 CREATE TABLE flowpg.namespace_grants (
     namespace  text        NOT NULL,
-    grantee    oid         NOT NULL,
+    grantee    regrole     NOT NULL,
     permission text        NOT NULL CHECK (permission IN ('VIEW', 'EXECUTE', 'RESUME', 'DEPLOY', 'ADMIN')),
     granted_by name        NOT NULL,
     granted_at timestamptz NOT NULL DEFAULT now(),
