@@ -104,17 +104,11 @@ tasks:
       Decision: {{ outputs.await_decision.onResume }}
 $$);
 
--- the people: an employee who asks, a manager who decides (flowpg_admin may do anything)
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') THEN
-        CREATE ROLE flowpg_admin NOLOGIN;
-    END IF;
-END
-$$;
+-- the people: an employee who may start it, a manager who may decide
 CREATE ROLE alice;
 CREATE ROLE hr_manager;
-GRANT flowpg_admin TO alice, hr_manager;
+SELECT flow_grant('hr.operations', 'alice', 'EXECUTE'),
+       flow_grant('hr.operations', 'hr_manager', 'RESUME') \gset
 
 \echo '-- 6. Alice asks for her vacation.  Her transaction queues the Slack message; the background'
 \echo '--    worker sends it once that commits, and the execution pauses for the decision.'
@@ -132,16 +126,11 @@ SELECT r ->> 'method' AS method, r ->> 'path' AS path,
 FROM regexp_split_to_table(pg_read_file(:'sink_log'), E'\n') AS line, LATERAL (SELECT line::jsonb AS r) j
 WHERE line <> '' AND r ->> 'path' LIKE '/services/%';
 
-\echo '-- 8. The decision waits in the inbox (or, before the inbox exists, as a paused task run):'
-SELECT to_regclass('flowpg.inbox') IS NOT NULL AS has_inbox \gset
-\if :has_inbox
-\x on
-SELECT * FROM flowpg.inbox WHERE execution_id = :'vacation_id';
-\x off
-\else
-SELECT execution_id, task_id, state, created_at AS paused_since
-FROM flowpg.task_runs WHERE execution_id = :'vacation_id' AND state = 'PAUSED';
-\endif
+\echo '-- 8. The decision waits in the manager''s inbox:'
+SET ROLE hr_manager;
+SELECT execution_id, task_id, started_by, paused_at, inputs, on_resume -> 0 ->> 'description' AS asks
+FROM flowpg.inbox;
+RESET ROLE;
 
 \echo '-- 9. The manager approves.  The resume commits with the decision; the worker then sends'
 \echo '--    the HR request, and the last task logs the decision.'

@@ -80,12 +80,8 @@ SELECT flow_secret_set('hr.operations', 'SLACK_HR_WEBHOOK', '$webhook');
 SELECT flow_kv_set('hr.operations', 'HR_API_ENDPOINT', '"$hr"');
 CREATE ROLE hr_manager LOGIN;
 CREATE ROLE jdoe LOGIN;
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'flowpg_admin') THEN
-    CREATE ROLE flowpg_admin NOLOGIN;
-  END IF;
-END \$\$;
-GRANT flowpg_admin TO hr_manager, jdoe;
+SELECT flow_grant('hr.operations', 'jdoe', 'EXECUTE');
+SELECT flow_grant('hr.operations', 'hr_manager', 'RESUME');
 });
 is(deploy($node, $flow), '1', 'the guide\'s flow deploys unchanged');
 
@@ -97,6 +93,8 @@ sub request_vacation
 	my $id = $node->safe_psql('postgres',
 		"SET ROLE jdoe; SELECT flow_start('hr.operations', 'vacation_approval', '$in')");
 	my $state = wait_state($node, $id, 'PAUSED');
+	my $inbox = $node->safe_psql('postgres',
+		"SET ROLE hr_manager; SELECT task_id FROM flowpg.inbox WHERE execution_id = '$id'");
 	my ($slack) = grep { $_->{path} =~ m{^/services/} && index($_->{body}, $id) >= 0 }
 	  @{ poll_until(sub { my $r = $http->records; (grep { index($_->{body}, $id) >= 0 } @$r) ? $r : undef }, 20) // [] };
 	my $runs = task_runs($node, $id);
@@ -106,7 +104,7 @@ sub request_vacation
 	my $final = wait_state($node, $id, 'SUCCESS', 'FAILED');
 	my ($post) = grep { $_->{path} eq '/hr-api/approvals' && header($_, 'Flowpg-Task-Run') =~ /^\Q${\ task_runs($node, $id)->{update_hr_system}{id} }\E\// }
 	  @{ poll_until(sub { my $r = $http->records; (grep { $_->{path} eq '/hr-api/approvals' } @$r) ? $r : undef }, 20) // [] };
-	return { id => $id, paused => $state, runs_paused => $runs, slack => $slack,
+	return { id => $id, paused => $state, inbox => $inbox, runs_paused => $runs, slack => $slack,
 		after_resume => $after, final => $final, post => $post };
 }
 
@@ -116,6 +114,7 @@ my $id = $r->{id};
 
 # before the decision
 is($r->{paused}, 'PAUSED', 'the execution pauses for the decision');
+is($r->{inbox}, 'await_decision', 'the decision is in the manager\'s inbox');
 is($r->{runs_paused}{notify_manager}{state}, 'SUCCESS', 'the Slack message was sent first');
 is($r->{runs_paused}{await_decision}{state}, 'PAUSED', 'await_decision is PAUSED');
 ok(!exists $r->{runs_paused}{update_hr_system}, 'nothing after the pause ran yet');
