@@ -195,6 +195,11 @@ exec_load(const char *execution_id)
 		if (r->node == NULL)
 			elog(ERROR, "task run %s refers to task \"%s\", which its flow revision lacks",
 				 r->id, r->task_id);
+		/* jsonb sorted the onResume keys: put them back in the order they were declared */
+		if (r->node->type->kind == TASK_PAUSE && fp_get_object(r->outputs, "onResume"))
+			fp_set(r->outputs, "onResume",
+				   inputs_in_declared_order(fp_get(r->node->def, "onResume"),
+											fp_get(r->outputs, "onResume")));
 		e->runs = lappend(e->runs, r);
 	}
 

@@ -18,6 +18,7 @@
 #include "expr.h"
 #include "flow_model.h"
 #include "value_jsonb.h"
+#include "yaml_doc.h"
 
 #define FLOW_CACHE_MAX 1000		/* compiled revisions kept before the cache is emptied */
 
@@ -39,7 +40,7 @@ static MemoryContext flow_cache_cxt = NULL;
 static Oid	flow_cache_extension = InvalidOid;
 
 static DbQuery q_revision = DB_QUERY(
-	"SELECT definition, disabled, created_by::text FROM flowpg.flow_revisions"
+	"SELECT source, disabled, created_by::text, definition FROM flowpg.flow_revisions"
 	" WHERE namespace = $1 AND id = $2 AND revision = $3",
 	3, TEXTOID, TEXTOID, INT4OID);
 
@@ -274,6 +275,8 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 	FpValue    *definition;
 	bool		disabled;
 	char	   *deployer;
+	char	   *source;
+	List	   *problems = NIL;
 	CompiledFlow *flow;
 
 	if (flow_cache == NULL || extension != flow_cache_extension ||
@@ -297,9 +300,18 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 		return NULL;
 	disabled = DatumGetBool(db_datum(0, 2, &isnull));
 	deployer = db_text(0, 3);
+	source = db_text(0, 1);
 
 	old = MemoryContextSwitchTo(flow_cache_cxt);
-	definition = fp_from_jsonb_datum(db_datum(0, 1, &isnull));
+	/*
+	 * Compile from the YAML source rather than the jsonb definition: jsonb
+	 * sorts keys, the source keeps the author's order (of formData fields,
+	 * of OutputValues, of a map a template renders).  The definition is the
+	 * fallback should a stored source no longer parse.
+	 */
+	definition = yaml_parse(source, strlen(source), &problems);
+	if (definition == NULL || definition->type != FP_OBJECT)
+		definition = fp_from_jsonb_datum(db_datum(0, 4, &isnull));
 	flow = compile_flow(namespace, id, revision, definition, disabled, deployer);
 	MemoryContextSwitchTo(old);
 	/* enter it only once it is complete: an error above leaves no broken entry */

@@ -1655,3 +1655,36 @@ inputs_secret_values(const FpValue *decls, const FpValue *values)
 	walk_secrets(ds, n, (FpValue *) values, NULL, false, &found);
 	return found;
 }
+
+/* values with its keys in the declarations' order (see inputs.h). */
+FpValue *
+inputs_in_declared_order(const FpValue *decls, FpValue *values)
+{
+	FpValue    *ordered;
+	int			i;
+
+	if (decls == NULL || decls->type != FP_ARRAY || values == NULL || values->type != FP_OBJECT)
+		return values;
+	ordered = fp_object(values->u.obj.count);
+	for (i = 0; i < decls->u.arr.count; i++)
+	{
+		const char *id = fp_get_str(decls->u.arr.items[i], "id");
+		const char *dot;
+		char	   *top;
+		FpValue    *v;
+
+		if (id == NULL)
+			id = fp_get_str(decls->u.arr.items[i], "name");
+		if (id == NULL)
+			continue;
+		/* a dotted id nests: its first part is the key */
+		dot = strchr(id, '.');
+		top = dot ? pnstrdup(id, dot - id) : (char *) id;
+		if ((v = fp_get(values, top)) != NULL && fp_get(ordered, top) == NULL)
+			fp_set(ordered, top, v);
+	}
+	for (i = 0; i < values->u.obj.count; i++)
+		if (fp_get(ordered, values->u.obj.pairs[i].key) == NULL)
+			fp_set(ordered, values->u.obj.pairs[i].key, values->u.obj.pairs[i].value);
+	return ordered;
+}

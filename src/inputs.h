@@ -45,6 +45,12 @@ extern FpValue *inputs_defaults(const FpValue *decls);
  */
 extern FpValue *inputs_mask_secrets(const FpValue *decls, FpValue *values);
 
+/*
+ * values with its keys in the declarations' order (jsonb, where outputs are
+ * stored, sorts them); keys no declaration names keep their place after.
+ */
+extern FpValue *inputs_in_declared_order(const FpValue *decls, FpValue *values);
+
 /* The SECRET-typed values in validated values (a list of strings), for masking. */
 extern List *inputs_secret_values(const FpValue *decls, const FpValue *values);
 

@@ -152,12 +152,17 @@ is_deeply(
 	},
 	'HR form: employee, approvalStatus, notes, resumedBy, resumedOn, resumedStatus');
 is(scalar(@{ $r->{post}{parts} }), 6, 'HR form: each field once');
+is( join(' ', map { $_->{name} } @{ $r->{post}{parts} }),
+	'employee approvalStatus notes resumedBy resumedOn resumedStatus',
+	'HR form: the fields in the flow\'s order');
 my @log = logs($node, $id);
 is(scalar(@log), 1, 'one log line');
 my ($decision) = $log[0] =~ /^INFO log_result: Decision: (\{.*\})\n\z/;
 is_deeply($decision ? $json->decode($decision) : undef,
 	{ approved => JSON::PP::true, reason => 'Within policy limits' },
 	'the final Log prints the decision');
+is($decision, '{"approved":true,"reason":"Within policy limits"}',
+	'the decision prints as the guide shows it, in the order onResume declares');
 is( $node->safe_psql(
 		'postgres',
 		"SELECT string_agg(action || ':' || actor, ' ' ORDER BY id) FROM flowpg.audit_log WHERE execution_id = '$id'"),
