@@ -474,6 +474,37 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(resumed);
 }
 
+/*
+ * Lock an execution for an action that needs perm.  The caller is checked
+ * first, without the lock, so that a role that may not act cannot hold the
+ * row (and stall the execution) by trying.
+ */
+static Execution *
+lock_for(const char *id, FlowPermission perm, const char *what)
+{
+	char	   *ns = execution_namespace(id);
+	Execution  *e;
+
+	if (ns == NULL)
+		execution_not_found(id);
+	sec_require(ns, perm, what);
+	e = exec_load(id);
+	if (e == NULL)
+		execution_not_found(id);
+	e->actor = sec_actor();
+	return e;
+}
+
+/* Write the step an SQL function took and its audit row; the state it left, as text. */
+static text *
+save_step(Execution *e, const char *action)
+{
+	exec_save(e);
+	executor_after_save(e);
+	audit_write(action, e->namespace, e->flow_id, e->id, NULL, NULL);
+	return cstring_to_text(state_name(e->state));
+}
+
 /* flow_kill(execution_id): kill an unfinished execution; returns its state (KILLED). */
 Datum
 flow_kill(PG_FUNCTION_ARGS)
@@ -481,31 +512,19 @@ flow_kill(PG_FUNCTION_ARGS)
 	char	   *id = text_arg(fcinfo, 0, "execution id");
 	DbScope		scope;
 	Execution  *e;
-	char	   *state;
-	char	   *ns;
+	text	   *state;
 
 	db_enter(&scope);
-	ns = execution_namespace(id);
-	if (ns == NULL)
-		execution_not_found(id);
-	/* before the row lock: a role that may not kill does not get to hold it */
-	sec_require(ns, PERM_RESUME, "kill executions");
-	e = exec_load(id);
-	if (e == NULL)
-		execution_not_found(id);
+	e = lock_for(id, PERM_RESUME, "kill executions");
 	if (state_is_terminal(e->state) || e->state == ST_KILLING)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("execution \"%s\" is already finished (its state is %s)",
 						id, state_name(e->state))));
-	e->actor = sec_actor();
 	executor_kill(e);
-	exec_save(e);
-	executor_after_save(e);
-	audit_write("kill", e->namespace, e->flow_id, e->id, NULL, NULL);
-	state = pstrdup(state_name(e->state));
+	state = save_step(e, "kill");
 	db_leave(&scope);
-	PG_RETURN_TEXT_P(cstring_to_text(state));
+	PG_RETURN_TEXT_P(state);
 }
 
 /* flow_restart(execution_id): re-run a FAILED execution from its failed task runs. */
@@ -515,31 +534,19 @@ flow_restart(PG_FUNCTION_ARGS)
 	char	   *id = text_arg(fcinfo, 0, "execution id");
 	DbScope		scope;
 	Execution  *e;
-	char	   *state;
-	char	   *ns;
+	text	   *state;
 
 	db_enter(&scope);
-	ns = execution_namespace(id);
-	if (ns == NULL)
-		execution_not_found(id);
-	/* before the row lock: a role that may not restart does not get to hold it */
-	sec_require(ns, PERM_RESUME, "restart executions");
-	e = exec_load(id);
-	if (e == NULL)
-		execution_not_found(id);
+	e = lock_for(id, PERM_RESUME, "restart executions");
 	if (e->state != ST_FAILED)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("execution \"%s\" is not failed (its state is %s)", id, state_name(e->state)),
 				 errhint("Only a FAILED execution can be restarted.")));
-	e->actor = sec_actor();
 	executor_restart(e);
-	exec_save(e);
-	executor_after_save(e);
-	audit_write("restart", e->namespace, e->flow_id, e->id, NULL, NULL);
-	state = pstrdup(state_name(e->state));
+	state = save_step(e, "restart");
 	db_leave(&scope);
-	PG_RETURN_TEXT_P(cstring_to_text(state));
+	PG_RETURN_TEXT_P(state);
 }
 
 /*

@@ -226,3 +226,16 @@ fp_buf_free(FpBuf *b)
 	b->len = 0;
 	b->cap = 0;
 }
+
+/* printf into a fixed error buffer (see fpmem.h). */
+void
+fp_set_error(char *buf, size_t size, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (buf == NULL || size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}

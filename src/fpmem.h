@@ -35,6 +35,10 @@ extern void fp_free(const FpAllocator *a, void *ptr);
 extern char *fp_strdup(const FpAllocator *a, const char *s);
 extern char *fp_memdup(const FpAllocator *a, const void *data, size_t len);
 
+/* printf into a fixed error buffer, always terminated (nothing when buf is NULL or size 0). */
+extern void fp_set_error(char *buf, size_t size, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
 /*
  * A byte buffer that grows by doubling up to a limit.  data is always
  * NUL-terminated (the terminator is not counted in len).  Once an

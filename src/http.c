@@ -183,23 +183,6 @@ list_pop(TransferList *l)
 	return t;
 }
 
-/* printf into a fixed error buffer, always terminated. */
-static void
-set_error(char *buf, size_t size, const char *fmt,...)
-__attribute__((format(printf, 3, 4)));
-
-static void
-set_error(char *buf, size_t size, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (buf == NULL || size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* ---------------------------------------------------------------------
  * Copying a request: all strings and arrays into one block
  * ---------------------------------------------------------------------
@@ -628,7 +611,7 @@ socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 			op = -1;
 		if (op < 0 || epoll_ctl(e->epfd, op, s, &ev) != 0)
 		{
-			set_error(e->error, sizeof(e->error),
+			fp_set_error(e->error, sizeof(e->error),
 					  "could not watch socket %d: %s", (int) s, strerror(errno));
 			return -1;
 		}
@@ -1065,11 +1048,11 @@ finish_transfer(HttpEngine *e, Transfer *t, CURLcode code, TransferList *from)
 				r->outcome != HTTP_OUTCOME_INVALID;
 
 		if (t->oom)
-			set_error(r->error, sizeof(r->error), "out of memory while receiving the response");
+			fp_set_error(r->error, sizeof(r->error), "out of memory while receiving the response");
 		else if (t->cancelled)
-			set_error(r->error, sizeof(r->error), "cancelled");
+			fp_set_error(r->error, sizeof(r->error), "cancelled");
 		else if (r->outcome != HTTP_OUTCOME_DONE)
-			set_error(r->error, sizeof(r->error), "%s",
+			fp_set_error(r->error, sizeof(r->error), "%s",
 					  t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(code));
 		r->elapsed_us = now - t->started_us;
 	}
@@ -1105,7 +1088,7 @@ refuse_transfer(HttpEngine *e, Transfer *t, HttpOutcome outcome, int code,
 {
 	t->result.outcome = outcome;
 	t->result.curl_code = code;
-	set_error(t->result.error, sizeof(t->result.error), "%s", msg);
+	fp_set_error(t->result.error, sizeof(t->result.error), "%s", msg);
 	if (t->easy != NULL)
 	{
 		curl_easy_cleanup(t->easy);
@@ -1141,7 +1124,7 @@ start_transfer(HttpEngine *e, Transfer *t)
 		rc = t->req.kind == HTTP_KIND_SMTP ? setup_smtp(e, t, &what) : setup_http(e, t, &what);
 	if (rc != CURLE_OK)
 	{
-		set_error(msg, sizeof(msg), "could not set %s: %s", what, curl_easy_strerror(rc));
+		fp_set_error(msg, sizeof(msg), "could not set %s: %s", what, curl_easy_strerror(rc));
 		refuse_transfer(e, t, rc == CURLE_OUT_OF_MEMORY ? HTTP_OUTCOME_FAILED :
 						HTTP_OUTCOME_INVALID, rc, msg, NULL);
 		return;
@@ -1149,7 +1132,7 @@ start_transfer(HttpEngine *e, Transfer *t)
 	mrc = curl_multi_add_handle(e->multi, t->easy);
 	if (mrc != CURLM_OK)
 	{
-		set_error(msg, sizeof(msg), "could not start the transfer: %s",
+		fp_set_error(msg, sizeof(msg), "could not start the transfer: %s",
 				  curl_multi_strerror(mrc));
 		refuse_transfer(e, t, HTTP_OUTCOME_FAILED, 0, msg, NULL);
 		return;
@@ -1210,7 +1193,7 @@ http_engine_create(const HttpEngineOptions *options, char *errbuf, size_t errlen
 
 		if (rc != CURLE_OK)
 		{
-			set_error(errbuf, errlen, "could not initialise libcurl: %s", curl_easy_strerror(rc));
+			fp_set_error(errbuf, errlen, "could not initialise libcurl: %s", curl_easy_strerror(rc));
 			return NULL;
 		}
 		curl_initialised = true;
@@ -1219,7 +1202,7 @@ http_engine_create(const HttpEngineOptions *options, char *errbuf, size_t errlen
 	e = fp_alloc0(a, sizeof(HttpEngine));
 	if (e == NULL)
 	{
-		set_error(errbuf, errlen, "out of memory");
+		fp_set_error(errbuf, errlen, "out of memory");
 		return NULL;
 	}
 	e->alloc = *a;
@@ -1238,7 +1221,7 @@ http_engine_create(const HttpEngineOptions *options, char *errbuf, size_t errlen
 	e->user_agent = fp_buf_steal(&ua, NULL);
 	if (e->user_agent == NULL)
 	{
-		set_error(errbuf, errlen, "out of memory");
+		fp_set_error(errbuf, errlen, "out of memory");
 		http_engine_destroy(e);
 		return NULL;
 	}
@@ -1246,7 +1229,7 @@ http_engine_create(const HttpEngineOptions *options, char *errbuf, size_t errlen
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (e->epfd < 0)
 	{
-		set_error(errbuf, errlen, "could not create an epoll descriptor: %s", strerror(errno));
+		fp_set_error(errbuf, errlen, "could not create an epoll descriptor: %s", strerror(errno));
 		http_engine_destroy(e);
 		return NULL;
 	}
@@ -1257,7 +1240,7 @@ http_engine_create(const HttpEngineOptions *options, char *errbuf, size_t errlen
 		curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
 		curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e) != CURLM_OK)
 	{
-		set_error(errbuf, errlen, "could not create a libcurl multi handle");
+		fp_set_error(errbuf, errlen, "could not create a libcurl multi handle");
 		http_engine_destroy(e);
 		return NULL;
 	}
@@ -1417,7 +1400,7 @@ http_engine_poll(HttpEngine *e, int timeout_ms)
 		{
 			if (errno == EINTR)
 				break;
-			set_error(e->error, sizeof(e->error), "epoll_wait failed: %s", strerror(errno));
+			fp_set_error(e->error, sizeof(e->error), "epoll_wait failed: %s", strerror(errno));
 			return -1;
 		}
 		for (i = 0; i < n; i++)

@@ -28,23 +28,6 @@
 
 #include "mail.h"
 
-/* printf into a fixed error buffer, always terminated. */
-static void
-mail_error(char *buf, size_t size, const char *fmt,...)
-__attribute__((format(printf, 3, 4)));
-
-static void
-mail_error(char *buf, size_t size, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (buf == NULL || size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* Whether s (len bytes) is well-formed UTF-8 without NUL bytes. */
 static bool
 valid_utf8(const char *s, size_t len)
@@ -221,7 +204,7 @@ mail_list_add_envelope(MailAddressList *l, const MailAddressList *from,
 
 	if (from->failed || l->failed)
 	{
-		mail_error(errbuf, errlen, "out of memory");
+		fp_set_error(errbuf, errlen, "out of memory");
 		return false;
 	}
 	for (i = 0; i < from->count; i++)
@@ -237,7 +220,7 @@ mail_list_add_envelope(MailAddressList *l, const MailAddressList *from,
 			dup = same_address(l->items[j], addr);
 		if (!dup && !list_append(l, addr, strlen(addr)))
 		{
-			mail_error(errbuf, errlen, "out of memory");
+			fp_set_error(errbuf, errlen, "out of memory");
 			fp_free(l->a, display);
 			fp_free(l->a, addr);
 			return false;
@@ -286,30 +269,30 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 
 	if (addr == NULL || *addr == '\0')
 	{
-		mail_error(errbuf, errlen, "empty e-mail address");
+		fp_set_error(errbuf, errlen, "empty e-mail address");
 		return false;
 	}
 	len = strlen(addr);
 	if (len > 254)
 	{
-		mail_error(errbuf, errlen, "e-mail address \"%.60s...\" is longer than 254 bytes", addr);
+		fp_set_error(errbuf, errlen, "e-mail address \"%.60s...\" is longer than 254 bytes", addr);
 		return false;
 	}
 	if (!valid_utf8(addr, len))
 	{
-		mail_error(errbuf, errlen, "e-mail address is not valid UTF-8");
+		fp_set_error(errbuf, errlen, "e-mail address is not valid UTF-8");
 		return false;
 	}
 	at = strrchr(addr, '@');
 	if (at == NULL)
 	{
-		mail_error(errbuf, errlen, "e-mail address \"%s\" has no @", addr);
+		fp_set_error(errbuf, errlen, "e-mail address \"%s\" has no @", addr);
 		return false;
 	}
 	local_len = at - addr;
 	if (local_len == 0 || local_len > 64)
 	{
-		mail_error(errbuf, errlen, "e-mail address \"%s\" has an empty or too long local part", addr);
+		fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an empty or too long local part", addr);
 		return false;
 	}
 	if (addr[0] == '"')
@@ -329,7 +312,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 		}
 		if (local_len < 2 || p != at - 1 || at[-1] != '"')
 		{
-			mail_error(errbuf, errlen, "e-mail address \"%s\" has an invalid quoted local part", addr);
+			fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an invalid quoted local part", addr);
 			return false;
 		}
 	}
@@ -340,7 +323,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 			if (*p == '.' ? (p == addr || p + 1 == at || p[1] == '.') :
 				!is_atext((unsigned char) *p))
 			{
-				mail_error(errbuf, errlen, "e-mail address \"%s\" has an invalid local part", addr);
+				fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an invalid local part", addr);
 				return false;
 			}
 		}
@@ -348,7 +331,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 	p = at + 1;
 	if (*p == '\0')
 	{
-		mail_error(errbuf, errlen, "e-mail address \"%s\" has no domain", addr);
+		fp_set_error(errbuf, errlen, "e-mail address \"%s\" has no domain", addr);
 		return false;
 	}
 	if (*p == '[')
@@ -357,7 +340,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 
 		if (dlen < 3 || p[dlen - 1] != ']' || strcspn(p + 1, "[]\\ \t") != dlen - 2)
 		{
-			mail_error(errbuf, errlen, "e-mail address \"%s\" has an invalid address literal", addr);
+			fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an invalid address literal", addr);
 			return false;
 		}
 		return true;
@@ -372,7 +355,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 
 			if (!(isalnum(c) || c == '-' || c >= 0x80))
 			{
-				mail_error(errbuf, errlen, "e-mail address \"%s\" has an invalid domain", addr);
+				fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an invalid domain", addr);
 				return false;
 			}
 			p++;
@@ -380,7 +363,7 @@ mail_address_check(const char *addr, char *errbuf, size_t errlen)
 		if (p == label || p - label > 63 || *label == '-' || p[-1] == '-' ||
 			(*p == '.' && p[1] == '\0'))
 		{
-			mail_error(errbuf, errlen, "e-mail address \"%s\" has an invalid domain", addr);
+			fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an invalid domain", addr);
 			return false;
 		}
 		if (*p == '.')
@@ -408,14 +391,14 @@ mail_address_split(const char *text, const FpAllocator *a,
 	*addr = NULL;
 	if (text == NULL)
 	{
-		mail_error(errbuf, errlen, "empty e-mail address");
+		fp_set_error(errbuf, errlen, "empty e-mail address");
 		return false;
 	}
 	for (p = text; *p; p++)
 	{
 		if ((unsigned char) *p < 0x20 || *p == 0x7f)
 		{
-			mail_error(errbuf, errlen, "e-mail address contains a control character");
+			fp_set_error(errbuf, errlen, "e-mail address contains a control character");
 			return false;
 		}
 	}
@@ -449,7 +432,7 @@ mail_address_split(const char *text, const FpAllocator *a,
 
 		if (e[-1] != '>' || e - 1 <= lt)
 		{
-			mail_error(errbuf, errlen, "e-mail address \"%s\" has an unclosed <", text);
+			fp_set_error(errbuf, errlen, "e-mail address \"%s\" has an unclosed <", text);
 			return false;
 		}
 		*addr = fp_memdup(a, lt + 1, (e - 1) - (lt + 1));
@@ -476,7 +459,7 @@ mail_address_split(const char *text, const FpAllocator *a,
 			{
 				fp_free(a, *addr);
 				*addr = NULL;
-				mail_error(errbuf, errlen, "out of memory");
+				fp_set_error(errbuf, errlen, "out of memory");
 				return false;
 			}
 		}
@@ -485,14 +468,14 @@ mail_address_split(const char *text, const FpAllocator *a,
 	{
 		fp_free(a, *display);
 		*display = NULL;
-		mail_error(errbuf, errlen, "out of memory");
+		fp_set_error(errbuf, errlen, "out of memory");
 		return false;
 	}
 	if (!mail_address_check(*addr, errbuf, errlen) ||
 		(*display != NULL && !valid_utf8(*display, strlen(*display))))
 	{
 		if (*display != NULL && !valid_utf8(*display, strlen(*display)))
-			mail_error(errbuf, errlen, "display name of \"%s\" is not valid UTF-8", *addr);
+			fp_set_error(errbuf, errlen, "display name of \"%s\" is not valid UTF-8", *addr);
 		fp_free(a, *display);
 		fp_free(a, *addr);
 		*display = NULL;
@@ -700,7 +683,7 @@ address_header(FpBuf *b, const char *name, const char *const *list, int n,
 		if (one.failed)
 		{
 			fp_buf_free(&one);
-			mail_error(errbuf, errlen, "out of memory");
+			fp_set_error(errbuf, errlen, "out of memory");
 			return false;
 		}
 		if (i > 0)
@@ -919,14 +902,14 @@ mail_build(const MailMessage *m, const FpAllocator *a, size_t *len,
 
 	if (m->from == NULL || *m->from == '\0')
 	{
-		mail_error(errbuf, errlen, "no sender (from) given");
+		fp_set_error(errbuf, errlen, "no sender (from) given");
 		return NULL;
 	}
 	if ((m->subject != NULL && !valid_utf8(m->subject, strlen(m->subject))) ||
 		(has_text && !valid_utf8(m->text, strlen(m->text))) ||
 		(has_html && !valid_utf8(m->html, strlen(m->html))))
 	{
-		mail_error(errbuf, errlen, "subject or body is not valid UTF-8");
+		fp_set_error(errbuf, errlen, "subject or body is not valid UTF-8");
 		return NULL;
 	}
 	if (!mail_address_split(m->from, a, &from_display, &from_addr, errbuf, errlen))
@@ -1000,6 +983,6 @@ mail_build(const MailMessage *m, const FpAllocator *a, size_t *len,
 
 	out = fp_buf_steal(&b, len);
 	if (out == NULL)
-		mail_error(errbuf, errlen, "out of memory while building the message");
+		fp_set_error(errbuf, errlen, "out of memory while building the message");
 	return out;
 }

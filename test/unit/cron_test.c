@@ -21,28 +21,7 @@
 
 #include "cron.h"
 #include "datetime.h"
-
-static int	tests_run = 0;
-static int	tests_failed = 0;
-
-/* Print one TAP line. */
-static void
-ok(bool cond, const char *fmt,...) pg_attribute_printf(2, 3);
-
-static void
-ok(bool cond, const char *fmt,...)
-{
-	va_list		args;
-
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests_run);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-}
+#include "tap.h"
 
 /* An instant from ISO text that the test knows to be valid. */
 static int64
@@ -167,6 +146,5 @@ main(void)
 	check_prev("*/2 * * * * *", true, "UTC", "2024-05-01T10:07:01Z", "2024-05-01T10:07:00Z");
 	check_prev("0 9 * * *", false, "Test/DST", "2024-04-01T12:00:00Z", "2024-04-01T07:00:00Z");
 
-	printf("1..%d\n", tests_run);
-	return tests_failed == 0 ? 0 : 1;
+	return tap_done();
 }

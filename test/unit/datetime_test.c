@@ -14,28 +14,7 @@
 #include <stdarg.h>
 
 #include "datetime.h"
-
-static int	tests_run = 0;
-static int	tests_failed = 0;
-
-/* Print one TAP line. */
-static void
-ok(bool cond, const char *fmt,...) pg_attribute_printf(2, 3);
-
-static void
-ok(bool cond, const char *fmt,...)
-{
-	va_list		args;
-
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests_run);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-}
+#include "tap.h"
 
 /* Compare two strings, showing both on failure. */
 static void
@@ -640,6 +619,5 @@ main(void)
 	test_parse_any();
 	test_add();
 	test_zones();
-	printf("1..%d\n", tests_run);
-	return tests_failed > 0 ? 1 : 0;
+	return tap_done();
 }

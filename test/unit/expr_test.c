@@ -20,27 +20,9 @@
 
 #include "datetime.h"
 #include "expr.h"
-
-static int	tests_run = 0;
-static int	tests_failed = 0;
+#include "tap.h"
 
 static void ok(bool cond, const char *fmt,...) pg_attribute_printf(2, 3);
-
-/* Print one TAP line. */
-static void
-ok(bool cond, const char *fmt,...)
-{
-	va_list		args;
-
-	tests_run++;
-	if (!cond)
-		tests_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests_run);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-}
 
 /* Time zones by name need the server (datetime_zone.c): fixed offsets only here. */
 bool
@@ -301,6 +283,5 @@ main(void)
 	ok(!expr_truthy(json("[]")) && !expr_truthy(json("{}")) && expr_truthy(json("[0]")),
 	   "lists and maps are true unless empty");
 
-	printf("1..%d\n", tests_run);
-	return tests_failed > 0 ? 1 : 0;
+	return tap_done();
 }
