@@ -200,6 +200,35 @@ lock_execution(const char *execution_id)
 	return db_exec(&q_exists, &arg, NULL, false, 1) == 1 ? EXEC_BUSY : EXEC_MISSING;
 }
 
+/*
+ * Open a step on an execution: a transaction, flowpg's scope and the
+ * execution's row lock, taken without waiting.  false when the step cannot
+ * go on now, with everything ended and *step saying what to report: DONE
+ * (no extension any more) or BUSY (someone holds the execution: try later).
+ */
+static bool
+step_on_execution(DbScope *scope, const char *execution_id, ExecLock *lock, WorkerStep *step)
+{
+	worker_step_begin(false);
+	if (!worker_extension_exists())
+	{
+		worker_step_end();
+		*step = WORKER_STEP_DONE;
+		return false;
+	}
+	db_enter(scope);
+	*lock = lock_execution(execution_id);
+	if (*lock == EXEC_BUSY)
+	{
+		db_leave(scope);
+		worker_step_end();
+		*step = WORKER_STEP_BUSY;
+		return false;
+	}
+	return true;
+}
+
+
 /* Delete a work row (by id: a retry queued in the same step has another). */
 static void
 delete_work(int64 work_id)
@@ -355,26 +384,15 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 	Datum		args[2];
 	char		nulls[2] = {' ', ' '};
 	ExecLock	lock;
+	WorkerStep	step;
 	Execution  *e;
 	TaskRun    *run;
 	FpValue    *detail;
 	char	   *task_run_id;
 	bool		isnull;
 
-	worker_step_begin(false);
-	if (!worker_extension_exists())
-	{
-		worker_step_end();
-		return WORKER_STEP_DONE;
-	}
-	db_enter(&scope);
-	lock = lock_execution(c->execution_id);
-	if (lock == EXEC_BUSY)
-	{
-		db_leave(&scope);
-		worker_step_end();
-		return WORKER_STEP_BUSY;
-	}
+	if (!step_on_execution(&scope, c->execution_id, &lock, &step))
+		return step;
 	args[0] = Int64GetDatum(c->work_id);
 	args[1] = time_arg(c->claimed_at, &nulls[1]);
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
@@ -421,6 +439,7 @@ worker_fire_timer(WorkerItem *t)
 	DbScope		scope;
 	Datum		args[2];
 	ExecLock	lock;
+	WorkerStep	step;
 	Execution  *e;
 	TaskRun    *run;
 	char	   *kind;
@@ -428,20 +447,8 @@ worker_fire_timer(WorkerItem *t)
 	FpValue    *detail;
 	bool		isnull;
 
-	worker_step_begin(false);
-	if (!worker_extension_exists())
-	{
-		worker_step_end();
-		return WORKER_STEP_DONE;
-	}
-	db_enter(&scope);
-	lock = lock_execution(t->execution_id);
-	if (lock == EXEC_BUSY)
-	{
-		db_leave(&scope);
-		worker_step_end();
-		return WORKER_STEP_BUSY;
-	}
+	if (!step_on_execution(&scope, t->execution_id, &lock, &step))
+		return step;
 	args[0] = Int64GetDatum(t->work_id);
 	args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	if (db_exec(&q_due_row, args, NULL, false, 1) == 1)
