@@ -25,6 +25,11 @@ SELECT * FROM flow_validate(E'id: a\n---\nid: b\n');
 -- an unknown alias
 SELECT * FROM flow_validate(E'id: *nothing\n');
 
+-- a UTF-8 byte order mark and Windows line ends are fine
+SELECT count(*) AS problems FROM flow_validate(E'\xEF\xBB\xBFid: bom\r\nnamespace: demo\r\ntasks:\r\n  - id: t\r\n    type: io.kestra.plugin.core.log.Log\r\n    message: hi\r\n');
+-- tabs cannot indent YAML
+SELECT * FROM flow_validate(E'id: tabs\nnamespace: demo\ntasks:\n\t- id: t\n');
+
 -- not a map; empty
 SELECT * FROM flow_validate('- just a list');
 SELECT * FROM flow_validate('');

@@ -359,6 +359,12 @@ yaml_parse(const char *src, int len, List **problems)
 	b.depth = -1;
 	b.problems = problems;
 
+	/* a UTF-8 byte order mark, as some editors write, is no content */
+	if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
+	{
+		src += 3;
+		len -= 3;
+	}
 	if (!yaml_parser_initialize(&parser))
 		elog(ERROR, "could not initialize the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *) src, (size_t) len);
