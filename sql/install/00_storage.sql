@@ -210,6 +210,9 @@ SELECT pg_catalog.pg_extension_config_dump('flowpg.execution_secrets', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.work', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.trigger_state', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_listeners', '');
+-- ... and where the identity columns' sequences stand, so new rows after a restore don't collide
+SELECT pg_catalog.pg_extension_config_dump('flowpg.audit_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.work_id_seq', '');
 
 -- The audit log is append-only, for superusers too.
 CREATE FUNCTION flowpg.audit_log_refuse_change() RETURNS trigger
