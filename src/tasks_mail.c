@@ -10,6 +10,8 @@
 
 #include "datetime.h"
 #include "exec.h"
+#include "http.h"
+#include "mail.h"
 #include "tasks.h"
 
 static const char *const transports[] = {"SMTP", "SMTPS", "SMTP_TLS", NULL};
@@ -31,39 +33,32 @@ static const PropSpec mail_props[] = {
 };
 
 /*
- * Recipients given as a list, or as a string separated by ',' or ';':
- * trimmed, empty ones dropped, appended to out.
+ * Recipients given as a list, or as a string separated by ',' or ';',
+ * appended to out as written (display names kept), split the way the worker
+ * will split them (mail.c: quotes, <> and parentheses are respected).
  */
 static void
 add_addresses(FpValue *out, const FpValue *given)
 {
+	FpAllocator allocator;
+	MailAddressList list;
 	int			i;
 
 	if (given == NULL || given->type == FP_NULL)
 		return;
+	allocator = http_context_allocator(CurrentMemoryContext);
+	mail_list_init(&list, &allocator);
 	if (given->type == FP_ARRAY)
 	{
 		for (i = 0; i < given->u.arr.count; i++)
-			add_addresses(out, given->u.arr.items[i]);
-		return;
+			(void) mail_list_add(&list, fp_to_text(given->u.arr.items[i]));
 	}
-	{
-		char	   *copy = pstrdup(fp_to_text(given));
-		char	   *tok;
-		char	   *save;
-
-		for (tok = strtok_r(copy, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save))
-		{
-			char	   *end = tok + strlen(tok);
-
-			while (*tok == ' ' || *tok == '\t' || *tok == '\n')
-				tok++;
-			while (end > tok && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n'))
-				*--end = '\0';
-			if (*tok)
-				fp_append(out, fp_cstring(tok));
-		}
-	}
+	else
+		(void) mail_list_add(&list, fp_to_text(given));
+	if (list.failed)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	for (i = 0; i < list.count; i++)
+		fp_append(out, fp_cstring(list.items[i]));
 }
 
 /* Render a property as text into req under key (when present). */

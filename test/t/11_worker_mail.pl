@@ -111,6 +111,16 @@ for my $case ([ $plain, 'SMTP' ], [ $starttls, 'SMTP_TLS', user => 'mailer' ],
 	is($m->{auth_user}, $o{user}, "$transport: login") if $o{user};
 }
 
+# a display name holding the separator stays one recipient
+{
+	my ($id, $state, $m) = send_mail($plain, 'SMTP', to => '"Doe, Jane" <jane@example.org>; bob@example.org');
+	is($state, 'SUCCESS', 'quoted display name: the task succeeds');
+	is_deeply([ sort @{ $m->{rcpt_to} } ],
+		[qw(bob@example.org carol@example.org dave@example.org erin@example.org jane@example.org)],
+		'quoted display name: one recipient, not two');
+	like($m->{to}, qr/^"Doe, Jane" <jane\@example\.org>, bob\@example\.org$/, 'quoted display name: To header');
+}
+
 # failures: a refused recipient, a login the server refuses, TLS against a plain server
 my ($id, $state) = send_mail($smtps, 'SMTPS', to => 'nobody@example.org');
 is($state, 'FAILED', 'a refused recipient fails the task run');
