@@ -168,3 +168,28 @@ SELECT assigned_users, assigned_groups FROM flowpg.task_runs WHERE execution_id 
 -- the superuser is no assignee: refused like anyone else
 SELECT pg_temp.try(format('SELECT flow_resume(%L)', :'id7'));
 SELECT state FROM flowpg.executions WHERE id = :'id7';
+
+-- Two pauses in a row with a Log between: the resume writes a log line and pauses again
+-- (the execution row is updated while unfinished, then the log row inserted)
+SELECT revision FROM flow_deploy($$
+id: twice
+namespace: t.pause
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.flow.Pause
+  - id: between
+    type: io.kestra.plugin.core.log.Log
+    message: between
+  - id: second
+    type: io.kestra.plugin.core.flow.Pause
+  - id: done
+    type: io.kestra.plugin.core.log.Log
+    message: done
+$$);
+SELECT flow_start('t.pause', 'twice') AS id8 \gset
+SELECT flow_resume(:'id8');
+SELECT state, pg_temp.runs(:'id8'), jsonb_path_query_array(history, '$[*].state') AS history
+FROM flowpg.executions WHERE id = :'id8';
+SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'id8' ORDER BY at;
+SELECT flow_resume(:'id8');
+SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'id8' ORDER BY at;

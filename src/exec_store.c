@@ -405,14 +405,12 @@ notify_state(Execution *e, FlowState s)
 	notify_relay_send(fp_to_json(payload));
 }
 
-/* Write every change of e, then of the subflows it touched. */
-void
-exec_save(Execution *e)
+/* Insert or update the execution row itself. */
+static void
+save_execution_row(Execution *e)
 {
 	Datum		v[14];
 	char		n[14];
-	ListCell   *lc;
-	List	   *states;
 
 	memset(n, ' ', sizeof(n));
 	if (e->is_new)
@@ -443,6 +441,51 @@ exec_save(Execution *e)
 		v[4] = time_or_null(e->ended_at, &n[4]);
 		db_exec(&q_update_execution, v, n, false, 0);
 	}
+}
+
+/* Insert one log line (masked). */
+static void
+save_log(Execution *e, PendingLog *l)
+{
+	Datum		v[7];
+	char		n[7];
+
+	memset(n, ' ', sizeof(n));
+	v[0] = CStringGetTextDatum(e->id);
+	v[1] = DB_TEXT(l->task_run_id);
+	n[1] = DB_NULL(l->task_run_id);
+	v[2] = DB_TEXT(l->task_id);
+	n[2] = DB_NULL(l->task_id);
+	v[3] = CStringGetTextDatum(e->namespace);
+	v[4] = CStringGetTextDatum(l->level);
+	v[5] = CStringGetTextDatum(exec_mask(e, l->message));
+	v[6] = TimestampTzGetDatum(l->at);
+	db_exec(&q_insert_log, v, n, false, 0);
+}
+
+/* Insert one work row for the worker. */
+static void
+save_work(Execution *e, PendingWork *w)
+{
+	Datum		v[5];
+
+	v[0] = CStringGetTextDatum(w->kind);
+	v[1] = CStringGetTextDatum(e->id);
+	v[2] = CStringGetTextDatum(w->task_run_id);
+	v[3] = TimestampTzGetDatum(w->due_at);
+	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
+	db_exec(&q_insert_work, v, NULL, false, 0);
+}
+
+/* Write every change of e, then of the subflows it touched. */
+void
+exec_save(Execution *e)
+{
+	Datum		v[2];
+	ListCell   *lc;
+	List	   *states;
+
+	save_execution_row(e);
 	if (e->secrets_dirty)
 	{
 		v[0] = CStringGetTextDatum(e->id);
@@ -462,32 +505,9 @@ exec_save(Execution *e)
 	if (e->work != NIL)
 		worker_wake_at_commit();
 	foreach(lc, e->work)
-	{
-		PendingWork *w = lfirst(lc);
-
-		v[0] = CStringGetTextDatum(w->kind);
-		v[1] = CStringGetTextDatum(e->id);
-		v[2] = CStringGetTextDatum(w->task_run_id);
-		v[3] = TimestampTzGetDatum(w->due_at);
-		v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
-		db_exec(&q_insert_work, v, NULL, false, 0);
-	}
+		save_work(e, lfirst(lc));
 	foreach(lc, e->logs)
-	{
-		PendingLog *l = lfirst(lc);
-
-		v[0] = CStringGetTextDatum(e->id);
-		v[1] = DB_TEXT(l->task_run_id);
-		n[1] = DB_NULL(l->task_run_id);
-		v[2] = DB_TEXT(l->task_id);
-		n[2] = DB_NULL(l->task_id);
-		v[3] = CStringGetTextDatum(e->namespace);
-		v[4] = CStringGetTextDatum(l->level);
-		v[5] = CStringGetTextDatum(exec_mask(e, l->message));
-		v[6] = TimestampTzGetDatum(l->at);
-		db_exec(&q_insert_log, v, n, false, 0);
-		n[1] = n[2] = ' ';
-	}
+		save_log(e, lfirst(lc));
 	foreach(lc, e->notify_states)
 		notify_state(e, (FlowState) lfirst_int(lc));
 
