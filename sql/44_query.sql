@@ -119,6 +119,33 @@ SELECT flow_start('t.query', 'half-done') AS id4 \gset
 SELECT count(*) AS bob_rows FROM vacation_requests WHERE employee = 'bob';
 SELECT message FROM flowpg.logs WHERE execution_id = :'id4';
 
+-- the SQL leaves the session as it found it: settings it changes, even with a plain SET or
+-- set_config(..., false), are put back, and it can neither change role nor leave a temp table
+SELECT revision FROM flow_deploy($$
+id: meddle
+namespace: t.query
+inputs:
+  - id: sql
+    type: STRING
+tasks:
+  - id: q
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: "{{ inputs.sql }}"
+$$);
+SHOW search_path;
+SELECT flow_start('t.query', 'meddle', '{"sql": "SET search_path = evil; SET statement_timeout = 1; SET default_transaction_read_only = on; SELECT set_config(''work_mem'', ''77kB'', false)"}') AS id5 \gset
+SELECT state FROM flowpg.executions WHERE id = :'id5';
+SHOW search_path;
+SHOW statement_timeout;
+SHOW default_transaction_read_only;
+SHOW work_mem;
+SELECT flow_start('t.query', 'meddle', '{"sql": "SET ROLE postgres"}') AS id6 \gset
+SELECT state, pg_temp.runs(:'id6') FROM flowpg.executions WHERE id = :'id6';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id6';
+SELECT flow_start('t.query', 'meddle', '{"sql": "CREATE TEMP TABLE left_behind (x int)"}') AS id7 \gset
+SELECT message FROM flowpg.logs WHERE execution_id = :'id7';
+SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'left_behind';
+
 DROP TABLE vacation_requests, private_data;
 DROP EXTENSION flowpg CASCADE;
 DROP ROLE flowpg_t44_owner;

@@ -302,11 +302,18 @@ query_run(Execution *e, TaskRun *run, char **error)
 	{
 		int			nest = NewGUCNestLevel();
 
-		SetUserIdAndSecContext(deployer, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+		/*
+		 * Restricted like a materialized view's refresh: the SQL can neither
+		 * change role nor leave anything behind in the session (temp
+		 * tables, LISTEN, prepared statements), and every setting it
+		 * changes is put back when it ends, even a plain SET.
+		 */
+		SetUserIdAndSecContext(deployer, saved_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
 		(void) set_config_option("search_path", "\"$user\", public", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		run_sql(fp_to_text(sql), parameters, fetch ? fp_to_text(fetch) : "NONE", outputs);
-		AtEOXact_GUC(true, nest);
+		AtEOXact_GUC(false, nest);
 		SetUserIdAndSecContext(saved_user, saved_sec);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
