@@ -178,3 +178,30 @@ SELECT action FROM flowpg.audit_log WHERE execution_id = :'r1' ORDER BY id;
 -- only a FAILED execution restarts
 SELECT pg_temp.try(format('SELECT flow_restart(%L)', :'r1'));
 SELECT pg_temp.try($$SELECT flow_restart('no-such-execution')$$);
+
+-- the per-session cache of compiled flows empties itself when it holds 1,000 of them; a parent
+-- whose Subflow call is what fills it keeps running on its own, intact, compiled flow
+DO $$
+BEGIN
+    FOR i IN 1..1010 LOOP
+        PERFORM flow_deploy(format($y$
+id: many-%s
+namespace: t.sub.cache
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: t.sub
+    flowId: child
+    inputs:
+      items: "%s"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ flow.id }} after {{ outputs.call.state }}"
+$y$, i, i));
+        PERFORM flow_start('t.sub.cache', 'many-' || i);
+    END LOOP;
+END $$;
+SELECT e.state, count(*),
+       count(*) FILTER (WHERE t.outputs->>'value' = e.flow_id || ' after SUCCESS') AS intact
+  FROM flowpg.executions e JOIN flowpg.task_runs t ON t.execution_id = e.id AND t.task_id = 'after'
+ WHERE e.namespace = 't.sub.cache' GROUP BY e.state;

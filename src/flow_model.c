@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "utils/builtins.h"
@@ -79,17 +80,26 @@ flow_labels_to_map(const FpValue *labels)
 	return map;
 }
 
-/* Empty the cache (the extension was dropped and created again, or it grew too big). */
+/*
+ * Empty the cache (the extension was dropped and created again, or it grew
+ * too big).  The compiled flows of the old cache may still be in use by the
+ * calls that are running (a parent's flow while its Subflow starts a child),
+ * so the old context is handed to the transaction, which frees it at its end.
+ */
 static void
 flow_cache_reset(void)
 {
 	HASHCTL		ctl;
 
 	if (flow_cache_cxt)
-		MemoryContextReset(flow_cache_cxt);
-	else
-		flow_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "flowpg flow cache",
-											   ALLOCSET_DEFAULT_SIZES);
+	{
+		if (IsTransactionState())
+			MemoryContextSetParent(flow_cache_cxt, TopTransactionContext);
+		else
+			MemoryContextDelete(flow_cache_cxt);
+	}
+	flow_cache_cxt = AllocSetContextCreate(CacheMemoryContext, "flowpg flow cache",
+										   ALLOCSET_DEFAULT_SIZES);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(FlowCacheKey);
 	ctl.entrysize = sizeof(FlowCacheEntry);
@@ -272,6 +282,7 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 	Datum		values[3];
 	bool		isnull;
 	MemoryContext old;
+	MemoryContext flow_cxt;
 	FpValue    *definition;
 	bool		disabled;
 	char	   *deployer;
@@ -302,7 +313,13 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 	deployer = db_text(0, 3);
 	source = db_text(0, 1);
 
-	old = MemoryContextSwitchTo(flow_cache_cxt);
+	/*
+	 * Compile into a context of its own that belongs to the caller until the
+	 * flow is complete: an error part way frees it with the transaction.
+	 */
+	flow_cxt = AllocSetContextCreate(CurrentMemoryContext, "flowpg compiled flow",
+									 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(flow_cxt);
 	/*
 	 * Compile from the YAML source rather than the jsonb definition: jsonb
 	 * sorts keys, the source keeps the author's order (of formData fields,
@@ -315,6 +332,7 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 	flow = compile_flow(namespace, id, revision, definition, disabled, deployer);
 	MemoryContextSwitchTo(old);
 	/* enter it only once it is complete: an error above leaves no broken entry */
+	MemoryContextSetParent(flow_cxt, flow_cache_cxt);
 	entry = hash_search(flow_cache, &key, HASH_ENTER, &found);
 	entry->flow = flow;
 	return flow;
