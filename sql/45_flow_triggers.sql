@@ -198,3 +198,32 @@ triggers:
 $$);
 SELECT flow_start('demo.self', 'self') IS NOT NULL AS started;
 SELECT count(*) AS self_runs FROM flowpg.executions WHERE flow_id = 'self';
+
+-- A listener whose execution changes the catalog (and so invalidates the cached listeners)
+-- ends while the listeners of its upstream are still being walked: every listener still runs
+SELECT revision FROM flow_deploy($$
+id: ddl-up
+namespace: t.ddl
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: up
+$$);
+SELECT count(*) AS deployed FROM generate_series(1, 3) AS i, LATERAL flow_deploy(format($y$
+id: ddl-down-%s
+namespace: t.ddl
+tasks:
+  - id: ddl
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: CREATE TABLE t45_ddl_%s (x int)
+triggers:
+  - id: on-up
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: t.ddl
+        flowId: ddl-up
+$y$, i, i));
+SELECT flow_start('t.ddl', 'ddl-up') IS NOT NULL AS started;
+SELECT flow_id, state FROM flowpg.executions WHERE namespace = 't.ddl' ORDER BY flow_id;
+SELECT count(*) AS tables FROM pg_class WHERE relname LIKE 't45_ddl_%';

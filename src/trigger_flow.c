@@ -46,6 +46,7 @@ typedef struct Listener
 
 static List *listeners = NIL;
 static bool listeners_valid = false;
+static uint64 listeners_generation = 0;	/* counts invalidations */
 static MemoryContext listeners_cxt = NULL;
 static int	trigger_depth = 0;
 
@@ -79,6 +80,7 @@ listeners_invalidate(Datum arg, Oid relid)
 	(void) arg;
 	(void) relid;
 	listeners_valid = false;
+	listeners_generation++;
 }
 
 /* Register the cache invalidation callback (once per backend, from _PG_init). */
@@ -97,6 +99,7 @@ listeners_changed(void)
 	if (OidIsValid(relid))
 		CacheInvalidateRelcacheByRelid(relid);
 	listeners_valid = false;
+	listeners_generation++;
 }
 
 /* Keep flow_listeners in step with a flow's latest revision (see trigger_flow.h). */
@@ -128,25 +131,30 @@ trigger_flow_store(const char *ns, const char *flow_id, const FpValue *definitio
 		listeners_changed();
 }
 
-/* The cached listeners, loaded on first use after an invalidation. */
-static List *
+/*
+ * The cached listeners, loaded on first use after an invalidation.  A new
+ * list is built beside the old one, which may still be walked by a caller
+ * further up (a trigger's execution that ends and fires triggers of its
+ * own); the old one goes to the transaction, which frees it at its end.
+ * The new list is only trusted if no invalidation arrived while loading it.
+ * (Not inlined: its locals have no business in the caller's PG_TRY frame.)
+ */
+static pg_noinline List *
 get_listeners(void)
 {
+	uint64		generation = listeners_generation;
 	uint64		n;
 	uint64		i;
+	MemoryContext cxt;
 	MemoryContext old;
+	List	   *loaded = NIL;
 
 	if (listeners_valid)
 		return listeners;
-	if (listeners_cxt == NULL)
-		listeners_cxt = AllocSetContextCreate(CacheMemoryContext, "flowpg flow listeners",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(listeners_cxt);
-	listeners = NIL;
-	/* mark valid first: an invalidation arriving while loading marks it stale again */
-	listeners_valid = true;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "flowpg flow listeners",
+								ALLOCSET_SMALL_SIZES);
 	n = db_exec(&q_listeners, NULL, NULL, true, 0);
-	old = MemoryContextSwitchTo(listeners_cxt);
+	old = MemoryContextSwitchTo(cxt);
 	for (i = 0; i < n; i++)
 	{
 		Listener   *l = palloc(sizeof(Listener));
@@ -156,9 +164,15 @@ get_listeners(void)
 		l->flow_id = db_text(i, 2);
 		l->trigger_id = db_text(i, 3);
 		l->trigger = fp_from_jsonb_datum(db_datum(i, 4, &isnull));
-		listeners = lappend(listeners, l);
+		loaded = lappend(loaded, l);
 	}
 	MemoryContextSwitchTo(old);
+	if (listeners_cxt)
+		MemoryContextSetParent(listeners_cxt, TopTransactionContext);
+	MemoryContextSetParent(cxt, CacheMemoryContext);
+	listeners_cxt = cxt;
+	listeners = loaded;
+	listeners_valid = (generation == listeners_generation);
 	return listeners;
 }
 
