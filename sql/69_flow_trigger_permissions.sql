@@ -16,6 +16,7 @@ SELECT flow_grant('sales', 'flowpg_t69_sales', 'DEPLOY');
 SELECT flow_grant('sales', 'flowpg_t69_sales', 'EXECUTE');
 SELECT flow_grant('sales', 'flowpg_t69_intern', 'DEPLOY');
 SELECT flow_secret_set('hr', 'HR_TOKEN', 'hr-token-c0ffee');
+SELECT flow_kv_set('hr', 'HR_KEY', '"hr-kv-c0ffee"');
 
 SET ROLE flowpg_t69_hr;
 SELECT revision FROM flow_deploy($$
@@ -51,8 +52,27 @@ triggers:
   - id: everything
     type: io.kestra.plugin.core.trigger.Flow
     inputs:
-      what: "{{ trigger.namespace }}/{{ trigger.flowId }} salary={{ outputs.pay.values.salary ?? '' }} token={{ outputs.pay.values.token ?? '' }} password={{ inputs.password ?? '' }} secret={{ secret('HR_TOKEN') }}"
+      what: "{{ trigger.namespace }}/{{ trigger.flowId }} salary={{ outputs.pay.values.salary ?? '' }} token={{ outputs.pay.values.token ?? '' }} password={{ inputs.password ?? '' }}"
 $$);
+-- and one that tries to read hr's secrets and kv directly, transformed so that masking would
+-- not recognise them: secret() and kv() are not available to trigger inputs at all
+SELECT count(*) AS deployed FROM unnest(ARRAY['secret(''HR_TOKEN'') | upper', 'kv(''HR_KEY'')']) WITH ORDINALITY AS t(expr, n),
+    LATERAL flow_deploy(format($y$
+id: snoop_direct_%s
+namespace: sales
+inputs:
+  - id: what
+    type: STRING
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.what }}"
+triggers:
+  - id: everything
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      what: "{{ %s }}"
+$y$, n, expr));
 RESET ROLE;
 
 -- its deployer may not see hr: an hr execution does not exist for it, and leaves no trace in sales
@@ -72,7 +92,8 @@ SELECT flow_id, state, inputs FROM flowpg.executions WHERE namespace = 'sales';
 SELECT message FROM flowpg.logs WHERE namespace = 'sales';
 RESET ROLE;
 SELECT count(*) AS rows_with_a_secret FROM flowpg.executions e
-WHERE e.namespace = 'sales' AND e::text ~ '(hr-token-c0ffee|s3cr3t-pw)';
+WHERE e.namespace = 'sales' AND e::text ~* '(hr-token-c0ffee|s3cr3t-pw|hr-kv-c0ffee)';
+SELECT flow_id, detail ->> 'error' AS error FROM flowpg.audit_log WHERE action = 'trigger_failed' ORDER BY flow_id;
 
 -- a listener whose deployer may not start flows in its own namespace is not started; the audit
 -- log says why
@@ -96,10 +117,10 @@ $$);
 RESET ROLE;
 SELECT flow_grant('hr', 'flowpg_t69_intern', 'VIEW');
 SET ROLE flowpg_t69_hr;
-SELECT flow_start('hr', 'payroll', '{"employee": "cat", "password": "x"}') IS NOT NULL AS started;
+SELECT flow_start('hr', 'payroll', '{"employee": "cat", "password": "pw-cat"}') IS NOT NULL AS started;
 RESET ROLE;
 SELECT count(*) AS intern_listener_runs FROM flowpg.executions WHERE flow_id = 'intern_listener';
-SELECT action, flow_id, detail ->> 'error' AS error FROM flowpg.audit_log WHERE action = 'trigger_failed';
+SELECT action, flow_id, detail ->> 'error' AS error FROM flowpg.audit_log WHERE action = 'trigger_failed' AND flow_id = 'intern_listener';
 
 -- clean up
 DELETE FROM flowpg.namespace_grants;

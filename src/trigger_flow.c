@@ -343,7 +343,9 @@ trigger_failed(Execution *up, const Listener *l, const char *error)
  * EXECUTE on the listener's own.  A listener whose deployer cannot see the
  * upstream is skipped without a trace, as if that execution did not exist
  * for it.  Values that are secret upstream (secret() results and SECRET
- * inputs) reach the new execution as ******.
+ * inputs) reach the new execution as ******; secret() and kv() themselves
+ * are not available to the trigger's inputs (they would read the upstream
+ * namespace's, which needs ADMIN there).
  */
 static Execution *
 fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
@@ -382,6 +384,9 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 	{
 		/* rendered against the upstream execution, with trigger.* added */
 		exec_expr_env(up, &env);
+		/* the upstream's namespace secrets and kv are not the listener's to read */
+		env.secret = NULL;
+		env.kv = NULL;
 		vars = fp_copy(exec_vars(up, NULL));
 		fp_set(vars, "trigger", trigger);
 		env.vars = vars;
