@@ -205,3 +205,57 @@ SELECT e.state, count(*),
        count(*) FILTER (WHERE t.outputs->>'value' = e.flow_id || ' after SUCCESS') AS intact
   FROM flowpg.executions e JOIN flowpg.task_runs t ON t.execution_id = e.id AND t.task_id = 'after'
  WHERE e.namespace = 't.sub.cache' GROUP BY e.state;
+
+-- flow_resume_bulk of a paused parent and its paused child, in both orders: whichever is resumed
+-- first, the other sees what it did (the child's end advances the parent the list holds)
+SELECT revision FROM flow_deploy($$
+id: both-paused
+namespace: t.sub
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: branch
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - id: call
+            type: io.kestra.plugin.core.flow.Subflow
+            namespace: t.sub
+            flowId: child
+            inputs:
+              items: bulk
+              pause: true
+          - id: after_call
+            type: io.kestra.plugin.core.log.Log
+            message: "child said {{ outputs.call.outputs.echoed }}"
+      - id: approve
+        type: io.kestra.plugin.core.flow.Pause
+$$);
+CREATE TEMP TABLE pairs (parent text, child text);
+DO $$
+DECLARE
+    p text;
+    c text;
+    child_first bool := false;
+    parent_first bool := false;
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN child_first AND parent_first;
+        p := flow_start('t.sub', 'both-paused');
+        SELECT id INTO c FROM flowpg.executions WHERE parent_id = p;
+        IF c < p AND NOT child_first THEN
+            child_first := true;
+            INSERT INTO pairs VALUES (p, c);
+        ELSIF c > p AND NOT parent_first THEN
+            parent_first := true;
+            INSERT INTO pairs VALUES (p, c);
+        END IF;
+    END LOOP;
+END $$;
+SELECT count(*) AS pairs FROM pairs;
+SELECT flow_resume_bulk(ARRAY[parent, child], '{}') AS resumed FROM pairs ORDER BY child < parent;
+SELECT child < parent AS child_first, e.state, pg_temp.runs(e.id)
+  FROM pairs JOIN flowpg.executions e ON e.id = pairs.parent ORDER BY child < parent;
+SELECT e.state FROM pairs JOIN flowpg.executions e ON e.id = pairs.child;
+SELECT count(*) AS resume_audit_rows FROM flowpg.audit_log a JOIN pairs ON a.execution_id IN (pairs.parent, pairs.child)
+ WHERE a.action = 'resume';

@@ -426,50 +426,63 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	initStringInfo(&problems);
 
 	db_enter(&scope);
-	for (i = 0; i < n; i++)
+	PG_TRY();
 	{
-		ResumeCheck check;
-		char	   *ns;
+		for (i = 0; i < n; i++)
+		{
+			ResumeCheck check;
+			char	   *ns;
 
-		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
-			continue;			/* the same id twice resumes it once */
-		ns = execution_namespace(ids[i]);
-		if (ns != NULL && !may_try_resume(ids[i], ns))
-		{
-			/* not locked: see may_try_resume */
-			check.sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
-			check.reason = pstrdup(ACCESS_DENIED);
+			if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+				continue;		/* the same id twice resumes it once */
+			ns = execution_namespace(ids[i]);
+			if (ns != NULL && !may_try_resume(ids[i], ns))
+			{
+				/* not locked: see may_try_resume */
+				check.sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+				check.reason = pstrdup(ACCESS_DENIED);
+			}
+			else if (ns == NULL || (execs[i] = exec_load(ids[i])) == NULL)
+			{
+				check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
+				check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
+			}
+			else
+			{
+				/* a parent and its child may both be here: see exec_hold */
+				exec_hold(execs[i]);
+				execs[i]->actor = actor;
+				runs[i] = check_resume(execs[i], NULL, given, &values[i], &check);
+			}
+			if (runs[i] == NULL)
+			{
+				if (nproblems++ == 0)
+					first_sqlstate = check.sqlstate;
+				appendStringInfo(&problems, "\n%s: %s", ids[i], check.reason);
+			}
 		}
-		else if (ns == NULL || (execs[i] = exec_load(ids[i])) == NULL)
+		if (nproblems > 0)
+			ereport(ERROR,
+					(errcode(first_sqlstate),
+					 errmsg("%d of %d executions cannot be resumed; none was resumed", nproblems, n),
+					 errdetail("%s", problems.data + 1)));
+
+		for (i = 0; i < n; i++)
 		{
-			check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
-			check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
-		}
-		else
-		{
-			execs[i]->actor = actor;
-			runs[i] = check_resume(execs[i], NULL, given, &values[i], &check);
-		}
-		if (runs[i] == NULL)
-		{
-			if (nproblems++ == 0)
-				first_sqlstate = check.sqlstate;
-			appendStringInfo(&problems, "\n%s: %s", ids[i], check.reason);
+			if (execs[i] == NULL || runs[i] == NULL)
+				continue;
+			/* an earlier resume of the list may have ended this one (a parent killing its child) */
+			if (runs[i]->state != ST_PAUSED)
+				continue;
+			do_resume(execs[i], runs[i], values[i], true);
+			resumed++;
 		}
 	}
-	if (nproblems > 0)
-		ereport(ERROR,
-				(errcode(first_sqlstate),
-				 errmsg("%d of %d executions cannot be resumed; none was resumed", nproblems, n),
-				 errdetail("%s", problems.data + 1)));
-
-	for (i = 0; i < n; i++)
+	PG_FINALLY();
 	{
-		if (execs[i] == NULL || runs[i] == NULL)
-			continue;
-		do_resume(execs[i], runs[i], values[i], true);
-		resumed++;
+		exec_release_all();
 	}
+	PG_END_TRY();
 	db_leave(&scope);
 	PG_RETURN_INT32(resumed);
 }

@@ -100,8 +100,20 @@ typedef struct Execution
 
 /* exec_store.c: reading and writing executions */
 
-/* Lock and read an execution with its task runs; NULL when it does not exist. */
+/*
+ * Lock and read an execution with its task runs; NULL when it does not exist.
+ * An execution held by exec_hold() is returned as it is held, not read again.
+ */
 extern Execution *exec_load(const char *execution_id);
+
+/*
+ * Executions one call holds in memory across several steps (flow_resume_bulk
+ * loads them all before resuming any): while held, exec_load() of one of them
+ * (a child ending and advancing its parent) returns the held copy, so no step
+ * overwrites another's with a stale one.  exec_release_all() when done.
+ */
+extern void exec_hold(Execution *e);
+extern void exec_release_all(void);
 
 /* Write every change of e (and of the subflows started in this step). */
 extern void exec_save(Execution *e);

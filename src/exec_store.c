@@ -120,15 +120,40 @@ col_state(uint64 row, int col)
 	return (FlowState) s;
 }
 
+/* Executions held in memory by the running call (see exec_hold). */
+static List *held = NIL;
+
+/* Hold e for the rest of the call (see exec.h). */
+void
+exec_hold(Execution *e)
+{
+	held = lappend(held, e);
+}
+
+/* Forget the held executions (see exec.h). */
+void
+exec_release_all(void)
+{
+	held = NIL;
+}
+
 /* Lock and read an execution with its task runs (see exec.h). */
 Execution *
 exec_load(const char *execution_id)
 {
 	Execution  *e;
-	Datum		arg = CStringGetTextDatum(execution_id);
+	Datum		arg;
 	uint64		n;
 	uint64		i;
+	ListCell   *lc;
 
+	foreach(lc, held)
+	{
+		e = lfirst(lc);
+		if (strcmp(e->id, execution_id) == 0)
+			return e;
+	}
+	arg = CStringGetTextDatum(execution_id);
 	if (db_exec(&q_lock_execution, &arg, NULL, false, 1) == 0)
 		return NULL;
 	e = palloc0(sizeof(Execution));
