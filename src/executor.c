@@ -757,6 +757,14 @@ executor_retry(Execution *e, TaskRun *run)
 	executor_advance(e);
 }
 
+/* Whether an external task run waits for the worker (see executor.h). */
+bool
+executor_awaits_worker(const TaskRun *run)
+{
+	return run->state == ST_CREATED || run->state == ST_RETRYING ||
+		(run->state == ST_RUNNING && run->node->type->kind == TASK_EXTERNAL);
+}
+
 /* Take in what the worker got for an external task run (see executor.h). */
 void
 executor_external_result(Execution *e, TaskRun *run, FpValue *detail, const FpValue *result)
@@ -767,12 +775,13 @@ executor_external_result(Execution *e, TaskRun *run, FpValue *detail, const FpVa
 	FlowState	st;
 	int			i;
 
-	if (run->state != ST_CREATED && run->state != ST_RETRYING)
+	if (!executor_awaits_worker(run))
 		return;					/* killed meanwhile: the kill wins */
 	for (i = 0; secrets && i < secrets->u.arr.count; i++)
 		e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
 	run->due_at = 0;
-	executor_run_state(run, ST_RUNNING);
+	if (run->state != ST_RUNNING)
+		executor_run_state(run, ST_RUNNING);
 	st = run->node->type->finish(e, run, request, result, &error);
 	executor_finish_attempt(e, run, st, error, detail);
 	executor_advance(e);

@@ -51,6 +51,13 @@ extern void executor_expire(Execution *e, TaskRun *run, const char *behavior, bo
 extern void executor_retry(Execution *e, TaskRun *run);
 
 /*
+ * Whether an external task run waits for the worker: queued (CREATED), due
+ * to be retried (RETRYING), or queued again by a restart (RUNNING).  False
+ * once it ended, a kill included.
+ */
+extern bool executor_awaits_worker(const TaskRun *run);
+
+/*
  * What the worker got for an external task run: detail is the work row's
  * detail ({request, secrets}), result is {code, headers, body, truncated,
  * error}.

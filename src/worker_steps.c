@@ -531,10 +531,11 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 		if (run)
 		{
 			note_detail_secrets(e, detail);
-			if (run->state == ST_CREATED || run->state == ST_RETRYING)
+			if (executor_awaits_worker(run))
 			{
 				run->due_at = 0;
-				executor_run_state(run, ST_RUNNING);
+				if (run->state != ST_RUNNING)
+					executor_run_state(run, ST_RUNNING);
 				executor_finish_attempt(e, run, ST_FAILED, error, is_send ? detail : NULL);
 				executor_advance(e);
 			}

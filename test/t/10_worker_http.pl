@@ -202,6 +202,33 @@ ok($took < 4, sprintf('it failed after about the timeout of 1 s (%.1f s)', $took
 ($err) = grep { /^ERROR call:/ } logs($node, $id);
 like($err, qr/timed out/, 'the error says it timed out');
 
+# --- a restart sends the failed request again, and takes in its result -------------------
+deploy(
+	$node, qq{
+id: restartable
+namespace: web
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.http.Request
+    uri: "$base/{{ kv('web_status') }}"
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "after {{ outputs.call.code }}"
+});
+$node->safe_psql('postgres', q{SELECT flow_kv_set('web', 'web_status', '"status/503"')});
+$id = start_flow($node, 'web', 'restartable', {});
+is(wait_state($node, $id), 'FAILED', 'restart: the first try fails with HTTP 503');
+$node->safe_psql('postgres', q{SELECT flow_kv_set('web', 'web_status', '"restarted"')});
+$node->safe_psql('postgres', "SELECT flow_restart('$id')");
+is(wait_state($node, $id, qw(SUCCESS FAILED)), 'SUCCESS', 'the restarted request succeeds');
+$runs = task_runs($node, $id);
+is($runs->{call}{state}, 'SUCCESS', 'the restarted task run ends, not left RUNNING');
+is_deeply([ map { $_->{state} } @{ $runs->{call}{attempts} } ], [qw(RESTARTED SUCCESS)],
+	'one attempt per try, the first marked RESTARTED as an internal task\'s is');
+is_deeply([ map { $_->{state} } @{ $runs->{call}{history} } ],
+	[qw(CREATED RUNNING FAILED RESTARTED RUNNING SUCCESS)], 'its history');
+is(scalar(grep { $_->{path} eq '/restarted' } @{ $http->records }), 1, 'sent once more');
+
 # --- options: redirects, an idle read timeout --------------------------------------
 deploy(
 	$node, qq{
