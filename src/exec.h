@@ -107,6 +107,14 @@ typedef struct Execution
 extern Execution *exec_load(const char *execution_id);
 
 /*
+ * From now on in this process, exec_load raises ERRCODE_LOCK_NOT_AVAILABLE
+ * instead of waiting for a row someone else holds: the worker, which must
+ * not stall behind a person's open transaction on a parent or a child of
+ * the execution it is on, puts the step off instead.
+ */
+extern void exec_load_without_waiting(void);
+
+/*
  * Executions one call holds in memory across several steps (flow_resume_bulk
  * loads them all before resuming any): while held, exec_load() of one of them
  * (a child ending and advancing its parent) returns the held copy, so no step

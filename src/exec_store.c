@@ -29,6 +29,12 @@ static DbQuery q_lock_execution = DB_QUERY(
 	" FROM flowpg.executions WHERE id = $1 FOR UPDATE",
 	1, TEXTOID);
 
+static DbQuery q_lock_execution_nowait = DB_QUERY(
+	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
+	" parent_id, trigger, created_by::text, created_at, ended_at"
+	" FROM flowpg.executions WHERE id = $1 FOR UPDATE NOWAIT",
+	1, TEXTOID);
+
 static DbQuery q_task_runs = DB_QUERY(
 	"SELECT id, task_id, parent_id, state, outputs, attempts, history,"
 	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups),"
@@ -123,6 +129,16 @@ col_state(uint64 row, int col)
 /* Executions held in memory by the running call (see exec_hold). */
 static List *held = NIL;
 
+/* whether exec_load fails at once on a locked row (the worker) rather than wait */
+static bool load_nowait = false;
+
+/* Make exec_load fail at once on a row someone else holds (see exec.h). */
+void
+exec_load_without_waiting(void)
+{
+	load_nowait = true;
+}
+
 /* Hold e for the rest of the call (see exec.h). */
 void
 exec_hold(Execution *e)
@@ -154,7 +170,8 @@ exec_load(const char *execution_id)
 			return e;
 	}
 	arg = CStringGetTextDatum(execution_id);
-	if (db_exec(&q_lock_execution, &arg, NULL, false, 1) == 0)
+	if (db_exec(load_nowait ? &q_lock_execution_nowait : &q_lock_execution,
+				&arg, NULL, false, 1) == 0)
 		return NULL;
 	e = palloc0(sizeof(Execution));
 	e->id = pstrdup(execution_id);

@@ -79,6 +79,7 @@
 #include "utils/timestamp.h"
 
 #include "db.h"
+#include "exec.h"
 #include "flowpg.h"
 #include "http.h"
 #include "notify_relay.h"
@@ -556,7 +557,14 @@ record_results(void)
 		}
 		PG_CATCH();
 		{
-			error = worker_abandon_step(unit_cxt);
+			bool		busy = false;
+
+			error = worker_abandon_step(unit_cxt, &busy);
+			if (busy)
+			{
+				step = WORKER_STEP_BUSY;
+				error = NULL;
+			}
 		}
 		PG_END_TRY();
 		if (error)
@@ -607,7 +615,14 @@ fire_timers(List *timers, bool *busy)
 		}
 		PG_CATCH();
 		{
-			error = worker_abandon_step(unit_cxt);
+			bool		busy = false;
+
+			error = worker_abandon_step(unit_cxt, &busy);
+			if (busy)
+			{
+				step = WORKER_STEP_BUSY;
+				error = NULL;
+			}
 		}
 		PG_END_TRY();
 		if (error)
@@ -673,7 +688,7 @@ fire_schedules(List *schedules)
 		}
 		PG_CATCH();
 		{
-			(void) worker_abandon_step(unit_cxt);
+			(void) worker_abandon_step(unit_cxt, NULL);
 			failed = true;
 		}
 		PG_END_TRY();
@@ -688,7 +703,7 @@ fire_schedules(List *schedules)
 			}
 			PG_CATCH();
 			{
-				(void) worker_abandon_step(unit_cxt);
+				(void) worker_abandon_step(unit_cxt, NULL);
 			}
 			PG_END_TRY();
 		}
@@ -873,7 +888,7 @@ worker_loop(void)
 		}
 		PG_CATCH();
 		{
-			(void) worker_abandon_step(loop_cxt);
+			(void) worker_abandon_step(loop_cxt, NULL);
 			failed = true;
 		}
 		PG_END_TRY();
@@ -919,5 +934,7 @@ flowpg_worker_main(Datum arg)
 
 	BackgroundWorkerInitializeConnection(flowpg_database_name, NULL, 0);
 	SetConfigOption("application_name", WORKER_NAME, PGC_USERSET, PGC_S_SESSION);
+	/* a parent or child row a person holds puts a step off, never stalls the worker */
+	exec_load_without_waiting();
 	worker_loop();
 }

@@ -80,7 +80,7 @@ extern WorkerStep worker_record_result(WorkerClaim *c, FpValue *result);
 extern WorkerStep worker_fire_timer(WorkerItem *t);
 extern void worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 							   const char *message);
-extern char *worker_abandon_step(MemoryContext cxt);
+extern char *worker_abandon_step(MemoryContext cxt, bool *busy);
 extern void worker_step_begin(bool durable);
 extern void worker_step_end(void);
 

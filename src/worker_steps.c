@@ -585,16 +585,23 @@ back_off(int64 work_id, TimestampTz claimed_at, const char *message)
 /*
  * Leave a step that raised (called in PG_CATCH): report the error, clear
  * the error state and abort the transaction.  Returns the message, copied
- * into cxt, which also becomes the current memory context.
+ * into cxt, which also becomes the current memory context.  With busy
+ * given, an error that only says another transaction holds a row the step
+ * needed (a parent or child of its execution, found locked by exec_load)
+ * is not reported but sets *busy: the step is to be tried again later.
  */
 char *
-worker_abandon_step(MemoryContext cxt)
+worker_abandon_step(MemoryContext cxt, bool *busy)
 {
 	ErrorData  *edata;
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
-	EmitErrorReport();
+	if (busy && (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+				 edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED))
+		*busy = true;
+	else
+		EmitErrorReport();
 	FlushErrorState();
 	AbortCurrentTransaction();
 	MemoryContextSwitchTo(cxt);
@@ -619,7 +626,7 @@ worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_
 	}
 	PG_CATCH();
 	{
-		second = worker_abandon_step(cxt);
+		second = worker_abandon_step(cxt, NULL);
 	}
 	PG_END_TRY();
 	if (second == NULL)
@@ -631,7 +638,7 @@ worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_
 	}
 	PG_CATCH();
 	{
-		(void) worker_abandon_step(cxt);
+		(void) worker_abandon_step(cxt, NULL);
 		ereport(WARNING,
 				(errmsg("flowpg worker: work %lld could be neither completed nor put off",
 						(long long) work_id)));

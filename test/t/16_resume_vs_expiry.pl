@@ -9,6 +9,7 @@ use warnings;
 
 use FlowpgFlows;
 use FlowpgTest;
+use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(sleep);
 
@@ -76,6 +77,62 @@ is(wait_state($node, $id), 'KILLED', 'a committed kill wins over the timer');
 sleep(1.5);
 is(expire_rows($id), 0, 'no expiry after the kill');
 is(task_runs($node, $id)->{wait}{state}, 'KILLED', 'the pause is KILLED, not FAILED');
+
+# A person holding a parent's row (its own pause resumed, not yet committed) while the request of
+# a subflow it started (without waiting for it) comes back: the worker cannot end the child (that
+# wakes the parent) and puts the step off, without waiting on the lock, so other executions go
+# on meanwhile; once the person commits, the child's result is taken in.
+my $http = start_http_sink();
+my $base = $http->url('');
+deploy(
+	$node, qq{
+id: call
+namespace: race
+inputs:
+  - id: path
+    type: STRING
+tasks:
+  - id: request
+    type: io.kestra.plugin.core.http.Request
+    uri: "$base/{{ inputs.path }}"
+});
+deploy(
+	$node, q{
+id: parent
+namespace: race
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: child
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: race
+        flowId: call
+        wait: false
+        inputs:
+          path: delay/1000
+      - id: approve
+        type: io.kestra.plugin.core.flow.Pause
+});
+my $parent = start_flow($node, 'race', 'parent');
+my $bg = $node->background_psql('postgres');
+$bg->query_safe('BEGIN');
+$bg->query_safe("SELECT flow_resume('$parent')");
+my $child = $node->safe_psql('postgres', "SELECT id FROM flowpg.executions WHERE parent_id = '$parent'");
+poll_until(sub { grep { $_->{path} eq '/delay/1000' } @{ $http->records } }, 10);
+sleep(1.5);    # the child's result is back; the worker finds the parent's row held
+my $other = start_flow($node, 'race', 'call', { path => 'meanwhile' });
+is(wait_state($node, $other, 'SUCCESS', TIMEOUT => 10), 'SUCCESS',
+	'another execution goes on while the parent is held');
+is($node->safe_psql('postgres', "SELECT state FROM flowpg.executions WHERE id = '$child'"),
+	'RUNNING', 'the child waits for the parent, its result not yet taken in');
+$bg->query_safe('COMMIT');
+$bg->quit;
+is(wait_state($node, $child, qw(SUCCESS FAILED KILLED)), 'SUCCESS',
+	'once the person commits, the child\'s result is taken in');
+is(wait_state($node, $parent), 'SUCCESS', 'the parent ended with the person\'s resume');
+is(scalar(grep { $_->{path} eq '/delay/1000' } @{ $http->records }), 1, 'it was sent once');
+unlike(slurp_file($node->logfile), qr/could not obtain lock/, 'a held row is no error in the log');
 
 $node->stop;
 done_testing();
