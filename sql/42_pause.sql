@@ -193,3 +193,24 @@ FROM flowpg.executions WHERE id = :'id8';
 SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'id8' ORDER BY at;
 SELECT flow_resume(:'id8');
 SELECT task_id, level, message FROM flowpg.logs WHERE execution_id = :'id8' ORDER BY at;
+
+-- a pause longer than PostgreSQL's timestamps reach fails its task run, saying why, and
+-- queues nothing; the longest one that fits is fine
+SELECT count(*) AS deployed FROM (VALUES (1, 'pauseDuration: PT2562047787H'),
+    (2, 'timeout: PT2562047000H'), (3, 'pauseDuration: PT2000000000H')) AS v(n, prop),
+    LATERAL flow_deploy(format($y$
+id: forever-%s
+namespace: t.pause
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    %s
+$y$, n, prop));
+SELECT flow_start('t.pause', 'forever-1') AS f1 \gset
+SELECT flow_start('t.pause', 'forever-2') AS f2 \gset
+SELECT flow_start('t.pause', 'forever-3') AS f3 \gset
+SELECT e.flow_id, e.state, l.message
+  FROM flowpg.executions e LEFT JOIN flowpg.logs l ON l.execution_id = e.id
+ WHERE e.id IN (:'f1', :'f2', :'f3') ORDER BY e.flow_id;
+SELECT count(*) AS queued FROM flowpg.work WHERE execution_id IN (:'f1', :'f2');
+SELECT extract(year FROM due_at) > 200000 AS far_off FROM flowpg.task_runs WHERE execution_id = :'f3';

@@ -19,6 +19,8 @@
 
 #include <math.h>
 
+#include "common/int.h"
+
 #include "utils/timestamp.h"
 
 #include "datetime.h"
@@ -72,6 +74,13 @@ executor_run_state(TaskRun *run, FlowState to)
 		run->ended_at = now;
 }
 
+/* now + delay, if PostgreSQL can store it (see executor.h). */
+bool
+executor_due_time(TimestampTz now, int64 delay, TimestampTz *due)
+{
+	return !pg_add_s64_overflow(now, delay, due) && IS_VALID_TIMESTAMP(*due);
+}
+
 /* A boolean property of run's task (rendered), or dflt when absent or not a boolean. */
 static bool
 prop_bool(Execution *e, TaskRun *run, const char *prop, bool dflt)
@@ -114,6 +123,7 @@ schedule_retry(Execution *e, TaskRun *run, FpValue *detail)
 				delay;
 	int			done = run->attempts->u.arr.count;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz due;
 
 	if (!exec_render_prop(e, run, "retry", &retry, &error) || retry == NULL ||
 		retry->type != FP_OBJECT)
@@ -157,8 +167,10 @@ schedule_retry(Execution *e, TaskRun *run, FpValue *detail)
 		delay = lo + (int64) ((double) (hi - lo) * ((double) r / (double) PG_UINT32_MAX));
 	}
 
+	if (!executor_due_time(now, delay, &due))
+		return false;			/* a retry after the end of time is no retry */
 	executor_run_state(run, ST_RETRYING);
-	run->due_at = now + delay;
+	run->due_at = due;
 	exec_queue_work(e, run, "retry", run->due_at, detail);
 	return true;
 }

@@ -81,6 +81,12 @@ extern FlowState executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock
 extern void executor_run_state(TaskRun *run, FlowState to);
 
 /*
+ * now + delay microseconds into *due; false when that is past the last
+ * timestamp PostgreSQL can store (a pause of 290,000 years).
+ */
+extern bool executor_due_time(TimestampTz now, int64 delay, TimestampTz *due);
+
+/*
  * End the current attempt of a task run with st: failures are logged (error)
  * and retried per the task's retry policy (retry_detail goes to the retry's
  * work row), allowFailure and allowWarning apply.

@@ -174,7 +174,9 @@ pause_begin(Execution *e, TaskRun *run)
 	const char *behavior_name = pause_is_human(run) ? "FAIL" : "RESUME";
 	int64		duration;
 	int64		timeout;
+	bool		expires;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz due;
 
 	if (pause_is_human(run))
 	{
@@ -210,18 +212,28 @@ pause_begin(Execution *e, TaskRun *run)
 		}
 	}
 
+	expires = duration > 0 || (duration == 0 && fp_get(run->node->def, "pauseDuration"));
+	if (!executor_due_time(now, expires ? duration : timeout, &due))
+	{
+		executor_finish_attempt(e, run, ST_FAILED,
+								psprintf("%s is too long: the pause would end after the last time PostgreSQL can store",
+										 !expires ? "timeout" : fp_get(run->node->def, "delay") ? "delay" : "pauseDuration"),
+								NULL);
+		return;
+	}
+
 	executor_run_state(run, ST_PAUSED);
-	if (duration > 0 || (duration == 0 && fp_get(run->node->def, "pauseDuration")))
+	if (expires)
 	{
 		FpValue    *detail = fp_object(1);
 
 		fp_set(detail, "behavior", fp_cstring(behavior_name));
-		run->due_at = now + duration;
+		run->due_at = due;
 		exec_queue_work(e, run, "expire", run->due_at, detail);
 	}
 	else if (timeout > 0)
 	{
-		run->due_at = now + timeout;
+		run->due_at = due;
 		exec_queue_work(e, run, "timeout", run->due_at, NULL);
 	}
 	pause_continue(e, run);
