@@ -75,6 +75,19 @@ SELECT t AS template, pg_temp.r(t, '{"execution": {"id": "23F2KgSYm3uCfHJ00DvNxY
 SET flowpg.app_url = 'https://approvals.example.com/base/';
 SELECT flow_render('Approve: {{ appLink() }}', '{"execution": {"id": "23F2KgSYm3uCfHJ00DvNxY"}}');
 RESET flowpg.app_url;
+-- only a superuser sets it (or the DBA, in postgresql.conf or ALTER DATABASE ... SET): an
+-- application's session cannot point the links of approval messages elsewhere
+CREATE ROLE flowpg_t22_app;
+SET ROLE flowpg_t22_app;
+DO $$
+BEGIN
+    PERFORM set_config('flowpg.app_url', 'https://evil.example.com', false);
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE '%: %', SQLSTATE, SQLERRM;
+END $$;
+SHOW flowpg.app_url;
+RESET ROLE;
+DROP ROLE flowpg_t22_app;
 SELECT pg_temp.r('{{ appLink() }}');
 SELECT pg_temp.r('{{ appLink([1]) }}', '{"execution": {"id": "x"}}');
 

@@ -79,7 +79,7 @@ guc_init(void)
 							   NULL,
 							   &flowpg_app_url,
 							   "http://localhost:8080",
-							   PGC_USERSET,
+							   PGC_SUSET,	/* links in approval mails: not for any caller to point elsewhere */
 							   0,
 							   NULL, NULL, NULL);
 
