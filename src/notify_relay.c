@@ -34,14 +34,12 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 #include "notify_relay.h"
 
 #define RELAY_CHANNEL		"flowpg"
 #define RELAY_RING_SIZE		(1024 * 1024)	/* bytes of notifications in flight */
 #define RELAY_MAX_RECORD	(RELAY_RING_SIZE / 8)	/* a bigger transaction notifies itself */
-#define RELAY_STALE_USECS	(60 * USECS_PER_SEC)	/* a reservation never filled in */
 #define RELAY_ALIGN			32		/* record sizes are multiples of this, > the header */
 
 typedef enum RecordState
@@ -58,7 +56,6 @@ typedef struct RelayRecord
 	uint32		size;			/* bytes, header included, MAXALIGNed */
 	uint32		state;			/* RecordState */
 	uint32		count;
-	TimestampTz reserved_at;
 } RelayRecord;
 
 typedef struct RelayShared
@@ -190,7 +187,6 @@ reserve(void)
 		r->size = (uint32) size;
 		r->state = RECORD_RESERVED;
 		r->count = 0;
-		r->reserved_at = GetCurrentTimestamp();
 		relay->head = pos + size;
 		reserved_at = pos;
 		ok = true;
@@ -342,7 +338,6 @@ notify_relay_flush(void)
 {
 	List	   *payloads = NIL;
 	ListCell   *lc;
-	TimestampTz now = GetCurrentTimestamp();
 
 	if (relay == NULL)
 		return 0;
@@ -351,8 +346,14 @@ notify_relay_flush(void)
 	{
 		RelayRecord *r = record_at(relay->tail);
 
-		if (r->state == RECORD_RESERVED && now - r->reserved_at < RELAY_STALE_USECS)
-			break;				/* its transaction is still committing */
+		/*
+		 * Its transaction is still committing (a synchronous standby may
+		 * keep it waiting for any time): wait for it, never skip it.  Every
+		 * reservation is filled in or voided at its transaction's end, and
+		 * a backend that dies in between takes shared memory with it.
+		 */
+		if (r->state == RECORD_RESERVED)
+			break;
 		if (r->state == RECORD_READY)
 		{
 			char	   *p = (char *) r + MAXALIGN(sizeof(RelayRecord));

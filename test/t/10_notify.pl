@@ -6,6 +6,7 @@ use strict;
 use warnings;
 
 use FlowpgTest;
+use IPC::Run ();
 use JSON::PP ();
 use Test::More;
 
@@ -62,6 +63,54 @@ my $resumed = notifications("SELECT flow_resume('$id');");
 is_deeply([ map { $_->{state} } @$resumed ], [qw(RESTARTED RUNNING SUCCESS)],
 	'resume notifies RESTARTED, RUNNING and SUCCESS');
 is(scalar(grep { $_->{execution_id} eq $id } @$resumed), 3, 'all about the resumed execution');
+
+# A transaction whose commit waits (here for a synchronous standby that never answers) holds
+# the notifications committed after it back, however long it waits, and none is lost: when it
+# ends, everything arrives in commit order.  Only that one session asks for the standby; the
+# others, the worker included, commit locally.
+$node->append_conf('postgresql.conf',
+	"wal_level = replica\nmax_wal_senders = 2\n"
+	  . "synchronous_standby_names = 'nobody'\nsynchronous_commit = local");
+$node->restart;
+poll_until(sub {
+	$node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'flowpg worker'") eq '1';
+}, 20);
+my ($listen_out, $listen_err, $slow_out, $slow_err) = ('', '', '', '');
+my $listener = IPC::Run::start(
+	[ 'psql', '-X', '-d', $node->connstr('postgres'), '-c', 'LISTEN flowpg', '-c', 'SELECT pg_sleep(70)' ],
+	'>', \$listen_out, '2>', \$listen_err);
+sleep(1);
+my $slow = IPC::Run::start(
+	[
+		'psql', '-X', '-d', $node->connstr('postgres'), '-c', 'SET synchronous_commit = on',
+		'-c', "SELECT flow_start('demo', 'pause_demo')"
+	],
+	'>', \$slow_out, '2>', \$slow_err);
+my $slow_pid;
+poll_until(sub {
+	$slow_pid = $node->safe_psql('postgres',
+		"SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
+	return $slow_pid ne '';
+}, 20);
+ok($slow_pid, 'the slow commit waits for the standby');
+my $fast = $node->safe_psql('postgres', "SELECT flow_start('demo', 'pause_demo')");
+sleep(62);    # longer than any time-out a relay might give a commit that is taking long
+$node->safe_psql('postgres', "SELECT pg_cancel_backend($slow_pid)");
+$slow->finish;
+$listener->finish;
+my @relayed;
+while ($listen_out =~ /Asynchronous notification "flowpg" with payload "(.*?)" received/g)
+{
+	my $payload = $1;
+	$payload =~ s/\\"/"/g;
+	push @relayed, JSON::PP::decode_json($payload);
+}
+my $slow_id = $relayed[0]{execution_id};
+is(scalar(@relayed), 6, 'every notification of both commits arrived');
+isnt($slow_id, $fast, 'the slow commit\'s first');
+is_deeply([ map { $_->{execution_id} eq $fast ? 'fast' : 'slow' } @relayed ],
+	[qw(slow slow slow fast fast fast)], 'in commit order, the fast one held back meanwhile');
 
 $node->stop;
 done_testing();
