@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -34,6 +35,7 @@
 #include "executor.h"
 #include "flowpg.h"
 #include "inputs.h"
+#include "security.h"
 #include "store.h"
 #include "trigger_schedule.h"
 #include "value_jsonb.h"
@@ -309,23 +311,32 @@ trigger_vars(const FpValue *t, const char *trigger_id, int64 at)
 
 /*
  * Start the flow for the occurrence `at`: render the trigger's inputs with
- * flow.* and trigger.*, validate them, start and save the execution.  A
- * trigger whose inputs do not render or validate starts nothing and leaves
- * a trigger_failed audit row, as Flow triggers do.
+ * flow.* and trigger.*, validate them, start and save the execution.  The
+ * schedule acts for the role that deployed the flow's latest revision, which
+ * must still hold EXECUTE on its namespace.  A trigger that may not start
+ * the flow, or whose inputs do not render or validate, starts nothing and
+ * leaves a trigger_failed audit row, as Flow triggers do.
  */
 static void
 start_occurrence(CompiledFlow *flow, const FpValue *t, const char *trigger_id, int64 at)
 {
 	FpValue    *trigger = trigger_vars(t, trigger_id, at);
 	FpValue    *raw = fp_get(t, "inputs");
-	FpValue    *given = fp_object(0);
+	FpValue    *given = NULL;
 	FpValue    *values = NULL;
 	List	   *errors = NIL;
 	char	   *error = NULL;
 	Execution  *e;
 	FpValue    *detail;
+	Oid			deployer = get_role_oid(flow->deployer, true);
 
-	if (raw)
+	if (!OidIsValid(deployer) ||
+		!sec_role_has_permission(deployer, flow->namespace, PERM_EXECUTE))
+		error = psprintf("role \"%s\", which deployed revision %d of flow \"%s\", may not start executions in namespace \"%s\": it needs the EXECUTE permission there",
+						 flow->deployer, flow->revision, flow->id, flow->namespace);
+	else if (raw == NULL)
+		given = fp_object(0);
+	else
 	{
 		ExprEnv		env;
 		FpValue    *vars = fp_object(4);

@@ -206,5 +206,50 @@ for my $mode (qw(LAST ALL NONE))
 	ok((grep { $_ > $on } @$dates) > 0, "$mode: and it goes on firing on time");
 }
 
+# --- a schedule acts for its deployer, who must still hold EXECUTE ----------------------------
+$node->safe_psql('postgres', q{
+CREATE ROLE sched_owner;
+SELECT flow_grant('sched.team', 'sched_owner', 'DEPLOY');
+SELECT flow_grant('sched.team', 'sched_owner', 'EXECUTE');
+SET ROLE sched_owner;
+SELECT flow_deploy($$
+id: team_tick
+namespace: sched.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: tick
+triggers:
+  - id: every1s
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+$$);
+});
+ok( poll_until(
+		sub {
+			$node->safe_psql('postgres', "SELECT count(*) FROM flowpg.executions WHERE flow_id = 'team_tick'")
+			  >= 1;
+		},
+		10),
+	'a schedule deployed by a role with EXECUTE fires');
+$node->safe_psql('postgres', "SELECT flow_revoke('sched.team', 'sched_owner', 'EXECUTE')");
+my $runs_then = $node->safe_psql('postgres', "SELECT count(*) FROM flowpg.executions WHERE flow_id = 'team_tick'");
+ok( poll_until(
+		sub {
+			$node->safe_psql('postgres',
+				"SELECT count(*) FROM flowpg.audit_log WHERE flow_id = 'team_tick' AND action = 'trigger_failed'")
+			  >= 2;
+		},
+		10),
+	'once its deployer lost EXECUTE, each time it is due leaves a trigger_failed row');
+like(
+	$node->safe_psql('postgres',
+		"SELECT detail->>'error' FROM flowpg.audit_log WHERE flow_id = 'team_tick' AND action = 'trigger_failed' LIMIT 1"),
+	qr/role "sched_owner", which deployed revision 1 of flow "team_tick", may not start executions in namespace "sched.team": it needs the EXECUTE permission there/,
+	'saying why');
+cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM flowpg.executions WHERE flow_id = 'team_tick'"),
+	'<=', $runs_then + 1, 'and starts nothing (but one that was already firing)');
+
 $node->stop;
 done_testing();
