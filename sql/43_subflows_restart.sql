@@ -93,6 +93,10 @@ SELECT (SELECT state FROM flowpg.executions WHERE id = :'p2') AS parent, pg_temp
 SELECT flow_start('t.sub', 'parent', '{"pause": true}') AS p3 \gset
 SELECT flow_kill(:'p3');
 SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = :'p3' OR parent_id = :'p3' ORDER BY created_at;
+-- each kill has its audit row; the child's says whose kill it follows
+SELECT a.execution_id = :'p3' AS is_parent, a.actor, a.detail ->> 'parent' = :'p3' AS follows_parent
+  FROM flowpg.audit_log a JOIN flowpg.executions e ON e.id = a.execution_id
+ WHERE a.action = 'kill' AND (e.id = :'p3' OR e.parent_id = :'p3') ORDER BY a.id;
 
 -- a failed child fails the Subflow task (transmitFailed), or not
 SELECT flow_start('t.sub', 'parent', '{"fail": true}') AS p4 \gset

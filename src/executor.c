@@ -23,6 +23,7 @@
 
 #include "utils/timestamp.h"
 
+#include "audit.h"
 #include "datetime.h"
 #include "executor.h"
 #include "ids.h"
@@ -624,6 +625,7 @@ kill_child(Execution *e, TaskRun *run)
 {
 	const char *child_id = run->outputs ? fp_get_str(run->outputs, "executionId") : NULL;
 	Execution  *child;
+	FpValue    *detail;
 
 	if (child_id == NULL)
 		return;
@@ -634,6 +636,10 @@ kill_child(Execution *e, TaskRun *run)
 	child->parent = e;
 	executor_kill(child);
 	e->children = lappend(e->children, child);
+	/* every kill has its audit row (SPEC section 6), this one saying whose end it follows */
+	detail = fp_object(1);
+	fp_set(detail, "parent", fp_cstring(e->id));
+	audit_write_as(e->actor, "kill", child->namespace, child->flow_id, child->id, NULL, detail);
 }
 
 /* Kill an unfinished execution (see executor.h). */
@@ -741,7 +747,11 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 					e->work_cancel = lappend(e->work_cancel, other->id);
 				}
 				else
+				{
+					if (other->node->type == &task_subflow)
+						kill_child(e, other);
 					kill_run(e, other);
+				}
 			}
 		}
 		exec_state(e, ST_CANCELLED);

@@ -88,6 +88,41 @@ is_deeply([ sort grep { m{^/on-pause/} } keys %sent ],
 	[ map { "/on-pause/$_" } sort keys %want ], 'onPause was sent as each pause began');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM flowpg.work'), '0', 'no work left behind');
 
+# --- CANCEL ends a running subflow too: it is killed, with its audit row -------------
+deploy(
+	$node, q{
+id: held
+namespace: hr
+tasks:
+  - id: hold
+    type: io.kestra.plugin.core.flow.Pause
+});
+deploy(
+	$node, q{
+id: cancels_child
+namespace: hr
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: hr
+        flowId: held
+      - id: wait
+        type: io.kestra.plugin.core.flow.Pause
+        pauseDuration: PT1S
+        behavior: CANCEL
+});
+my $parent = start_flow($node, 'hr', 'cancels_child', {});
+my $child = $node->safe_psql('postgres', "SELECT id FROM flowpg.executions WHERE parent_id = '$parent'");
+is(wait_state($node, $parent, qw(CANCELLED SUCCESS FAILED KILLED)), 'CANCELLED', 'CANCEL: the parent is CANCELLED');
+is($node->safe_psql('postgres', "SELECT state FROM flowpg.executions WHERE id = '$child'"),
+	'KILLED', 'its running subflow is killed, not left PAUSED');
+is($node->safe_psql('postgres',
+		"SELECT actor || ' ' || (detail->>'parent' = '$parent') FROM flowpg.audit_log WHERE execution_id = '$child' AND action = 'kill'"),
+	'flowpg true', 'one kill audit row, by the system, naming the parent');
+
 # --- HumanTask: FAIL by default; timeout without pauseDuration fails -----------------
 deploy(
 	$node, q{
