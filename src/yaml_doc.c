@@ -343,6 +343,122 @@ close_container(Builder *b)
 }
 
 /*
+ * Turn the parser's events into b's tree until the document ends or b
+ * fails.  *have_event says whether ev holds an event to free (should this
+ * raise, the caller frees it and the parser, which libyaml allocated).
+ */
+static void
+build_document(yaml_parser_t *parser, yaml_event_t *ev, volatile bool *have_event, Builder *b)
+{
+	int			documents = 0;
+	bool		done = false;
+
+	while (!done && !b->failed)
+	{
+		int			line,
+					col;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!yaml_parser_parse(parser, ev))
+		{
+			const char *problem = parser->problem ? parser->problem : "invalid YAML";
+			char	   *msg;
+
+			if (parser->context)
+				msg = psprintf("%s %s", problem, parser->context);
+			else
+				msg = pstrdup(problem);
+			builder_fail(b, (int) parser->problem_mark.line + 1,
+						 (int) parser->problem_mark.column + 1, msg);
+			break;
+		}
+		*have_event = true;
+		line = (int) ev->start_mark.line + 1;
+		col = (int) ev->start_mark.column + 1;
+
+		switch (ev->type)
+		{
+			case YAML_STREAM_END_EVENT:
+				done = true;
+				break;
+			case YAML_DOCUMENT_START_EVENT:
+				if (++documents > 1)
+					builder_fail(b, line, col, "a flow is a single YAML document");
+				break;
+			case YAML_SCALAR_EVENT:
+				{
+					FpValue    *v = scalar_value(ev);
+					bool		merge = (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+										 strcmp((char *) ev->data.scalar.value, "<<") == 0);
+
+					v->line = line;
+					v->col = col;
+					b->nodes++;
+					if (ev->data.scalar.anchor)
+						record_anchor(b, (char *) ev->data.scalar.anchor, v, 1);
+					/* only a key position can hold a merge marker */
+					if (merge && !(b->depth >= 0 &&
+								   b->stack[b->depth].container->type == FP_OBJECT &&
+								   b->stack[b->depth].pending_key == NULL))
+						merge = false;
+					builder_attach(b, v, merge);
+					break;
+				}
+			case YAML_ALIAS_EVENT:
+				{
+					const char *name = (const char *) ev->data.alias.anchor;
+					ListCell   *lc;
+					Anchor	   *found = NULL;
+
+					foreach(lc, b->anchors)
+					{
+						Anchor	   *a = lfirst(lc);
+
+						if (strcmp(a->name, name) == 0)
+						{
+							found = a;
+							break;
+						}
+					}
+					if (found == NULL)
+					{
+						char	   *msg = psprintf("unknown anchor \"%s\"", name);
+
+						builder_fail(b, line, col, msg);
+						break;
+					}
+					b->nodes += found->size;
+					if (b->nodes > YAML_MAX_NODES)
+					{
+						builder_fail(b, line, col, "the document expands to too many nodes through aliases");
+						break;
+					}
+					builder_attach(b, found->value, false);
+					break;
+				}
+			case YAML_SEQUENCE_START_EVENT:
+				b->nodes++;
+				open_container(b, ev, fp_array(4), (char *) ev->data.sequence_start.anchor);
+				break;
+			case YAML_MAPPING_START_EVENT:
+				b->nodes++;
+				open_container(b, ev, fp_object(4), (char *) ev->data.mapping_start.anchor);
+				break;
+			case YAML_SEQUENCE_END_EVENT:
+			case YAML_MAPPING_END_EVENT:
+				close_container(b);
+				break;
+			default:
+				break;
+		}
+		if (b->nodes > YAML_MAX_NODES)
+			builder_fail(b, line, col, "the document has too many nodes");
+		yaml_event_delete(ev);
+		*have_event = false;
+	}
+}
+
+/*
  * Parse one YAML document.  Returns the root value (with positions), or
  * NULL after appending a syntax problem.  An empty document yields a null.
  */
@@ -352,8 +468,7 @@ yaml_parse(const char *src, int len, List **problems)
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	Builder		b;
-	int			documents = 0;
-	bool		done = false;
+	volatile bool have_event = false;
 
 	memset(&b, 0, sizeof(b));
 	b.depth = -1;
@@ -370,108 +485,18 @@ yaml_parse(const char *src, int len, List **problems)
 	yaml_parser_set_input_string(&parser, (const unsigned char *) src, (size_t) len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
-	while (!done && !b.failed)
+	/* a cancel, or running out of memory, must not leak what libyaml holds */
+	PG_TRY();
 	{
-		int			line,
-					col;
-
-		CHECK_FOR_INTERRUPTS();
-		if (!yaml_parser_parse(&parser, &ev))
-		{
-			const char *problem = parser.problem ? parser.problem : "invalid YAML";
-			char	   *msg;
-
-			if (parser.context)
-				msg = psprintf("%s %s", problem, parser.context);
-			else
-				msg = pstrdup(problem);
-			builder_fail(&b, (int) parser.problem_mark.line + 1,
-						 (int) parser.problem_mark.column + 1, msg);
-			break;
-		}
-		line = (int) ev.start_mark.line + 1;
-		col = (int) ev.start_mark.column + 1;
-
-		switch (ev.type)
-		{
-			case YAML_STREAM_END_EVENT:
-				done = true;
-				break;
-			case YAML_DOCUMENT_START_EVENT:
-				if (++documents > 1)
-					builder_fail(&b, line, col, "a flow is a single YAML document");
-				break;
-			case YAML_SCALAR_EVENT:
-				{
-					FpValue    *v = scalar_value(&ev);
-					bool		merge = (ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-										 strcmp((char *) ev.data.scalar.value, "<<") == 0);
-
-					v->line = line;
-					v->col = col;
-					b.nodes++;
-					if (ev.data.scalar.anchor)
-						record_anchor(&b, (char *) ev.data.scalar.anchor, v, 1);
-					/* only a key position can hold a merge marker */
-					if (merge && !(b.depth >= 0 &&
-								   b.stack[b.depth].container->type == FP_OBJECT &&
-								   b.stack[b.depth].pending_key == NULL))
-						merge = false;
-					builder_attach(&b, v, merge);
-					break;
-				}
-			case YAML_ALIAS_EVENT:
-				{
-					const char *name = (const char *) ev.data.alias.anchor;
-					ListCell   *lc;
-					Anchor	   *found = NULL;
-
-					foreach(lc, b.anchors)
-					{
-						Anchor	   *a = lfirst(lc);
-
-						if (strcmp(a->name, name) == 0)
-						{
-							found = a;
-							break;
-						}
-					}
-					if (found == NULL)
-					{
-						char	   *msg = psprintf("unknown anchor \"%s\"", name);
-
-						builder_fail(&b, line, col, msg);
-						break;
-					}
-					b.nodes += found->size;
-					if (b.nodes > YAML_MAX_NODES)
-					{
-						builder_fail(&b, line, col, "the document expands to too many nodes through aliases");
-						break;
-					}
-					builder_attach(&b, found->value, false);
-					break;
-				}
-			case YAML_SEQUENCE_START_EVENT:
-				b.nodes++;
-				open_container(&b, &ev, fp_array(4), (char *) ev.data.sequence_start.anchor);
-				break;
-			case YAML_MAPPING_START_EVENT:
-				b.nodes++;
-				open_container(&b, &ev, fp_object(4), (char *) ev.data.mapping_start.anchor);
-				break;
-			case YAML_SEQUENCE_END_EVENT:
-			case YAML_MAPPING_END_EVENT:
-				close_container(&b);
-				break;
-			default:
-				break;
-		}
-		if (b.nodes > YAML_MAX_NODES)
-			builder_fail(&b, line, col, "the document has too many nodes");
-		yaml_event_delete(&ev);
+		build_document(&parser, &ev, &have_event, &b);
 	}
-	yaml_parser_delete(&parser);
+	PG_FINALLY();
+	{
+		if (have_event)
+			yaml_event_delete(&ev);
+		yaml_parser_delete(&parser);
+	}
+	PG_END_TRY();
 
 	if (b.failed)
 		return NULL;
