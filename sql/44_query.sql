@@ -146,6 +146,26 @@ SELECT flow_start('t.query', 'meddle', '{"sql": "CREATE TEMP TABLE left_behind (
 SELECT message FROM flowpg.logs WHERE execution_id = :'id7';
 SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'left_behind';
 
+-- :name is a placeholder only in SQL itself, as PostgreSQL's lexer reads it: not in strings
+-- (E'' ones with their backslash escapes), quoted identifiers, comments (block comments nest)
+-- or dollar quotes
+SELECT revision FROM flow_deploy($f$
+id: placeholders
+namespace: t.query
+tasks:
+  - id: q
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    fetchType: FETCH_ONE
+    parameters:
+      n: 5
+    sql: |
+      SELECT :n::int AS n, ':n' AS plain, E'\':n' AS escaped, $$:n$$ AS dollar, $q$ :n $q$ AS tagged,
+             1 AS ":n" /* :n /* nested :n */ :n */, :n::int + 1 AS cast -- :n
+$f$);
+SELECT flow_start('t.query', 'placeholders') AS id8 \gset
+SELECT outputs -> 'row' AS row FROM flowpg.task_runs WHERE execution_id = :'id8';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id8';
+
 DROP TABLE vacation_requests, private_data;
 DROP EXTENSION flowpg CASCADE;
 DROP ROLE flowpg_t44_owner;

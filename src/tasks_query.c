@@ -60,8 +60,75 @@ query_parser_setup(struct ParseState *pstate, void *arg)
 }
 
 /*
- * Replace :name placeholders (outside quotes, comments and :: casts) with
- * $n, appending each distinct name to *names.
+ * The length of the quoted string, quoted identifier, comment or
+ * dollar-quoted string that starts at p (0: none starts there), as
+ * PostgreSQL's lexer reads them: '' and "" double a quote, E'' strings also
+ * escape with a backslash, block comments nest, $tag$ ... $tag$ ends only at
+ * the same tag.  An unterminated one runs to the end.
+ */
+static size_t
+skip_literal(const char *sql, const char *p)
+{
+	const char *q = p;
+
+	if (*p == '\'' || *p == '"')
+	{
+		bool		escapes = (*p == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e') &&
+							   (p - 1 == sql || !(isalnum((unsigned char) p[-2]) || p[-2] == '_')));
+		char		quote = *q++;
+
+		while (*q && *q != quote)
+			q += (escapes && *q == '\\' && q[1]) ? 2 : 1;
+		return (size_t) (q - p) + (*q ? 1 : 0);
+	}
+	if (p[0] == '-' && p[1] == '-')
+		return strcspn(p, "\n");
+	if (p[0] == '/' && p[1] == '*')
+	{
+		int			depth = 0;
+
+		while (*q)
+		{
+			if (q[0] == '/' && q[1] == '*')
+			{
+				depth++;
+				q += 2;
+			}
+			else if (q[0] == '*' && q[1] == '/')
+			{
+				q += 2;
+				if (--depth == 0)
+					break;
+			}
+			else
+				q++;
+		}
+		return (size_t) (q - p);
+	}
+	if (*p == '$' && !(p > sql && (isalnum((unsigned char) p[-1]) || p[-1] == '_' || p[-1] == '$')))
+	{
+		const char *tag_end = p + 1;
+		const char *close;
+		size_t		tag_len;
+
+		if (isdigit((unsigned char) *tag_end))
+			return 0;			/* $1: a positional parameter */
+		while (isalnum((unsigned char) *tag_end) || *tag_end == '_')
+			tag_end++;
+		if (*tag_end != '$')
+			return 0;
+		tag_len = (size_t) (tag_end - p) + 1;
+		for (close = tag_end + 1; *close; close++)
+			if (strncmp(close, p, tag_len) == 0)
+				return (size_t) (close - p) + tag_len;
+		return strlen(p);
+	}
+	return 0;
+}
+
+/*
+ * Replace :name placeholders (outside quotes, comments, dollar quotes and
+ * :: casts) with $n, appending each distinct name to *names.
  */
 static char *
 bind_placeholders(const char *sql, const FpValue *parameters, List **names)
@@ -72,20 +139,12 @@ bind_placeholders(const char *sql, const FpValue *parameters, List **names)
 	initStringInfo(&out);
 	while (*p)
 	{
-		if (*p == '\'' || *p == '"')
-		{
-			char		q = *p;
+		size_t		literal = skip_literal(sql, p);
 
-			appendStringInfoChar(&out, *p++);
-			while (*p && *p != q)
-				appendStringInfoChar(&out, *p++);
-			if (*p)
-				appendStringInfoChar(&out, *p++);
-		}
-		else if (p[0] == '-' && p[1] == '-')
+		if (literal > 0)
 		{
-			while (*p && *p != '\n')
-				appendStringInfoChar(&out, *p++);
+			appendBinaryStringInfo(&out, p, (int) literal);
+			p += literal;
 		}
 		else if (p[0] == ':' && p[1] == ':')
 		{
