@@ -120,3 +120,21 @@ SELECT pg_temp.try($$SELECT flow_resume_bulk(ARRAY[NULL]::text[])$$);
 SELECT flow_start('demo', 'pause_demo') AS id4 \gset
 SELECT flow_wait(:'id4', '5s');
 SELECT pg_temp.try($$SELECT flow_wait('unknown-id', '1s')$$);
+-- a timeout too long to add to now waits without end (here until statement_timeout) rather than
+-- not at all; a negative one does not wait
+SELECT revision FROM flow_deploy($$
+id: stays-running
+namespace: demo
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.http.Request
+    uri: http://127.0.0.1:9/never-sent-without-a-worker
+$$);
+SELECT flow_start('demo', 'stays-running') AS id5 \gset
+SET statement_timeout = '300ms';
+SELECT flow_wait(:'id5', '100000000 years');
+SELECT flow_wait(:'id5', '2562047788 hours');
+RESET statement_timeout;
+SELECT flow_wait(:'id5', '-100000000 years');
+SELECT flow_wait(:'id5', '-1 hour');
+SELECT flow_kill(:'id5');

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -562,6 +563,27 @@ flow_restart(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(state);
 }
 
+/* When flow_wait gives up: now + timeout (30 s without one), or never for one too long to add. */
+static TimestampTz
+wait_deadline(const Interval *timeout)
+{
+	int64		span = 30 * USECS_PER_SEC;
+	TimestampTz deadline;
+
+	if (timeout)
+	{
+		int64		days = (int64) timeout->day + (int64) timeout->month * DAYS_PER_MONTH;
+
+		if (pg_mul_s64_overflow(days, USECS_PER_DAY, &span))
+			return days > 0 ? DT_NOEND : DT_NOBEGIN;
+		if (pg_add_s64_overflow(span, timeout->time, &span))
+			return timeout->time > 0 ? DT_NOEND : DT_NOBEGIN;
+	}
+	if (pg_add_s64_overflow(GetCurrentTimestamp(), span, &deadline))
+		return span > 0 ? DT_NOEND : DT_NOBEGIN;
+	return deadline;
+}
+
 /*
  * flow_wait(execution_id, timeout): block until the execution is terminal
  * or PAUSED, or the timeout passes; returns its state then.  Each look
@@ -579,9 +601,7 @@ flow_wait(PG_FUNCTION_ARGS)
 	char	   *state = NULL;
 	bool		checked = false;
 
-	deadline = GetCurrentTimestamp() +
-		(timeout ? timeout->time + (int64) (timeout->day + timeout->month * 30) * USECS_PER_DAY
-		 : 30 * USECS_PER_SEC);
+	deadline = wait_deadline(timeout);
 	for (;;)
 	{
 		int			s;
