@@ -69,7 +69,7 @@ is(scalar(grep { $_->{execution_id} eq $id } @$resumed), 3, 'all about the resum
 # ends, everything arrives in commit order.  Only that one session asks for the standby; the
 # others, the worker included, commit locally.
 $node->append_conf('postgresql.conf',
-	"wal_level = replica\nmax_wal_senders = 2\n"
+	"wal_level = replica\nmax_wal_senders = 2\nmax_prepared_transactions = 2\n"
 	  . "synchronous_standby_names = 'nobody'\nsynchronous_commit = local");
 $node->restart;
 poll_until(sub {
@@ -111,6 +111,25 @@ is(scalar(@relayed), 6, 'every notification of both commits arrived');
 isnt($slow_id, $fast, 'the slow commit\'s first');
 is_deeply([ map { $_->{execution_id} eq $fast ? 'fast' : 'slow' } @relayed ],
 	[qw(slow slow slow fast fast fast)], 'in commit order, the fast one held back meanwhile');
+
+# A transaction that changes an execution's state notifies, so, as after a NOTIFY, it cannot be
+# prepared for two-phase commit (and leaves nothing behind); a deploy can.
+my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM flowpg.executions');
+my ($rc, $out, $err) = $node->psql('postgres',
+	"BEGIN; SELECT flow_start('demo', 'pause_demo'); PREPARE TRANSACTION 'with_a_start';");
+like($err, qr/cannot PREPARE a transaction that has executed LISTEN, UNLISTEN, or NOTIFY/,
+	'PREPARE TRANSACTION after a start is refused');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM flowpg.executions'), $before, 'and started nothing');
+$node->safe_psql('postgres', q{BEGIN; SELECT flow_deploy($$
+id: prepared
+namespace: demo
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+$$); PREPARE TRANSACTION 'with_a_deploy'; COMMIT PREPARED 'with_a_deploy';});
+is($node->safe_psql('postgres', "SELECT count(*) FROM flowpg.flows WHERE id = 'prepared'"), '1',
+	'a deploy can be prepared and committed');
 
 $node->stop;
 done_testing();
