@@ -127,8 +127,9 @@ id: stays-running
 namespace: demo
 tasks:
   - id: call
-    type: io.kestra.plugin.core.http.Request
-    uri: http://127.0.0.1:9/never-sent-without-a-worker
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: demo
+    flowId: pause_demo
 $$);
 SELECT flow_start('demo', 'stays-running') AS id5 \gset
 SET statement_timeout = '300ms';
