@@ -6,57 +6,8 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 -- The guide's complete flows, byte for byte.
-SELECT * FROM flow_deploy($$
-id: vacation_approval
-namespace: hr.operations
-
-inputs:
-  - id: employee
-    type: STRING
-    required: false
-  - id: start_date
-    type: DATE
-  - id: end_date
-    type: DATE
-
-tasks:
-  - id: notify_manager
-    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook
-    url: "{{ secret('SLACK_HR_WEBHOOK') }}"
-    payload: |
-      {
-        "channel": "#vacation-approvals",
-        "text": "Review request from {{ inputs.employee ?? labels.system.username }}\n*Dates*: {{ inputs.start_date }} → {{ inputs.end_date }}\nApprove: {{ appLink('appId') }}"
-      }
-
-  - id: await_decision
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: approved
-        type: BOOLEAN
-        description: Approve this request?
-      - id: reason
-        type: STRING
-        description: Decision notes
-
-  - id: update_hr_system
-    type: io.kestra.plugin.core.http.Request
-    uri: "{{ kv('HR_API_ENDPOINT') }}/approvals"
-    method: POST
-    contentType: multipart/form-data
-    formData:
-      employee: "{{ inputs.employee ?? labels.system.username }}"
-      approvalStatus: "{{ outputs.await_decision.onResume.approved ? 'APPROVED' : 'REJECTED' }}"
-      notes: "{{ outputs.await_decision.onResume.reason }}"
-      resumedBy: "{{ outputs.await_decision.resumed.by }}"
-      resumedOn: "{{ outputs.await_decision.resumed.on }}"
-      resumedStatus: "{{ outputs.await_decision.resumed.to }}" # by default: SUCCESS
-
-  - id: log_result
-    type: io.kestra.plugin.core.log.Log
-    message: |
-      Decision: {{ outputs.await_decision.onResume }}
-$$);
+\set flow `cat test/flows/guide/vacation_approval.yml`
+SELECT * FROM flow_deploy(:'flow');
 
 SELECT * FROM flow_deploy($$
 id: vm_provisioning_approval
@@ -84,25 +35,8 @@ tasks:
     message: "Approved by {{ outputs.it_admin_approval.resumed.by }}! Provisioning VM for {{ labels.system.username }}"
 $$);
 
-SELECT * FROM flow_deploy($$
-id: pause_demo
-namespace: demo
-
-tasks:
-  - id: initial_logic
-    type: io.kestra.plugin.core.log.Log
-    message: placeholder for tasks with initial logic before the pause
-
-  - id: wait_for_manual_resume
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: status
-        type: STRING
-
-  - id: entire_downstream_logic
-    type: io.kestra.plugin.core.log.Log
-    message: can have multiple tasks defined here after the pause task
-$$);
+\set flow `cat test/flows/guide/pause_demo.yml`
+SELECT * FROM flow_deploy(:'flow');
 
 SELECT * FROM flow_deploy($$
 id: pause_demo_with_subflow
@@ -125,26 +59,8 @@ tasks:
     flowId: downstream_logic_flow
 $$);
 
-SELECT * FROM flow_deploy($$
-id: resume_demo
-namespace: demo
-
-tasks:
-  - id: entire_downstream_logic
-    type: io.kestra.plugin.core.log.Log
-    message: can have multiple tasks defined here that should run after the first flow completes
-
-triggers:
-  - id: flow
-    type: io.kestra.plugin.core.trigger.Flow
-    preconditions:
-      id: flow1
-      flows:
-        - flowId: pause_demo
-          namespace: demo
-          states:
-            - SUCCESS
-$$);
+\set flow `cat test/flows/guide/resume_demo.yml`
+SELECT * FROM flow_deploy(:'flow');
 
 -- The guide's task snippets, each placed inside a flow.
 SELECT * FROM flow_deploy($$

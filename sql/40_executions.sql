@@ -6,25 +6,8 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 \i sql/include/helpers.sql
 
-SELECT revision FROM flow_deploy($$
-id: pause_demo
-namespace: demo
-
-tasks:
-  - id: initial_logic
-    type: io.kestra.plugin.core.log.Log
-    message: placeholder for tasks with initial logic before the pause
-
-  - id: wait_for_manual_resume
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: status
-        type: STRING
-
-  - id: entire_downstream_logic
-    type: io.kestra.plugin.core.log.Log
-    message: can have multiple tasks defined here after the pause task
-$$);
+\set flow `cat test/flows/guide/pause_demo.yml`
+SELECT revision FROM flow_deploy(:'flow');
 
 SELECT flow_start('demo', 'pause_demo') AS id \gset
 SELECT length(:'id') AS id_length, :'id' ~ '^[0-9A-Za-z]{22}$' AS base62;

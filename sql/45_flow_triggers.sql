@@ -23,26 +23,8 @@ tasks:
       - id: status
         type: STRING
 $$);
-SELECT revision FROM flow_deploy($$
-id: resume_demo
-namespace: demo
-
-tasks:
-  - id: entire_downstream_logic
-    type: io.kestra.plugin.core.log.Log
-    message: can have multiple tasks defined here that should run after the first flow completes
-
-triggers:
-  - id: flow
-    type: io.kestra.plugin.core.trigger.Flow
-    preconditions:
-      id: flow1
-      flows:
-        - flowId: pause_demo
-          namespace: demo
-          states:
-            - SUCCESS
-$$);
+\set flow `cat test/flows/guide/resume_demo.yml`
+SELECT revision FROM flow_deploy(:'flow');
 SELECT flow_start('demo', 'pause_demo') AS id \gset
 SELECT count(*) AS resume_demo_runs FROM flowpg.executions WHERE flow_id = 'resume_demo';
 -- a resume that rolls back starts nothing downstream either

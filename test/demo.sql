@@ -1,31 +1,15 @@
--- The flowpg approval demo (run by test/demo; readable on its own).  test/demo passes two
--- variables: :sink, the base URL of a loopback HTTP sink standing in for Slack and the HR
--- system, and :sink_log, the file where the sink records every request it gets.
+-- The flowpg approval demo (run by test/demo; readable on its own).  test/demo passes three
+-- variables: :top, the source tree (the guide's flows, unchanged, are in test/flows/guide),
+-- :sink, the base URL of a loopback HTTP sink standing in for Slack and the HR system, and
+-- :sink_log, the file where the sink records every request it gets.
 \set QUIET on
 \pset footer off
 SET client_min_messages = warning;
 CREATE EXTENSION flowpg;
 
 \echo '-- 1. Deploy the guide''s pause_demo flow, unchanged.'
-SELECT * FROM flow_deploy($$
-id: pause_demo
-namespace: demo
-
-tasks:
-  - id: initial_logic
-    type: io.kestra.plugin.core.log.Log
-    message: placeholder for tasks with initial logic before the pause
-
-  - id: wait_for_manual_resume
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: status
-        type: STRING
-
-  - id: entire_downstream_logic
-    type: io.kestra.plugin.core.log.Log
-    message: can have multiple tasks defined here after the pause task
-$$);
+\set flow `cat :'top'/test/flows/guide/pause_demo.yml`
+SELECT * FROM flow_deploy(:'flow');
 
 \echo '-- 2. Start it: the first task runs in this transaction, then the execution pauses.'
 SELECT flow_start('demo', 'pause_demo') AS execution_id \gset
@@ -52,57 +36,8 @@ SELECT action, actor, detail FROM flowpg.audit_log WHERE execution_id = :'execut
 \echo '--    Its Slack webhook is a secret and the HR endpoint a kv entry; both point at the sink.'
 SELECT flow_secret_set('hr.operations', 'SLACK_HR_WEBHOOK', :'sink' || '/services/T000/B000/XXXXXXXX'),
        flow_kv_set('hr.operations', 'HR_API_ENDPOINT', to_jsonb(:'sink' || '/hr')) \gset
-SELECT * FROM flow_deploy($$
-id: vacation_approval
-namespace: hr.operations
-
-inputs:
-  - id: employee
-    type: STRING
-    required: false
-  - id: start_date
-    type: DATE
-  - id: end_date
-    type: DATE
-
-tasks:
-  - id: notify_manager
-    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook
-    url: "{{ secret('SLACK_HR_WEBHOOK') }}"
-    payload: |
-      {
-        "channel": "#vacation-approvals",
-        "text": "Review request from {{ inputs.employee ?? labels.system.username }}\n*Dates*: {{ inputs.start_date }} → {{ inputs.end_date }}\nApprove: {{ appLink('appId') }}"
-      }
-
-  - id: await_decision
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: approved
-        type: BOOLEAN
-        description: Approve this request?
-      - id: reason
-        type: STRING
-        description: Decision notes
-
-  - id: update_hr_system
-    type: io.kestra.plugin.core.http.Request
-    uri: "{{ kv('HR_API_ENDPOINT') }}/approvals"
-    method: POST
-    contentType: multipart/form-data
-    formData:
-      employee: "{{ inputs.employee ?? labels.system.username }}"
-      approvalStatus: "{{ outputs.await_decision.onResume.approved ? 'APPROVED' : 'REJECTED' }}"
-      notes: "{{ outputs.await_decision.onResume.reason }}"
-      resumedBy: "{{ outputs.await_decision.resumed.by }}"
-      resumedOn: "{{ outputs.await_decision.resumed.on }}"
-      resumedStatus: "{{ outputs.await_decision.resumed.to }}" # by default: SUCCESS
-
-  - id: log_result
-    type: io.kestra.plugin.core.log.Log
-    message: |
-      Decision: {{ outputs.await_decision.onResume }}
-$$);
+\set flow `cat :'top'/test/flows/guide/vacation_approval.yml`
+SELECT * FROM flow_deploy(:'flow');
 
 -- the people: an employee who may start it, a manager who may decide
 CREATE ROLE alice;

@@ -12,6 +12,7 @@ use warnings;
 use FlowpgFlows;
 use FlowpgTest;
 use JSON::PP ();
+use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $node = flowpg_node('vacation');
@@ -20,57 +21,7 @@ my $http = start_http_sink();
 my $json = JSON::PP->new->canonical;    # sink records are decoded already
 
 # The flow exactly as the guide prints it.
-my $flow = <<'YAML';
-id: vacation_approval
-namespace: hr.operations
-
-inputs:
-  - id: employee
-    type: STRING
-    required: false
-  - id: start_date
-    type: DATE
-  - id: end_date
-    type: DATE
-
-tasks:
-  - id: notify_manager
-    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook
-    url: "{{ secret('SLACK_HR_WEBHOOK') }}"
-    payload: |
-      {
-        "channel": "#vacation-approvals",
-        "text": "Review request from {{ inputs.employee ?? labels.system.username }}\n*Dates*: {{ inputs.start_date }} → {{ inputs.end_date }}\nApprove: {{ appLink('appId') }}"
-      }
-
-  - id: await_decision
-    type: io.kestra.plugin.core.flow.Pause
-    onResume:
-      - id: approved
-        type: BOOLEAN
-        description: Approve this request?
-      - id: reason
-        type: STRING
-        description: Decision notes
-
-  - id: update_hr_system
-    type: io.kestra.plugin.core.http.Request
-    uri: "{{ kv('HR_API_ENDPOINT') }}/approvals"
-    method: POST
-    contentType: multipart/form-data
-    formData:
-      employee: "{{ inputs.employee ?? labels.system.username }}"
-      approvalStatus: "{{ outputs.await_decision.onResume.approved ? 'APPROVED' : 'REJECTED' }}"
-      notes: "{{ outputs.await_decision.onResume.reason }}"
-      resumedBy: "{{ outputs.await_decision.resumed.by }}"
-      resumedOn: "{{ outputs.await_decision.resumed.on }}"
-      resumedStatus: "{{ outputs.await_decision.resumed.to }}" # by default: SUCCESS
-
-  - id: log_result
-    type: io.kestra.plugin.core.log.Log
-    message: |
-      Decision: {{ outputs.await_decision.onResume }}
-YAML
+my $flow = slurp_file(flowpg_src() . '/test/flows/guide/vacation_approval.yml');
 
 my $webhook = $http->url('/services/T0HR/B0VAC/webhooksecret');
 my $hr = $http->url('/hr-api');
