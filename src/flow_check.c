@@ -226,6 +226,11 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 				problem_add(st->problems, v, path, "%s must be a string, not a %s",
 							spec->name, fp_type_name(v->type));
 			break;
+		case PROP_LITERAL:
+			if (v->type != FP_STRING)
+				problem_add(st->problems, v, path, "%s must be a string, not a %s",
+							spec->name, fp_type_name(v->type));
+			return;				/* not a template: the task type's check says more */
 		case PROP_STRING_OR_LIST:
 			if (v->type == FP_ARRAY)
 			{
