@@ -48,7 +48,8 @@ static DbQuery q_latest = DB_QUERY(
 	2, TEXTOID, TEXTOID);
 
 static DbQuery q_revision_source = DB_QUERY(
-	"SELECT source FROM flowpg.flow_revisions WHERE namespace = $1 AND id = $2 AND revision = $3",
+	"SELECT source, created_by::text FROM flowpg.flow_revisions"
+	" WHERE namespace = $1 AND id = $2 AND revision = $3",
 	3, TEXTOID, TEXTOID, INT4OID);
 
 static DbQuery q_insert = DB_QUERY(
@@ -129,13 +130,14 @@ checked_document(const char *source)
 
 /*
  * Store source as the next revision of its flow unless it is identical to
- * the latest one (which must not be deleted).  Returns the revision number
- * and says in *created whether a new row was written.  Needs a DbScope and
- * the flow lock.
+ * the latest one (which must not be deleted), with author as the role it
+ * acts for (its Query, Subflow and trigger steps).  Returns the revision
+ * number and says in *created whether a new row was written.  Needs a
+ * DbScope and the flow lock.
  */
 static int32
 store_revision(const char *ns, const char *id, const char *source, FpValue *root,
-			   bool *created)
+			   const char *author, bool *created)
 {
 	LatestRevision latest = latest_revision(ns, id);
 	FpValue    *disabled = fp_get(root, "disabled");
@@ -154,7 +156,7 @@ store_revision(const char *ns, const char *id, const char *source, FpValue *root
 	values[3] = CStringGetTextDatum(source);
 	values[4] = fp_to_jsonb_datum(root);
 	values[5] = BoolGetDatum(disabled && disabled->type == FP_BOOL && disabled->u.b);
-	values[6] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+	values[6] = DirectFunctionCall1(namein, CStringGetDatum(author));
 	db_exec(&q_insert, values, NULL, false, 0);
 	trigger_flow_store(ns, id, root);
 	trigger_schedule_store(ns, id, root);
@@ -195,7 +197,7 @@ flow_deploy(PG_FUNCTION_ARGS)
 
 	db_enter(&scope);
 	lock_flow(ns, id);
-	revision = store_revision(ns, id, source, root, &created);
+	revision = store_revision(ns, id, source, root, sec_actor(), &created);
 	if (created)
 		audit_write("deploy", ns, id, NULL, NULL, revision_detail(revision, 0));
 	db_leave(&scope);
@@ -277,7 +279,13 @@ flow_delete(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* flow_rollback(namespace, id, revision): a new revision with that revision's source. */
+/*
+ * flow_rollback(namespace, id, revision): a new revision with that
+ * revision's source, acting for the role that wrote it.  The caller only
+ * chooses which source runs again: re-signing it with the caller's identity
+ * would let a DEPLOY holder's old Query run as a superuser who rolled back
+ * to it.
+ */
 Datum
 flow_rollback(PG_FUNCTION_ARGS)
 {
@@ -288,6 +296,7 @@ flow_rollback(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Datum		values[3];
 	char	   *source;
+	char	   *author;
 	FpValue    *root;
 	int32		revision;
 	bool		created;
@@ -310,12 +319,18 @@ flow_rollback(PG_FUNCTION_ARGS)
 						target, id, ns),
 				 errdetail("The latest revision is %d.", latest.revision)));
 	source = db_text(0, 1);
+	author = db_text(0, 2);
 
 	/* the old source is checked again: the rules may have changed since */
 	root = checked_document(source);
-	revision = store_revision(ns, id, source, root, &created);
+	revision = store_revision(ns, id, source, root, author, &created);
 	if (created)
-		audit_write("rollback", ns, id, NULL, NULL, revision_detail(revision, target));
+	{
+		FpValue    *detail = revision_detail(revision, target);
+
+		fp_set(detail, "author", fp_cstring(author));
+		audit_write("rollback", ns, id, NULL, NULL, detail);
+	}
 	db_leave(&scope);
 	PG_RETURN_INT32(revision);
 }
