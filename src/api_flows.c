@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "db.h"
 #include "flow_check.h"
+#include "flowpg.h"
 #include "ids.h"
 #include "problems.h"
 #include "security.h"
@@ -113,14 +114,39 @@ flow_not_found(const char *ns, const char *id)
 }
 
 /*
+ * Why a source is too large to be taken (flowpg.max_flow_size), or NULL:
+ * checked before anything parses it, so that a DEPLOY holder cannot make
+ * the server parse megabytes of YAML.
+ */
+static char *
+source_too_large(const char *source)
+{
+	size_t		len = strlen(source);
+
+	if (len <= (size_t) flowpg_max_flow_size_kb * 1024)
+		return NULL;
+	return psprintf("the flow source is %zu kB, more than flowpg.max_flow_size (%d kB) allows",
+					(len + 1023) / 1024, flowpg_max_flow_size_kb);
+}
+
+/*
  * Check a source and return its document; raise the first problem (42601
- * for YAML syntax, 22023 for an invalid flow) when there is any.
+ * for YAML syntax, 22023 for an invalid flow, 54000 for one too large) when
+ * there is any.
  */
 static FpValue *
 checked_document(const char *source)
 {
 	List	   *problems = NIL;
-	FpValue    *root = flow_check_source(source, strlen(source), &problems);
+	char	   *too_large = source_too_large(source);
+	FpValue    *root;
+
+	if (too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", too_large),
+				 errhint("Split the flow into subflows, or ask a superuser to raise flowpg.max_flow_size.")));
+	root = flow_check_source(source, strlen(source), &problems);
 
 	if (problems != NIL)
 		problems_raise(problems, ((FlowProblem *) linitial(problems))->syntax ?
@@ -232,7 +258,10 @@ flow_validate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	(void) flow_check_source(source, strlen(source), &problems);
+	if (source_too_large(source))
+		problem_add_at(&problems, 0, 0, "", "%s", source_too_large(source));
+	else
+		(void) flow_check_source(source, strlen(source), &problems);
 	list_sort(problems, problem_cmp);
 	foreach(lc, problems)
 	{
