@@ -576,7 +576,7 @@ check_document(CheckState *st, const FpValue *root)
 		problem_add(st->problems, root, "", "missing required key \"namespace\"");
 	else if (v->type != FP_STRING || !id_is_namespace(v->u.str.ptr))
 		problem_add(st->problems, v, "namespace",
-					"invalid namespace %s: it must match ^[a-z0-9][a-z0-9._-]* and have at most 150 characters",
+					"invalid namespace %s: it must match ^[a-z0-9][a-z0-9._-]*, have no empty part between dots and at most 150 characters",
 					fp_to_json(v));
 
 	if ((v = fp_get(root, "description")) && !is_scalar(v))
