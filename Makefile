@@ -10,12 +10,12 @@ EXTENSION = flowpg
 MODULE_big = flowpg
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script of the current version is assembled from sql/install/*.sql, one file per
-# area, in name order; sql/flowpg--A--B.sql are the upgrade scripts (every change of the install
-# script since a released version is also in the upgrade script from it: test/t/22_upgrade.pl
-# compares an upgraded catalog with a fresh one).
+# area, in name order.  The upgrade script sql/flowpg--A--B.sql is sql/upgrade/A--B.sql (every
+# change of the install script since release A, made to an A database) followed by the comments
+# of every relation and column (sql/install/90_comments.sql), so both say the same;
+# test/t/22_upgrade.pl compares an upgraded catalog with a fresh one.
 EXTVERSION = 0.2
-DATA_built = sql/flowpg--$(EXTVERSION).sql
-DATA = $(wildcard sql/flowpg--*--*.sql)
+DATA_built = sql/flowpg--$(EXTVERSION).sql sql/flowpg--0.1--0.2.sql
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/flowpg--%,$(wildcard sql/*.sql)))))
 EXTRA_CLEAN = test/fuzz/build
 
@@ -36,6 +36,9 @@ override CPPFLAGS += -MMD -MP
 EXTRA_CLEAN += $(OBJS:.o=.d)
 
 sql/flowpg--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+sql/flowpg--0.1--0.2.sql: sql/upgrade/0.1--0.2.sql sql/install/90_comments.sql
 	cat $^ > $@
 
 # The whole suite against a private, throwaway server (see test/run).

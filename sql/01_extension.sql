@@ -25,6 +25,15 @@ SELECT count(*) FROM flowpg.secrets;
 RESET ROLE;
 DROP ROLE flowpg_t01_user;
 
+-- \d+ explains the read model: every table, view and column of schema flowpg has a comment
+SELECT c.relname, a.attname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'flowpg' AND c.relkind IN ('r', 'v')
+  AND (obj_description(c.oid, 'pg_class') IS NULL
+       OR (a.attname IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
+ORDER BY 1, 2;
+
 -- DROP EXTENSION leaves nothing behind
 DROP EXTENSION flowpg;
 SELECT count(*) AS flowpg_schemas FROM pg_namespace WHERE nspname = 'flowpg';

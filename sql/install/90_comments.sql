@@ -1,0 +1,152 @@
+-- flowpg install script, last part: what every relation and column of schema flowpg holds, for
+-- \d+ and for the DBA who reads the read model directly.  Kept apart from the definitions so the
+-- upgrade script carries the same text (it is appended to every upgrade script by the Makefile).
+
+COMMENT ON TABLE flowpg.flow_revisions IS
+    'every deployed revision of every flow, immutable; readable with VIEW on the namespace';
+COMMENT ON COLUMN flowpg.flow_revisions.namespace IS 'the flow''s namespace (dotted, lower case)';
+COMMENT ON COLUMN flowpg.flow_revisions.id IS 'the flow''s id, unique within its namespace';
+COMMENT ON COLUMN flowpg.flow_revisions.revision IS 'revision number, 1 for the first deploy; a changed source makes the next one';
+COMMENT ON COLUMN flowpg.flow_revisions.source IS 'the YAML as deployed';
+COMMENT ON COLUMN flowpg.flow_revisions.definition IS 'the YAML as JSON, after checking';
+COMMENT ON COLUMN flowpg.flow_revisions.disabled IS 'the flow''s disabled: true; a disabled flow does not start';
+COMMENT ON COLUMN flowpg.flow_revisions.deleted IS 'set on the latest revision by flow_delete; a deleted flow does not start';
+COMMENT ON COLUMN flowpg.flow_revisions.created_at IS 'when this revision was stored';
+COMMENT ON COLUMN flowpg.flow_revisions.created_by IS 'the role that wrote the source (for a rollback, the author of the restored revision): its Query, Subflow and trigger steps act for it';
+
+COMMENT ON VIEW flowpg.flows IS 'the latest revision of each flow (deleted ones included, with deleted = true)';
+
+COMMENT ON TABLE flowpg.executions IS
+    'one row per execution of a flow revision; readable with VIEW on the namespace, or by an assignee of one of its HumanTasks';
+COMMENT ON COLUMN flowpg.executions.id IS 'the execution id: 22 random base-62 characters';
+COMMENT ON COLUMN flowpg.executions.namespace IS 'the flow''s namespace';
+COMMENT ON COLUMN flowpg.executions.flow_id IS 'the flow''s id';
+COMMENT ON COLUMN flowpg.executions.flow_revision IS 'the revision it runs';
+COMMENT ON COLUMN flowpg.executions.state IS 'CREATED, RUNNING, PAUSED, RESTARTED, KILLING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED';
+COMMENT ON COLUMN flowpg.executions.inputs IS 'the validated inputs, SECRET ones shown as ******';
+COMMENT ON COLUMN flowpg.executions.labels IS 'labels (flat keys such as system.username)';
+COMMENT ON COLUMN flowpg.executions.outputs IS 'the flow''s outputs, once it ends (secrets masked)';
+COMMENT ON COLUMN flowpg.executions.history IS 'every state change, [{state, date}], oldest first';
+COMMENT ON COLUMN flowpg.executions.parent_id IS 'the execution whose Subflow task started this one, or NULL';
+COMMENT ON COLUMN flowpg.executions.trigger IS 'what started it (a Subflow, a Flow or Schedule trigger), or NULL for flow_start';
+COMMENT ON COLUMN flowpg.executions.created_by IS 'the role that started it (the deployer of the flow for a trigger)';
+COMMENT ON COLUMN flowpg.executions.created_at IS 'when it was started';
+COMMENT ON COLUMN flowpg.executions.updated_at IS 'when it last changed';
+COMMENT ON COLUMN flowpg.executions.ended_at IS 'when it reached an end state, or NULL';
+
+COMMENT ON TABLE flowpg.task_runs IS
+    'one row per task of an execution that started; readable as its execution is';
+COMMENT ON COLUMN flowpg.task_runs.id IS 'the task run id (22 characters), sent as Flowpg-Task-Run with HTTP requests';
+COMMENT ON COLUMN flowpg.task_runs.execution_id IS 'its execution';
+COMMENT ON COLUMN flowpg.task_runs.namespace IS 'its execution''s namespace (copied, for row-level security without a join)';
+COMMENT ON COLUMN flowpg.task_runs.task_id IS 'the task''s id in the flow';
+COMMENT ON COLUMN flowpg.task_runs.parent_id IS 'the task run of the flowable task (If, Sequential, ...) it runs in, or NULL';
+COMMENT ON COLUMN flowpg.task_runs.state IS 'CREATED, RUNNING, PAUSED, RESTARTED, RETRYING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED, SKIPPED';
+COMMENT ON COLUMN flowpg.task_runs.outputs IS 'the task''s outputs (onResume and resumed for a pause), secrets masked';
+COMMENT ON COLUMN flowpg.task_runs.attempts IS 'one {state, startDate, endDate} per try';
+COMMENT ON COLUMN flowpg.task_runs.history IS 'every state change, [{state, date}], oldest first';
+COMMENT ON COLUMN flowpg.task_runs.assigned_users IS 'a HumanTask''s rendered assignment.users, or NULL';
+COMMENT ON COLUMN flowpg.task_runs.assigned_groups IS 'a HumanTask''s rendered assignment.groups, or NULL';
+COMMENT ON COLUMN flowpg.task_runs.due_at IS 'when a pause expires or a retry falls due, or NULL';
+COMMENT ON COLUMN flowpg.task_runs.created_at IS 'when the task run was created';
+COMMENT ON COLUMN flowpg.task_runs.ended_at IS 'when it reached an end state, or NULL';
+
+COMMENT ON TABLE flowpg.logs IS
+    'log lines of executions (Log tasks, task errors), secrets masked; readable as their execution is';
+COMMENT ON COLUMN flowpg.logs.execution_id IS 'its execution';
+COMMENT ON COLUMN flowpg.logs.task_run_id IS 'the task run that wrote it, or NULL for the flow itself';
+COMMENT ON COLUMN flowpg.logs.task_id IS 'that task run''s task id';
+COMMENT ON COLUMN flowpg.logs.namespace IS 'its execution''s namespace (copied, for row-level security)';
+COMMENT ON COLUMN flowpg.logs.level IS 'TRACE, DEBUG, INFO, WARN or ERROR';
+COMMENT ON COLUMN flowpg.logs.message IS 'the line, secrets masked';
+COMMENT ON COLUMN flowpg.logs.at IS 'when it was written';
+
+COMMENT ON TABLE flowpg.audit_log IS
+    'append-only: one row per deploy, delete, rollback, start, resume, expiry, kill, restart, grant, revoke and secret or kv change';
+COMMENT ON COLUMN flowpg.audit_log.id IS 'order of writing';
+COMMENT ON COLUMN flowpg.audit_log.at IS 'when it happened';
+COMMENT ON COLUMN flowpg.audit_log.actor IS 'the role that acted (flowpg for the worker''s expiries)';
+COMMENT ON COLUMN flowpg.audit_log.action IS 'deploy, delete, rollback, start, resume, expire, kill, restart, grant, revoke, secret_set, ...';
+COMMENT ON COLUMN flowpg.audit_log.namespace IS 'the namespace acted on (NULL for actions on no namespace)';
+COMMENT ON COLUMN flowpg.audit_log.flow_id IS 'the flow, when there is one';
+COMMENT ON COLUMN flowpg.audit_log.execution_id IS 'the execution, when there is one';
+COMMENT ON COLUMN flowpg.audit_log.task_run_id IS 'the task run (a resume''s pause), when there is one';
+COMMENT ON COLUMN flowpg.audit_log.detail IS 'what was given (inputs with SECRET ones masked, revision, grantee, secret name; never a secret''s value)';
+
+COMMENT ON TABLE flowpg.secrets IS 'secrets by namespace; readable by no role (used only while rendering)';
+COMMENT ON COLUMN flowpg.secrets.namespace IS 'its namespace ('''' is the global one)';
+COMMENT ON COLUMN flowpg.secrets.name IS 'the name secret() looks up';
+COMMENT ON COLUMN flowpg.secrets.value IS 'the value';
+COMMENT ON COLUMN flowpg.secrets.updated_at IS 'when it was last set';
+COMMENT ON COLUMN flowpg.secrets.updated_by IS 'who set it';
+
+COMMENT ON TABLE flowpg.kv IS 'the key-value store by namespace (kv(), flow_kv_*); read through flow_kv_get only';
+COMMENT ON COLUMN flowpg.kv.namespace IS 'its namespace ('''' is the global one)';
+COMMENT ON COLUMN flowpg.kv.key IS 'the key kv() looks up';
+COMMENT ON COLUMN flowpg.kv.value IS 'the value, any JSON';
+COMMENT ON COLUMN flowpg.kv.updated_at IS 'when it was last set';
+COMMENT ON COLUMN flowpg.kv.updated_by IS 'who set it';
+
+COMMENT ON TABLE flowpg.namespace_grants IS
+    'permissions given with flow_grant; readable by the namespace''s admins and the roles a grant reaches';
+COMMENT ON COLUMN flowpg.namespace_grants.namespace IS 'the namespace (and every one below it; '''' is all)';
+COMMENT ON COLUMN flowpg.namespace_grants.grantee IS 'the role (and every role with its privileges)';
+COMMENT ON COLUMN flowpg.namespace_grants.permission IS 'VIEW, EXECUTE, RESUME, DEPLOY or ADMIN';
+COMMENT ON COLUMN flowpg.namespace_grants.granted_by IS 'who granted it';
+COMMENT ON COLUMN flowpg.namespace_grants.granted_at IS 'when';
+
+COMMENT ON TABLE flowpg.execution_secrets IS 'the real values of SECRET inputs of executions; readable by no role';
+COMMENT ON COLUMN flowpg.execution_secrets.execution_id IS 'the execution';
+COMMENT ON COLUMN flowpg.execution_secrets.inputs IS 'the real values (flow inputs, onResume inputs, secrets inherited from a parent)';
+
+COMMENT ON TABLE flowpg.work IS
+    'the background worker''s queue: sends (HTTP, webhooks, mail) and timers (expiries, timeouts, retries); readable by no role';
+COMMENT ON COLUMN flowpg.work.id IS 'order of queueing';
+COMMENT ON COLUMN flowpg.work.kind IS 'send, expire, timeout or retry';
+COMMENT ON COLUMN flowpg.work.execution_id IS 'the execution it belongs to';
+COMMENT ON COLUMN flowpg.work.task_run_id IS 'the task run it belongs to';
+COMMENT ON COLUMN flowpg.work.due_at IS 'when it is due';
+COMMENT ON COLUMN flowpg.work.claimed_at IS 'when the worker claimed a send (committed before it goes out), or NULL';
+COMMENT ON COLUMN flowpg.work.detail IS 'the rendered request ({request, secrets}) or the pause''s {behavior}, with workerFailures after errors';
+
+COMMENT ON TABLE flowpg.trigger_state IS 'the state of triggers: schedules and their next fire, Flow trigger windows; readable by no role';
+COMMENT ON COLUMN flowpg.trigger_state.namespace IS 'the listening flow''s namespace';
+COMMENT ON COLUMN flowpg.trigger_state.flow_id IS 'the listening flow''s id';
+COMMENT ON COLUMN flowpg.trigger_state.trigger_id IS 'the trigger''s id';
+COMMENT ON COLUMN flowpg.trigger_state.schedule IS 'a Schedule trigger as deployed, or NULL';
+COMMENT ON COLUMN flowpg.trigger_state.next_at IS 'its next fire time, or NULL when it never fires again';
+COMMENT ON COLUMN flowpg.trigger_state.window_state IS 'the executions a Flow trigger''s preconditions saw within their time window';
+COMMENT ON COLUMN flowpg.trigger_state.updated_at IS 'when it last changed';
+
+COMMENT ON TABLE flowpg.flow_listeners IS 'the Flow triggers of the latest revision of every flow that has some; readable by no role';
+COMMENT ON COLUMN flowpg.flow_listeners.namespace IS 'the listening flow''s namespace';
+COMMENT ON COLUMN flowpg.flow_listeners.flow_id IS 'the listening flow''s id';
+COMMENT ON COLUMN flowpg.flow_listeners.trigger_id IS 'the trigger''s id';
+COMMENT ON COLUMN flowpg.flow_listeners.trigger IS 'the trigger as deployed';
+
+COMMENT ON COLUMN flowpg.flows.namespace IS 'the flow''s namespace';
+COMMENT ON COLUMN flowpg.flows.id IS 'the flow''s id';
+COMMENT ON COLUMN flowpg.flows.revision IS 'its latest revision';
+COMMENT ON COLUMN flowpg.flows.source IS 'the YAML as deployed';
+COMMENT ON COLUMN flowpg.flows.definition IS 'the YAML as JSON, after checking';
+COMMENT ON COLUMN flowpg.flows.disabled IS 'disabled: true in the flow';
+COMMENT ON COLUMN flowpg.flows.deleted IS 'deleted with flow_delete';
+COMMENT ON COLUMN flowpg.flows.created_at IS 'when the latest revision was stored';
+COMMENT ON COLUMN flowpg.flows.created_by IS 'the role the latest revision acts for';
+
+COMMENT ON COLUMN flowpg.inbox.execution_id IS 'the paused execution';
+COMMENT ON COLUMN flowpg.inbox.namespace IS 'its namespace';
+COMMENT ON COLUMN flowpg.inbox.flow_id IS 'its flow';
+COMMENT ON COLUMN flowpg.inbox.flow_revision IS 'the revision it runs';
+COMMENT ON COLUMN flowpg.inbox.task_run_id IS 'the paused task run';
+COMMENT ON COLUMN flowpg.inbox.task_id IS 'its task id (flow_resume''s task_id)';
+COMMENT ON COLUMN flowpg.inbox.task_type IS 'io.kestra.plugin.core.flow.Pause or io.kestra.plugin.ee.flow.HumanTask';
+COMMENT ON COLUMN flowpg.inbox.description IS 'the task''s description';
+COMMENT ON COLUMN flowpg.inbox.on_resume IS 'the onResume input declarations: what flow_resume expects';
+COMMENT ON COLUMN flowpg.inbox.assigned_users IS 'a HumanTask''s rendered users, or NULL';
+COMMENT ON COLUMN flowpg.inbox.assigned_groups IS 'a HumanTask''s rendered groups, or NULL';
+COMMENT ON COLUMN flowpg.inbox.paused_at IS 'when it paused';
+COMMENT ON COLUMN flowpg.inbox.expires_at IS 'when pauseDuration or timeout runs out, or NULL';
+COMMENT ON COLUMN flowpg.inbox.started_by IS 'who started the execution';
+COMMENT ON COLUMN flowpg.inbox.labels IS 'the execution''s labels';
+COMMENT ON COLUMN flowpg.inbox.inputs IS 'the execution''s inputs, SECRET ones masked';
