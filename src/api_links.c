@@ -42,7 +42,9 @@ static DbQuery q_link_execution = DB_QUERY(
 
 static DbQuery q_link_run = DB_QUERY(
 	"SELECT id, state, outputs, pg_catalog.jsonb_array_length(attempts),"
-	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups), due_at"
+	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups), due_at,"
+	" (SELECT h ->> 'date' FROM pg_catalog.jsonb_array_elements(history) AS h"
+	"   WHERE h ->> 'state' = 'PAUSED' ORDER BY h ->> 'date' DESC LIMIT 1)"
 	" FROM flowpg.task_runs WHERE execution_id = $1 AND task_id = $2"
 	" ORDER BY created_at DESC LIMIT 1",
 	2, TEXTOID, TEXTOID);
@@ -88,6 +90,8 @@ typedef struct LinkView
 	FpValue    *users;			/* the rendered assignment, or NULL */
 	FpValue    *groups;
 	TimestampTz due_at;			/* 0: none */
+	char	   *paused_at;		/* when it last paused (ISO-8601), or NULL */
+	FpValue    *input_ids;		/* the flow's input ids, in declared order */
 } LinkView;
 
 /* The classification of a view, with the error flow_resume_link raises for it. */
@@ -456,6 +460,7 @@ read_view(const LinkToken *tok, LinkView *v)
 		v->users = json_col(0, 5);
 		v->groups = json_col(0, 6);
 		v->due_at = time_col(0, 7);
+		v->paused_at = db_text(0, 8);
 		if (v->users && v->users->type != FP_ARRAY)
 			v->users = NULL;
 		if (v->groups && v->groups->type != FP_ARRAY)
@@ -463,6 +468,16 @@ read_view(const LinkToken *tok, LinkView *v)
 	}
 	flow = flow_model_get(v->namespace, v->flow_id, v->revision);
 	v->node = flow ? flow_model_node(flow, tok->task_id) : NULL;
+	v->input_ids = fp_array(4);
+	for (int i = 0; flow && flow->inputs && i < flow->inputs->u.arr.count; i++)
+	{
+		const char *id = fp_get_str(flow->inputs->u.arr.items[i], "id");
+
+		if (id == NULL)
+			id = fp_get_str(flow->inputs->u.arr.items[i], "name");
+		if (id)
+			fp_append(v->input_ids, fp_cstring(id));
+	}
 	return true;
 }
 
@@ -527,6 +542,7 @@ flow_link(PG_FUNCTION_ARGS)
 	fp_set(result, "started_by", or_null(v.started_by ? fp_cstring(v.started_by) : NULL));
 	fp_set(result, "labels", or_null(v.labels));
 	fp_set(result, "inputs", or_null(v.inputs));
+	fp_set(result, "input_order", v.input_ids);	/* jsonb sorts the keys of inputs */
 	fp_set(result, "assigned_users", or_null(v.users));
 	fp_set(result, "assigned_groups", or_null(v.groups));
 	fp_set(result, "may_decide",
@@ -536,6 +552,7 @@ flow_link(PG_FUNCTION_ARGS)
 	if (v.has_run && v.run_state == ST_PAUSED && v.due_at != 0 && v.due_at < expires)
 		expires = v.due_at;
 	fp_set(result, "expires_at", fp_cstring(state_format_time(expires)));
+	fp_set(result, "paused_at", v.paused_at ? fp_cstring(v.paused_at) : fp_null());
 	resumed = fp_get_object(v.outputs, "resumed");
 	if (st.status == LS_DECIDED)
 	{
