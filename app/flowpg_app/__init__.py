@@ -151,7 +151,8 @@ def _safe_next(target):
     if not target:
         return url_for("inbox")
     parts = urllib.parse.urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target):
         return url_for("inbox")
     return target
 
@@ -202,6 +203,17 @@ def _input_order(cur, execution_id):
 
 
 def _routes(app):
+
+    @app.after_request
+    def headers(resp):
+        # links carry tokens: no page is cached, framed, or names its URL to another site
+        resp.headers.setdefault("Cache-Control", "no-store")
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Content-Security-Policy"] = ("default-src 'self'; frame-ancestors 'none'; "
+                                                   "form-action 'self'; base-uri 'none'")
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
