@@ -308,26 +308,29 @@ def _routes(app):
         return _unsigned_link(app_id, execution_id)
 
     def _signed_link(app_id, execution_id, token):
-        with db().as_person(g.user) as cur:
-            cur.execute("SELECT flow_link(%s) AS link", (token,))
-            link = cur.fetchone()["link"]
-        if link["status"] == "invalid" or link.get("execution_id") != execution_id:
+        link = None
+        state = None
+        try:
+            # one transaction: what the link is for, then (POST) the decision through it
+            with db().as_person(g.user) as cur:
+                cur.execute("SELECT flow_link(%s) AS link", (token,))
+                link = cur.fetchone()["link"]
+                valid = link["status"] != "invalid" and link.get("execution_id") == execution_id
+                if request.method == "POST" and valid:
+                    cur.execute("SELECT flow_resume_link(%s, %s::jsonb) AS state",
+                                (token, Jsonb(forms.inputs(link["on_resume"], request.form))))
+                    state = cur.fetchone()["state"]
+        except psycopg.errors.InvalidParameterValue as e:
+            return _form_again(link, e, action=request.full_path)
+        except psycopg.Error as e:
+            return refusal(e, execution_id)
+        if not valid:
             return page("This link does not work",
                         "This approval link is not valid, or it is not for you.", 404,
                         hint="It may have been altered, signed with a key that was rotated since, "
                              "or be for a request you may not see. Your inbox lists what you may decide.",
                         kind="denied")
         if request.method == "POST":
-            values = forms.inputs(link["on_resume"], request.form)
-            try:
-                with db().as_person(g.user) as cur:
-                    cur.execute("SELECT flow_resume_link(%s, %s::jsonb) AS state",
-                                (token, Jsonb(values)))
-                    state = cur.fetchone()["state"]
-            except psycopg.errors.InvalidParameterValue as e:
-                return _form_again(link, e, action=request.full_path)
-            except psycopg.Error as e:
-                return refusal(e, execution_id)
             flash(f"Your decision is recorded. The execution is {state}.")
             return redirect(url_for("execution", execution_id=execution_id), 303)
         return _link_page(link)
