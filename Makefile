@@ -9,8 +9,13 @@ PG_CONFIG ?= pg_config
 EXTENSION = flowpg
 MODULE_big = flowpg
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-# The install script is assembled from sql/install/*.sql, one file per area, in name order.
-DATA_built = sql/flowpg--0.1.sql
+# The install script of the current version is assembled from sql/install/*.sql, one file per
+# area, in name order; sql/flowpg--A--B.sql are the upgrade scripts (every change of the install
+# script since a released version is also in the upgrade script from it: test/t/22_upgrade.pl
+# compares an upgraded catalog with a fresh one).
+EXTVERSION = 0.2
+DATA_built = sql/flowpg--$(EXTVERSION).sql
+DATA = $(wildcard sql/flowpg--*--*.sql)
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/flowpg--%,$(wildcard sql/*.sql)))))
 EXTRA_CLEAN = test/fuzz/build
 
@@ -30,7 +35,7 @@ override CPPFLAGS += -MMD -MP
 -include $(OBJS:.o=.d)
 EXTRA_CLEAN += $(OBJS:.o=.d)
 
-sql/flowpg--0.1.sql: $(sort $(wildcard sql/install/*.sql))
+sql/flowpg--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
 
 # The whole suite against a private, throwaway server (see test/run).

@@ -113,7 +113,9 @@ namespace: t.query
 tasks:
   - id: two
     type: io.kestra.plugin.jdbc.postgresql.Query
-    sql: INSERT INTO vacation_requests VALUES ('bob', 1, 'X'); SELECT 1/0
+    sql: >-
+      WITH ins AS (INSERT INTO vacation_requests VALUES ('bob', 1, 'X') RETURNING 1)
+      SELECT 1 / (SELECT count(*) - 1 FROM ins)
 $$);
 SELECT flow_start('t.query', 'half-done') AS id4 \gset
 SELECT count(*) AS bob_rows FROM vacation_requests WHERE employee = 'bob';
@@ -124,25 +126,46 @@ SELECT message FROM flowpg.logs WHERE execution_id = :'id4';
 SELECT revision FROM flow_deploy($$
 id: meddle
 namespace: t.query
-inputs:
-  - id: sql
-    type: STRING
 tasks:
-  - id: q
+  - id: path
     type: io.kestra.plugin.jdbc.postgresql.Query
-    sql: "{{ inputs.sql }}"
+    sql: SET search_path = evil
+  - id: timeout
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SET statement_timeout = 1
+  - id: read_only
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SET default_transaction_read_only = on
+  - id: memory
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SELECT set_config('work_mem', '77kB', false)
 $$);
 SHOW search_path;
-SELECT flow_start('t.query', 'meddle', '{"sql": "SET search_path = evil; SET statement_timeout = 1; SET default_transaction_read_only = on; SELECT set_config(''work_mem'', ''77kB'', false)"}') AS id5 \gset
-SELECT state FROM flowpg.executions WHERE id = :'id5';
+SELECT * FROM pg_temp.run('t.query', 'meddle');
 SHOW search_path;
 SHOW statement_timeout;
 SHOW default_transaction_read_only;
 SHOW work_mem;
-SELECT flow_start('t.query', 'meddle', '{"sql": "SET ROLE postgres"}') AS id6 \gset
+SELECT revision FROM flow_deploy($$
+id: become
+namespace: t.query
+tasks:
+  - id: q
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: SET ROLE postgres
+$$);
+SELECT flow_start('t.query', 'become') AS id6 \gset
 SELECT state, pg_temp.runs(:'id6') FROM flowpg.executions WHERE id = :'id6';
 SELECT message FROM flowpg.logs WHERE execution_id = :'id6';
-SELECT flow_start('t.query', 'meddle', '{"sql": "CREATE TEMP TABLE left_behind (x int)"}') AS id7 \gset
+SELECT revision FROM flow_deploy($$
+id: leave-behind
+namespace: t.query
+tasks:
+  - id: q
+    type: io.kestra.plugin.jdbc.postgresql.Query
+    sql: CREATE TEMP TABLE left_behind (x int)
+$$);
+SELECT flow_start('t.query', 'leave-behind') AS id7 \gset
 SELECT message FROM flowpg.logs WHERE execution_id = :'id7';
 SELECT count(*) AS temp_tables FROM pg_class WHERE relname = 'left_behind';
 

@@ -507,19 +507,38 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Refuse an action on execution id (in namespace ns) that needs perm.  A
+ * role that may see the execution (VIEW, or an assignee) is told which
+ * permission it lacks where; any other is told nothing about it, not even
+ * its namespace, as flow_resume answers it.
+ */
+static void
+require_on_execution(const char *id, const char *ns, FlowPermission perm, const char *what,
+					 const char *verb)
+{
+	if (sec_has_permission(ns, perm))
+		return;
+	if (sec_has_permission(ns, PERM_VIEW) || sec_role_assigned_to(GetUserId(), id))
+		sec_require(ns, perm, what);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("Access denied to %s this execution", verb)));
+}
+
+/*
  * Lock an execution for an action that needs perm.  The caller is checked
  * first, without the lock, so that a role that may not act cannot hold the
  * row (and stall the execution) by trying.
  */
 static Execution *
-lock_for(const char *id, FlowPermission perm, const char *what)
+lock_for(const char *id, FlowPermission perm, const char *what, const char *verb)
 {
 	char	   *ns = execution_namespace(id);
 	Execution  *e;
 
 	if (ns == NULL)
 		execution_not_found(id);
-	sec_require(ns, perm, what);
+	require_on_execution(id, ns, perm, what, verb);
 	e = exec_load(id);
 	if (e == NULL)
 		execution_not_found(id);
@@ -547,7 +566,7 @@ flow_kill(PG_FUNCTION_ARGS)
 	text	   *state;
 
 	db_enter(&scope);
-	e = lock_for(id, PERM_RESUME, "kill executions");
+	e = lock_for(id, PERM_RESUME, "kill executions", "kill");
 	if (state_is_terminal(e->state) || e->state == ST_KILLING)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -569,7 +588,7 @@ flow_restart(PG_FUNCTION_ARGS)
 	text	   *state;
 
 	db_enter(&scope);
-	e = lock_for(id, PERM_RESUME, "restart executions");
+	e = lock_for(id, PERM_RESUME, "restart executions", "restart");
 	if (e->state != ST_FAILED)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -633,8 +652,11 @@ flow_wait(PG_FUNCTION_ARGS)
 			char	   *ns = db_text(0, 2);
 
 			db_leave(&scope);
+			/* who may not see it learns nothing of it, not even its namespace */
 			if (!sec_has_permission(ns, PERM_VIEW) && !sec_role_assigned_to(GetUserId(), id))
-				sec_require(ns, PERM_VIEW, "see executions");
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("Access denied to see this execution")));
 			checked = true;
 		}
 		else

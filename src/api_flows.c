@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "db.h"
 #include "flow_check.h"
+#include "flowpg.h"
 #include "ids.h"
 #include "problems.h"
 #include "security.h"
@@ -48,7 +49,8 @@ static DbQuery q_latest = DB_QUERY(
 	2, TEXTOID, TEXTOID);
 
 static DbQuery q_revision_source = DB_QUERY(
-	"SELECT source FROM flowpg.flow_revisions WHERE namespace = $1 AND id = $2 AND revision = $3",
+	"SELECT source, created_by::text FROM flowpg.flow_revisions"
+	" WHERE namespace = $1 AND id = $2 AND revision = $3",
 	3, TEXTOID, TEXTOID, INT4OID);
 
 static DbQuery q_insert = DB_QUERY(
@@ -112,14 +114,39 @@ flow_not_found(const char *ns, const char *id)
 }
 
 /*
+ * Why a source is too large to be taken (flowpg.max_flow_size), or NULL:
+ * checked before anything parses it, so that a DEPLOY holder cannot make
+ * the server parse megabytes of YAML.
+ */
+static char *
+source_too_large(const char *source)
+{
+	size_t		len = strlen(source);
+
+	if (len <= (size_t) flowpg_max_flow_size_kb * 1024)
+		return NULL;
+	return psprintf("the flow source is %zu kB, more than flowpg.max_flow_size (%d kB) allows",
+					(len + 1023) / 1024, flowpg_max_flow_size_kb);
+}
+
+/*
  * Check a source and return its document; raise the first problem (42601
- * for YAML syntax, 22023 for an invalid flow) when there is any.
+ * for YAML syntax, 22023 for an invalid flow, 54000 for one too large) when
+ * there is any.
  */
 static FpValue *
 checked_document(const char *source)
 {
 	List	   *problems = NIL;
-	FpValue    *root = flow_check_source(source, strlen(source), &problems);
+	char	   *too_large = source_too_large(source);
+	FpValue    *root;
+
+	if (too_large)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", too_large),
+				 errhint("Split the flow into subflows, or ask a superuser to raise flowpg.max_flow_size.")));
+	root = flow_check_source(source, strlen(source), &problems);
 
 	if (problems != NIL)
 		problems_raise(problems, ((FlowProblem *) linitial(problems))->syntax ?
@@ -129,13 +156,14 @@ checked_document(const char *source)
 
 /*
  * Store source as the next revision of its flow unless it is identical to
- * the latest one (which must not be deleted).  Returns the revision number
- * and says in *created whether a new row was written.  Needs a DbScope and
- * the flow lock.
+ * the latest one (which must not be deleted), with author as the role it
+ * acts for (its Query, Subflow and trigger steps).  Returns the revision
+ * number and says in *created whether a new row was written.  Needs a
+ * DbScope and the flow lock.
  */
 static int32
 store_revision(const char *ns, const char *id, const char *source, FpValue *root,
-			   bool *created)
+			   const char *author, bool *created)
 {
 	LatestRevision latest = latest_revision(ns, id);
 	FpValue    *disabled = fp_get(root, "disabled");
@@ -154,7 +182,7 @@ store_revision(const char *ns, const char *id, const char *source, FpValue *root
 	values[3] = CStringGetTextDatum(source);
 	values[4] = fp_to_jsonb_datum(root);
 	values[5] = BoolGetDatum(disabled && disabled->type == FP_BOOL && disabled->u.b);
-	values[6] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+	values[6] = DirectFunctionCall1(namein, CStringGetDatum(author));
 	db_exec(&q_insert, values, NULL, false, 0);
 	trigger_flow_store(ns, id, root);
 	trigger_schedule_store(ns, id, root);
@@ -195,7 +223,7 @@ flow_deploy(PG_FUNCTION_ARGS)
 
 	db_enter(&scope);
 	lock_flow(ns, id);
-	revision = store_revision(ns, id, source, root, &created);
+	revision = store_revision(ns, id, source, root, sec_actor(), &created);
 	if (created)
 		audit_write("deploy", ns, id, NULL, NULL, revision_detail(revision, 0));
 	db_leave(&scope);
@@ -230,7 +258,10 @@ flow_validate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	(void) flow_check_source(source, strlen(source), &problems);
+	if (source_too_large(source))
+		problem_add_at(&problems, 0, 0, "", "%s", source_too_large(source));
+	else
+		(void) flow_check_source(source, strlen(source), &problems);
 	list_sort(problems, problem_cmp);
 	foreach(lc, problems)
 	{
@@ -277,7 +308,13 @@ flow_delete(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* flow_rollback(namespace, id, revision): a new revision with that revision's source. */
+/*
+ * flow_rollback(namespace, id, revision): a new revision with that
+ * revision's source, acting for the role that wrote it.  The caller only
+ * chooses which source runs again: re-signing it with the caller's identity
+ * would let a DEPLOY holder's old Query run as a superuser who rolled back
+ * to it.
+ */
 Datum
 flow_rollback(PG_FUNCTION_ARGS)
 {
@@ -288,6 +325,7 @@ flow_rollback(PG_FUNCTION_ARGS)
 	DbScope		scope;
 	Datum		values[3];
 	char	   *source;
+	char	   *author;
 	FpValue    *root;
 	int32		revision;
 	bool		created;
@@ -310,12 +348,18 @@ flow_rollback(PG_FUNCTION_ARGS)
 						target, id, ns),
 				 errdetail("The latest revision is %d.", latest.revision)));
 	source = db_text(0, 1);
+	author = db_text(0, 2);
 
 	/* the old source is checked again: the rules may have changed since */
 	root = checked_document(source);
-	revision = store_revision(ns, id, source, root, &created);
+	revision = store_revision(ns, id, source, root, author, &created);
 	if (created)
-		audit_write("rollback", ns, id, NULL, NULL, revision_detail(revision, target));
+	{
+		FpValue    *detail = revision_detail(revision, target);
+
+		fp_set(detail, "author", fp_cstring(author));
+		audit_write("rollback", ns, id, NULL, NULL, detail);
+	}
 	db_leave(&scope);
 	PG_RETURN_INT32(revision);
 }

@@ -441,3 +441,26 @@ cron_prev(const CronSpec *spec, int64 before, const char *zone, int64 *prev)
 	}
 	return false;
 }
+
+/* The shortest gap between consecutive fires (see cron.h). */
+int64
+cron_min_gap(const CronSpec *spec)
+{
+	/* 2000-01-01T00:00:00Z in microseconds since 1970 */
+	int64		t = INT64CONST(946684800) * 1000000;
+	int64		next;
+	int64		gap = -1;
+	int			i;
+
+	if (!cron_next(spec, t, "UTC", &t))
+		return -1;
+	for (i = 0; i < 4000; i++)
+	{
+		if (!cron_next(spec, t, "UTC", &next))
+			break;
+		if (gap < 0 || next - t < gap)
+			gap = next - t;
+		t = next;
+	}
+	return gap;
+}

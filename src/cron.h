@@ -41,4 +41,12 @@ extern bool cron_next(const CronSpec *spec, int64 after, const char *zone, int64
 /* The last matching instant strictly before `before`; false when none in a hundred years. */
 extern bool cron_prev(const CronSpec *spec, int64 before, const char *zone, int64 *prev);
 
+/*
+ * The shortest time, in microseconds, between two consecutive fires of spec
+ * (in UTC) among its first few thousand fires from 2000-01-01; -1 when it
+ * fires at most once in a hundred years.  A cron expression repeats within
+ * a day for gaps under a day, so that many fires show every short gap.
+ */
+extern int64 cron_min_gap(const CronSpec *spec);
+
 #endif							/* FLOWPG_CRON_H */

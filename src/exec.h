@@ -91,6 +91,8 @@ typedef struct Execution
 	List	   *work;			/* PendingWork * */
 	List	   *work_cancel;	/* task run ids whose queued work is void */
 	List	   *secrets;		/* char *: secret values seen, masked when stored */
+	List	   *mask_forms;		/* the forms of secrets[0 .. mask_forms_of - 1] (mask.h) */
+	int			mask_forms_of;
 	FpValue    *vars;			/* the render context, built on first use */
 	const char *actor;			/* who acts in this step (NULL: the system) */
 	int			depth;			/* subflow nesting */
@@ -158,9 +160,14 @@ extern FpValue *exec_vars(Execution *e, TaskRun *run);
 /* Tell the render context that run's outputs changed. */
 extern void exec_outputs_changed(Execution *e, TaskRun *run);
 
-/* Replace every secret value seen in this step by ******. */
-extern char *exec_mask(const Execution *e, const char *text);
-extern FpValue *exec_mask_value(const Execution *e, FpValue *v);
+/*
+ * Replace every secret value seen in this step by ******, in each form it
+ * can take (mask.h).  exec_mask_cut is for text that was cut short at its
+ * end (a response body kept up to its limit).
+ */
+extern char *exec_mask(Execution *e, const char *text);
+extern char *exec_mask_cut(Execution *e, const char *text);
+extern FpValue *exec_mask_value(Execution *e, FpValue *v);
 
 /* The ExprEnv for renders of this execution. */
 extern void exec_expr_env(Execution *e, ExprEnv *env);

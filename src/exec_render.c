@@ -20,9 +20,9 @@
 #include "exec.h"
 #include "flowpg.h"
 #include "links.h"
+#include "mask.h"
 #include "store.h"
 
-#define MASK "******"
 
 static DbQuery q_error_logs = DB_QUERY(
 	"SELECT task_id, task_run_id, message, at FROM flowpg.logs"
@@ -270,41 +270,39 @@ exec_render_prop(Execution *e, TaskRun *run, const char *prop, FpValue **out, ch
 	return exec_render_value(e, run, v, out, error);
 }
 
-/* text with every secret value seen in this step replaced by ******. */
-char *
-exec_mask(const Execution *e, const char *text)
+/* The forms of e's secrets, brought up to date with the secrets seen so far. */
+static List *
+mask_forms(Execution *e)
 {
-	ListCell   *lc;
-	char	   *result = (char *) text;
-
-	if (text == NULL)
-		return NULL;
-	foreach(lc, e->secrets)
+	if (e->mask_forms_of < list_length(e->secrets))
 	{
-		const char *secret = lfirst(lc);
-		StringInfoData buf;
-		const char *p = result;
-		const char *hit;
-		size_t		len = strlen(secret);
-
-		if (strstr(result, secret) == NULL)
-			continue;
-		initStringInfo(&buf);
-		while ((hit = strstr(p, secret)) != NULL)
-		{
-			appendBinaryStringInfo(&buf, p, hit - p);
-			appendStringInfoString(&buf, MASK);
-			p = hit + len;
-		}
-		appendStringInfoString(&buf, p);
-		result = buf.data;
+		e->mask_forms = mask_add_forms(e->mask_forms, e->secrets, e->mask_forms_of);
+		e->mask_forms_of = list_length(e->secrets);
 	}
-	return result;
+	return e->mask_forms;
+}
+
+/* text with every secret value seen in this step replaced by ****** (see exec.h). */
+char *
+exec_mask(Execution *e, const char *text)
+{
+	if (e->secrets == NIL)
+		return (char *) text;
+	return mask_text(mask_forms(e), text, false);
+}
+
+/* exec_mask for text cut short at its end (see exec.h). */
+char *
+exec_mask_cut(Execution *e, const char *text)
+{
+	if (e->secrets == NIL)
+		return (char *) text;
+	return mask_text(mask_forms(e), text, true);
 }
 
 /* A copy of v with every string masked (v itself when there is nothing to mask). */
 FpValue *
-exec_mask_value(const Execution *e, FpValue *v)
+exec_mask_value(Execution *e, FpValue *v)
 {
 	FpValue    *copy;
 	int			i;

@@ -226,6 +226,11 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 				problem_add(st->problems, v, path, "%s must be a string, not a %s",
 							spec->name, fp_type_name(v->type));
 			break;
+		case PROP_LITERAL:
+			if (v->type != FP_STRING)
+				problem_add(st->problems, v, path, "%s must be a string, not a %s",
+							spec->name, fp_type_name(v->type));
+			return;				/* not a template: the task type's check says more */
 		case PROP_STRING_OR_LIST:
 			if (v->type == FP_ARRAY)
 			{
@@ -571,7 +576,7 @@ check_document(CheckState *st, const FpValue *root)
 		problem_add(st->problems, root, "", "missing required key \"namespace\"");
 	else if (v->type != FP_STRING || !id_is_namespace(v->u.str.ptr))
 		problem_add(st->problems, v, "namespace",
-					"invalid namespace %s: it must match ^[a-z0-9][a-z0-9._-]* and have at most 150 characters",
+					"invalid namespace %s: it must match ^[a-z0-9][a-z0-9._-]*, have no empty part between dots and at most 150 characters",
 					fp_to_json(v));
 
 	if ((v = fp_get(root, "description")) && !is_scalar(v))

@@ -20,6 +20,8 @@ bool		flowpg_enabled = true;
 char	   *flowpg_app_url = NULL;
 char	   *flowpg_ca_file = NULL;
 int			flowpg_link_ttl_s = 7 * 24 * 3600;
+int			flowpg_max_flow_size_kb = 1024;
+int			flowpg_min_schedule_interval_s = 60;
 
 /* Define every flowpg.* setting and reserve the prefix against typos. */
 void
@@ -101,6 +103,25 @@ guc_init(void)
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+
+	/* bounds on what a DEPLOY holder may ask of the server (issue 11) */
+	DefineCustomIntVariable("flowpg.max_flow_size",
+							"Largest flow source flow_deploy and flow_validate take.",
+							"A larger source is refused before it is parsed.",
+							&flowpg_max_flow_size_kb,
+							1024, 1, 1024 * 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.min_schedule_interval",
+							"Shortest time between two fires of a Schedule trigger that a deploy accepts.",
+							"A cron expression that fires more often is refused at deploy.",
+							&flowpg_min_schedule_interval_s,
+							60, 1, 24 * 3600,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("flowpg");
 }

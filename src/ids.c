@@ -56,11 +56,20 @@ id_is_flow_id(const char *s)
 	return matches(s, false, "._-", NULL, 100);
 }
 
-/* A namespace: ^[a-z0-9][a-z0-9._-]*, at most 150 characters. */
+/*
+ * A namespace: ^[a-z0-9][a-z0-9._-]*, at most 150 characters, whose
+ * dot-separated parts are not empty ("team.", "team..x" are no namespaces:
+ * a grant on them would cover nothing anyone could name, and "team." would
+ * look like a parent of "team.x" without being one).
+ */
 bool
 id_is_namespace(const char *s)
 {
-	return matches(s, true, "._-", NULL, 150);
+	size_t		len = strlen(s);
+
+	if (!matches(s, true, "._-", NULL, 150))
+		return false;
+	return strstr(s, "..") == NULL && s[len - 1] != '.';
 }
 
 /* A task id: ^[a-zA-Z0-9][a-zA-Z0-9_-]*. */
@@ -94,7 +103,7 @@ id_check_namespace_arg(const char *ns, bool allow_global)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid namespace \"%s\"", ns),
-				 errdetail("A namespace is lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 150 characters%s.",
+				 errdetail("A namespace is lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 150 characters, with no empty part between dots%s.",
 						   allow_global ? "; '' is the global namespace" : "")));
 }
 

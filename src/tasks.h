@@ -32,6 +32,7 @@ typedef enum TaskKind
 typedef enum PropKind
 {
 	PROP_STRING,				/* a scalar (templates are strings) */
+	PROP_LITERAL,				/* a string taken as it is: never a template (Query sql) */
 	PROP_STRING_OR_LIST,		/* a scalar or a list of scalars (Log message) */
 	PROP_STRING_LIST,			/* a list of scalars, or one string (template or ,/; list) */
 	PROP_BOOL,					/* true/false, or a template */

@@ -344,8 +344,13 @@ subflow_advance(Execution *e, TaskRun *run, char **error)
 		return ST_RUNNING;
 
 	fp_set(run->outputs, "state", fp_cstring(state_name(child->state)));
+	/*
+	 * The child's outputs as the child stores them: masked with everything
+	 * secret in the child (its secrets and SECRET inputs), or a transform in
+	 * the parent (| upper) would reveal what the child's namespace keeps.
+	 */
 	if (child->outputs)
-		fp_set(run->outputs, "outputs", child->outputs);
+		fp_set(run->outputs, "outputs", exec_mask_value(child, child->outputs));
 	run->dirty = true;
 	exec_outputs_changed(e, run);
 	if (child->state == ST_SUCCESS || child->state == ST_WARNING)

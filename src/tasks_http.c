@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "datetime.h"
 #include "exec.h"
 #include "expr.h"
@@ -203,10 +205,12 @@ request_prepare(Execution *e, TaskRun *run, char **error)
 
 /*
  * Whether a result is a failure (connection error, timeout, or a code of
- * 400 or more); *error then says which, with the start of the body.
+ * 400 or more); *error then says which, with the start of the body.  The
+ * body is masked before it is cut: a secret cut in two would not be found
+ * whole afterwards.
  */
 static bool
-result_failed(const FpValue *request, const FpValue *result, char **error)
+result_failed(Execution *e, const FpValue *request, const FpValue *result, char **error)
 {
 	const char *url = fp_get_str(request, "url");
 	const char *curl_error = fp_get_str(result, "error");
@@ -220,16 +224,21 @@ result_failed(const FpValue *request, const FpValue *result, char **error)
 	}
 	if (code && code->type == FP_INT && code->u.i >= 400)
 	{
-		int			len = body ? Min((int) strlen(body), ERROR_BODY_BYTES) : 0;
+		const char *shown = body ? exec_mask(e, body) : "";
+		int			len = pg_mbcliplen(shown, strlen(shown), ERROR_BODY_BYTES);
 
 		*error = psprintf("request to %s failed with HTTP %d%s%.*s", url, (int) code->u.i,
-						  len > 0 ? ": " : "", len, body ? body : "");
+						  len > 0 ? ": " : "", len, shown);
 		return true;
 	}
 	return false;
 }
 
-/* Request: outputs uri, code, headers, body; fails on an error unless allowFailed. */
+/*
+ * Request: outputs uri, code, headers, body; fails on an error unless
+ * allowFailed.  A body cut at its limit may end with the start of a
+ * secret: it is masked as cut text.
+ */
 static FlowState
 request_finish(Execution *e, TaskRun *run, const FpValue *request, const FpValue *result,
 			   char **error)
@@ -237,16 +246,19 @@ request_finish(Execution *e, TaskRun *run, const FpValue *request, const FpValue
 	FpValue    *outputs = fp_object(5);
 	FpValue    *allow = fp_get(request, "allowFailed");
 	FpValue    *truncated = fp_get(result, "truncated");
+	FpValue    *body = fp_get(result, "body");
+	bool		cut = truncated && truncated->type == FP_BOOL && truncated->u.b;
 
-	(void) e;
 	fp_set(outputs, "uri", fp_cstring(fp_get_str(request, "url")));
 	fp_set(outputs, "code", fp_get(result, "code") ? fp_get(result, "code") : fp_int(0));
 	fp_set(outputs, "headers", fp_get(result, "headers") ? fp_get(result, "headers") : fp_object(0));
-	fp_set(outputs, "body", fp_get(result, "body") ? fp_get(result, "body") : fp_null());
-	if (truncated && truncated->type == FP_BOOL && truncated->u.b)
+	if (body && body->type == FP_STRING && cut)
+		body = fp_cstring(exec_mask_cut(e, body->u.str.ptr));
+	fp_set(outputs, "body", body ? body : fp_null());
+	if (cut)
 		fp_set(outputs, "bodyTruncated", fp_bool(true));
 	run->outputs = outputs;
-	if (result_failed(request, result, error) && !(allow && allow->type == FP_BOOL && allow->u.b))
+	if (result_failed(e, request, result, error) && !(allow && allow->type == FP_BOOL && allow->u.b))
 		return ST_FAILED;
 	return ST_SUCCESS;
 }
@@ -328,10 +340,9 @@ static FlowState
 webhook_finish(Execution *e, TaskRun *run, const FpValue *request, const FpValue *result,
 			   char **error)
 {
-	(void) e;
 	run->outputs = fp_object(1);
 	fp_set(run->outputs, "code", fp_get(result, "code") ? fp_get(result, "code") : fp_int(0));
-	return result_failed(request, result, error) ? ST_FAILED : ST_SUCCESS;
+	return result_failed(e, request, result, error) ? ST_FAILED : ST_SUCCESS;
 }
 
 static const char *const slack_aliases[] = {"io.kestra.plugin.slack.SlackIncomingWebhook", NULL};

@@ -9,6 +9,7 @@
 
 #include "cron.h"
 #include "datetime.h"
+#include "flowpg.h"
 #include "problems.h"
 #include "triggers.h"
 
@@ -273,6 +274,16 @@ check_schedule_trigger(const FpValue *t, const char *path, List **problems,
 						 with_seconds && with_seconds->type == FP_BOOL && with_seconds->u.b,
 						 &spec, &error))
 		problem_add(problems, cron, path_key(path, "cron"), "invalid cron expression: %s", error);
+	else
+	{
+		/* anyone who may deploy must not make the server start flows every second */
+		int64		gap = cron_min_gap(&spec);
+
+		if (gap >= 0 && gap < (int64) flowpg_min_schedule_interval_s * 1000000)
+			problem_add(problems, cron, path_key(path, "cron"),
+						"cron expression \"%s\" fires as often as every %lld s, more often than flowpg.min_schedule_interval (%d s) allows",
+						cron->u.str.ptr, (long long) (gap / 1000000), flowpg_min_schedule_interval_s);
+	}
 
 	if ((v = fp_get(t, "timezone")))
 	{

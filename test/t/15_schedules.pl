@@ -16,7 +16,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-my $node = flowpg_node('schedules');
+# sub-minute schedules keep the test short; deploys refuse them by default
+my $node = flowpg_node('schedules', conf => ['flowpg.min_schedule_interval = 1s']);
 wait_worker($node);
 
 # --- a schedule fires, in its time zone, with trigger.* ---------------------------------

@@ -23,6 +23,24 @@
 #include "datetime.h"
 #include "tap.h"
 
+/* Check the shortest gap (seconds) of an expression. */
+static void
+check_gap(const char *expr, bool with_seconds, int64 seconds)
+{
+	CronSpec	spec;
+	char	   *error = NULL;
+	int64		gap;
+
+	if (!cron_parse(expr, with_seconds, &spec, &error))
+	{
+		ok(false, "cron_min_gap(%s): does not parse: %s", expr, error);
+		return;
+	}
+	gap = cron_min_gap(&spec);
+	ok(gap == seconds * 1000000, "cron_min_gap(%s) = %lld s (got %lld us)", expr,
+	   (long long) seconds, (long long) gap);
+}
+
 /* An instant from ISO text that the test knows to be valid. */
 static int64
 instant(const char *s)
@@ -145,6 +163,18 @@ main(void)
 	check_prev("* * 1 1 *", false, "UTC", "2024-05-01T10:15:00Z", "2024-01-01T23:59:00Z");
 	check_prev("*/2 * * * * *", true, "UTC", "2024-05-01T10:07:01Z", "2024-05-01T10:07:00Z");
 	check_prev("0 9 * * *", false, "Test/DST", "2024-04-01T12:00:00Z", "2024-04-01T07:00:00Z");
+
+	/* the shortest gap between fires, for flowpg.min_schedule_interval */
+	check_gap("* * * * * *", true, 1);
+	check_gap("*/2 * * * * *", true, 2);
+	check_gap("0,30 * * * * *", true, 30);
+	check_gap("* * * * *", false, 60);
+	check_gap("*/15 9-17 * * 1-5", false, 15 * 60);
+	check_gap("59 23 * * *", false, 24 * 3600);
+	check_gap("0,59 0,1 * * *", false, 60);			/* 00:59 then 01:00 */
+	check_gap("0 0 1 1 *", false, 365 * 24 * 3600);	/* 2000 is a leap year: the shortest is 365 days */
+	check_gap("*/5 * 29 2 *", false, 5 * 60);		/* only on 29 February */
+	check_gap("@daily", false, 24 * 3600);
 
 	return tap_done();
 }
