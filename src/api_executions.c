@@ -25,6 +25,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "api_executions.h"
 #include "audit.h"
 #include "db.h"
 #include "executor.h"
@@ -319,9 +320,12 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 	return run;
 }
 
-/* Resume a checked task run, write the step and its audit row (bulk: part of flow_resume_bulk). */
+/*
+ * Resume a checked task run, write the step and its audit row (bulk: part of
+ * flow_resume_bulk; via: how the decision came, "link" for flow_resume_link).
+ */
 static void
-do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk)
+do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *via)
 {
 	FpValue    *detail = inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values);
 
@@ -330,16 +334,16 @@ do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk)
 	executor_after_save(e);
 	if (bulk)
 		fp_set(detail, "bulk", fp_bool(true));
+	if (via)
+		fp_set(detail, "via", fp_cstring(via));
 	audit_write("resume", e->namespace, e->flow_id, e->id, run->id, detail);
 }
 
-/* flow_resume(execution_id, inputs, task_id): SPEC section 6; returns the state after. */
-Datum
-flow_resume(PG_FUNCTION_ARGS)
+/* The whole of flow_resume, for it and flow_resume_link (see api_executions.h). */
+char *
+executions_resume(const char *id, FpValue *given, const char *task_id,
+				  ResumeHook hook, void *hook_arg, const char *via)
 {
-	char	   *id = text_arg(fcinfo, 0, "execution id");
-	FpValue    *given = object_arg(fcinfo, 1, "inputs");
-	char	   *task_id = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	DbScope		scope;
 	Execution  *e;
 	TaskRun    *run;
@@ -358,6 +362,9 @@ flow_resume(PG_FUNCTION_ARGS)
 	if (e == NULL)
 		execution_not_found(id);
 	e->actor = sec_actor();
+	/* the hook's checks tell about the execution: only to a caller who may see it */
+	if (hook && may_see(e))
+		hook(e, hook_arg);
 	run = check_resume(e, task_id, given, &values, &check);
 	if (run == NULL)
 	{
@@ -365,10 +372,21 @@ flow_resume(PG_FUNCTION_ARGS)
 			raise_input_errors(check.input_errors, "resume inputs");
 		ereport(ERROR, (errcode(check.sqlstate), errmsg("%s", check.reason)));
 	}
-	do_resume(e, run, values, false);
+	do_resume(e, run, values, false, via);
 	state = pstrdup(state_name(e->state));
 	db_leave(&scope);
-	PG_RETURN_TEXT_P(cstring_to_text(state));
+	return state;
+}
+
+/* flow_resume(execution_id, inputs, task_id): SPEC section 6; returns the state after. */
+Datum
+flow_resume(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "execution id");
+	FpValue    *given = object_arg(fcinfo, 1, "inputs");
+	char	   *task_id = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	PG_RETURN_TEXT_P(cstring_to_text(executions_resume(id, given, task_id, NULL, NULL, NULL)));
 }
 
 /* Order execution ids (so that bulk operations lock rows in one order). */
@@ -475,7 +493,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 			/* an earlier resume of the list may have ended this one (a parent killing its child) */
 			if (runs[i]->state != ST_PAUSED)
 				continue;
-			do_resume(execs[i], runs[i], values[i], true);
+			do_resume(execs[i], runs[i], values[i], true, NULL);
 			resumed++;
 		}
 	}

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "exec.h"
 #include "flowpg.h"
+#include "links.h"
 #include "mask.h"
 #include "store.h"
 
@@ -234,6 +235,7 @@ exec_expr_env(Execution *e, ExprEnv *env)
 	env->kv = env_kv;
 	env->note_secret = env_note_secret;
 	env->error_logs = env_error_logs;
+	env->link_token = links_render_token;	/* appLink() signs its pause's link */
 	env->arg = e;
 	env->app_url = flowpg_app_url;
 	env->now = unix_usec(GetCurrentTimestamp());

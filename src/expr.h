@@ -50,9 +50,17 @@ typedef struct ExprEnv
 	void		(*note_secret) (void *arg, const char *value);
 	/* errorLogs(): the execution's ERROR log lines as a list of maps, or NULL with *error */
 	FpValue    *(*error_logs) (void *arg, char **error);
+
+	/*
+	 * appLink(): the signed token of the pause the rendering task's link is
+	 * for (appended as ?token=...), or NULL without *error when there is no
+	 * pause in context (the link is then unsigned); NULL with *error on
+	 * failure.  NULL hook: links are unsigned (flow_render, schedules).
+	 */
+	char	   *(*link_token) (void *arg, const FpValue *vars, char **error);
 	void	   *arg;
 
-	const char *app_url;		/* appLink(): <app_url>/<appId>/<execution.id> */
+	const char *app_url;		/* appLink(): <app_url>/<appId>/<execution.id>[?token=...] */
 	int64		now;			/* now(): microseconds since 1970-01-01 UTC */
 	int			max_output;		/* bytes a render may produce; 0 = default (16 MB) */
 } ExprEnv;

@@ -1282,7 +1282,9 @@ append_path_segment(StringInfo buf, const char *s)
 
 /*
  * appLink(appId = 'approve'): <app_url>/<appId>/<execution.id>, the link to
- * an execution in the application that approves it (SPEC section 3).
+ * an execution in the application that approves it (SPEC section 3).  When
+ * the render has a link_token hook and the rendering task has a pause in
+ * context, the link carries that pause's signed token: ?token=<token>.
  */
 static FpValue *
 fn_appLink(BUILTIN_ARGS)
@@ -1307,6 +1309,19 @@ fn_appLink(BUILTIN_ARGS)
 	append_path_segment(&buf, app);
 	appendStringInfoChar(&buf, '/');
 	append_path_segment(&buf, id->u.str.ptr);
+	if (st->env->link_token)
+	{
+		char	   *error = NULL;
+		char	   *token = st->env->link_token(st->env->arg, st->env->vars, &error);
+
+		if (token == NULL && error != NULL)
+			return expr_fail(st, "%s", error);
+		if (token)
+		{
+			appendStringInfoString(&buf, "?token=");
+			append_path_segment(&buf, token);
+		}
+	}
 	return expr_take_string(st, &buf);
 }
 

@@ -213,6 +213,86 @@ compile_node(CompiledFlow *flow, FpValue *def, FlowNode *parent, const char *blo
 	return node;
 }
 
+/* The first enabled Pause or HumanTask of node's subtree, in flow order (onPause skipped). */
+static FlowNode *
+first_pause_in(FlowNode *node)
+{
+	int			b;
+	int			i;
+
+	if (node->disabled)
+		return NULL;
+	if (node->type->kind == TASK_PAUSE)
+		return node;
+	for (b = 0; b < node->nblocks; b++)
+		for (i = 0; i < node->blocks[b].count; i++)
+		{
+			FlowNode   *found = first_pause_in(node->blocks[b].items[i]);
+
+			if (found)
+				return found;
+		}
+	return NULL;
+}
+
+/*
+ * The pause an appLink() rendered by node is for (FlowNode.link_pause).
+ * Inside a pause's onPause it is that pause: the message asks for its
+ * decision.  Otherwise it is the first pause that follows node in flow order:
+ * its following siblings (and what they hold), then its parent's following
+ * siblings, and so on up to the top-level block, which is as far as the
+ * notification before a pause (the guide's Slack task, rendered and queued
+ * before the pause begins) can look ahead.  A pause is its own.
+ */
+static FlowNode *
+find_link_pause(FlowNode *node, FlowBlock *top)
+{
+	FlowNode   *at;
+
+	if (node->type->kind == TASK_PAUSE)
+		return node;
+	for (at = node; at->parent; at = at->parent)
+		if (at->parent->type->kind == TASK_PAUSE && strcmp(at->block, "onPause") == 0)
+			return at->parent;
+	for (at = node; at; at = at->parent)
+	{
+		FlowBlock  *block = NULL;
+		int			b;
+		int			i;
+
+		if (at->parent == NULL)
+			block = top;
+		else
+			for (b = 0; b < at->parent->nblocks && block == NULL; b++)
+				for (i = 0; i < at->parent->blocks[b].count; i++)
+					if (at->parent->blocks[b].items[i] == at)
+						block = &at->parent->blocks[b];
+		for (i = 0; block && i < block->count && block->items[i] != at; i++)
+			;
+		for (i++; block && i < block->count; i++)
+		{
+			FlowNode   *found = first_pause_in(block->items[i]);
+
+			if (found)
+				return found;
+		}
+	}
+	return NULL;
+}
+
+/* The top-level block (tasks, errors or finally) that holds node. */
+static FlowBlock *
+top_block_of(CompiledFlow *flow, FlowNode *node)
+{
+	while (node->parent)
+		node = node->parent;
+	if (strcmp(node->block, "errors") == 0)
+		return &flow->errors;
+	if (strcmp(node->block, "finally") == 0)
+		return &flow->finally;
+	return &flow->tasks;
+}
+
 /* Whether a list of input declarations holds a SECRET-typed one. */
 static bool
 declares_secret(const FpValue *decls)
@@ -268,6 +348,9 @@ compile_flow(const char *ns, const char *id, int32 revision, FpValue *definition
 	flow->nodes = palloc(sizeof(FlowNode *) * Max(flow->nnodes, 1));
 	foreach(lc, all)
 		flow->nodes[n++] = lfirst(lc);
+	for (n = 0; n < flow->nnodes; n++)
+		flow->nodes[n]->link_pause = find_link_pause(flow->nodes[n],
+													 top_block_of(flow, flow->nodes[n]));
 	return flow;
 }
 

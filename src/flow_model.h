@@ -35,6 +35,12 @@ struct FlowNode
 	int			nblocks;		/* child blocks, named as the type's child_blocks */
 	const char **block_names;
 	FlowBlock  *blocks;
+	/*
+	 * The Pause or HumanTask an appLink() rendered by this task is for: the
+	 * pause whose onPause holds it, else the first enabled pause after it in
+	 * flow order (see flow_model.c); NULL when there is none.
+	 */
+	FlowNode   *link_pause;
 };
 
 typedef struct CompiledFlow

@@ -16,6 +16,7 @@ extern int	flowpg_naptime_ms;
 extern bool flowpg_enabled;
 extern char *flowpg_app_url;
 extern char *flowpg_ca_file;
+extern int	flowpg_link_ttl_s;
 extern int	flowpg_max_flow_size_kb;
 extern int	flowpg_min_schedule_interval_s;
 

@@ -19,6 +19,7 @@ int			flowpg_naptime_ms = 10000;
 bool		flowpg_enabled = true;
 char	   *flowpg_app_url = NULL;
 char	   *flowpg_ca_file = NULL;
+int			flowpg_link_ttl_s = 7 * 24 * 3600;
 int			flowpg_max_flow_size_kb = 1024;
 int			flowpg_min_schedule_interval_s = 60;
 
@@ -84,6 +85,15 @@ guc_init(void)
 							   PGC_SUSET,	/* links in approval mails: not for any caller to point elsewhere */
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.link_ttl",
+							"How long a signed approval link of appLink() stays valid.",
+							"A link also expires when its pause does, whichever comes first.",
+							&flowpg_link_ttl_s,
+							7 * 24 * 3600, 1, PG_INT32_MAX,
+							PGC_SUSET,	/* like app_url: no session mints longer-lived links */
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("flowpg.ca_file",
 							   "Certificates the worker trusts for HTTPS, SMTPS and STARTTLS.",

@@ -150,3 +150,11 @@ COMMENT ON COLUMN flowpg.inbox.expires_at IS 'when pauseDuration or timeout runs
 COMMENT ON COLUMN flowpg.inbox.started_by IS 'who started the execution';
 COMMENT ON COLUMN flowpg.inbox.labels IS 'the execution''s labels';
 COMMENT ON COLUMN flowpg.inbox.inputs IS 'the execution''s inputs, SECRET ones masked';
+
+COMMENT ON TABLE flowpg.link_keys IS 'the key that signs approval links (appLink()); readable by no role, replaced by flow_link_key_rotate()';
+COMMENT ON COLUMN flowpg.link_keys.singleton IS 'always true: there is one key';
+COMMENT ON COLUMN flowpg.link_keys.tag IS 'a random tag of this database, kept across rotations: a link of another database is told apart from a forged one';
+COMMENT ON COLUMN flowpg.link_keys.generation IS 'how many keys there have been; a link names the generation it was signed with';
+COMMENT ON COLUMN flowpg.link_keys.key IS 'the HMAC-SHA256 key';
+COMMENT ON COLUMN flowpg.link_keys.created_at IS 'when this key was made';
+COMMENT ON COLUMN flowpg.link_keys.created_by IS 'who made it (the first link, or a rotation)';

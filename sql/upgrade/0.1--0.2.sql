@@ -8,3 +8,38 @@
 -- older than the library), then run ALTER EXTENSION flowpg UPDATE in the database.
 
 \echo Use "ALTER EXTENSION flowpg UPDATE" to load this file. \quit
+
+-- Signed approval links (sql/install/60_links.sql, as it is there).
+
+-- The database's link key: one row, readable by no role (row-level security with no policy, and
+-- no privilege).  tag tells this database's tokens from another's; it is made with the first
+-- key, which is created when the first signed link is rendered, and kept across rotations.
+-- flow_link_key_rotate() replaces key with a new one of the next generation, so that links
+-- signed before fail as rotated.
+CREATE TABLE flowpg.link_keys (
+    singleton  boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+    tag        bytea       NOT NULL CHECK (length(tag) = 8),
+    generation int         NOT NULL CHECK (generation > 0),
+    key        bytea       NOT NULL CHECK (length(key) = 32),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by name        NOT NULL
+);
+REVOKE ALL ON flowpg.link_keys FROM PUBLIC;
+ALTER TABLE flowpg.link_keys ENABLE ROW LEVEL SECURITY;
+-- a dump keeps the key, so the links of a restored database still work
+SELECT pg_catalog.pg_extension_config_dump('flowpg.link_keys', '');
+
+CREATE FUNCTION flow_link(token text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'flow_link' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION flow_link(text) IS
+    'what an approval link is for, deciding nothing: its status (open, pending, closed, decided, expired, killed, invalid) and, to a caller who may see the execution, the request and its form';
+
+CREATE FUNCTION flow_resume_link(token text, inputs jsonb DEFAULT '{}') RETURNS text
+    AS 'MODULE_PATHNAME', 'flow_resume_link' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flow_resume_link(text, jsonb) IS
+    'decide through an approval link: flow_resume of the link''s paused task run, with the same checks; a link decides once';
+
+CREATE FUNCTION flow_link_key_rotate() RETURNS int
+    AS 'MODULE_PATHNAME', 'flow_link_key_rotate' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flow_link_key_rotate() IS
+    'replace the approval link key, so that every link signed before fails; needs ADMIN on ''''; returns the new key generation';

@@ -62,6 +62,23 @@ test_note_secret(void *arg, const char *value)
 		secrets_noted++;
 }
 
+/* appLink()'s signer: a token for a task with a pause in context, none for others, an error for "bad". */
+static char *
+test_link_token(void *arg, const FpValue *vars, char **error)
+{
+	const char *task = fp_get_str(fp_get(vars, "task"), "id");
+
+	(void) arg;
+	if (task == NULL)
+		return NULL;
+	if (strcmp(task, "bad") == 0)
+	{
+		*error = pstrdup("no key");
+		return NULL;
+	}
+	return psprintf("tok.%s", task);
+}
+
 static FpValue *
 json(const char *text)
 {
@@ -266,6 +283,16 @@ main(void)
 	env = make_env(vars);
 	renders_json(&env, "{{ now() }}", FP_STRING, "\"2024-07-01T12:00:00Z\"");
 	renders_json(&env, "{{ appLink() }}", FP_STRING, "\"https://app.example/approve/EXEC1\"");
+	/* the link_token hook: signed links for a task with a pause in context */
+	env.link_token = test_link_token;
+	renders_json(&env, "{{ appLink() }}", FP_STRING, "\"https://app.example/approve/EXEC1\"");
+	fp_set(vars, "task", json("{\"id\": \"notify\"}"));
+	renders_json(&env, "{{ appLink('x y') }}", FP_STRING, "\"https://app.example/x%20y/EXEC1?token=tok.notify\"");
+	fp_set(vars, "task", json("{\"id\": \"bad\"}"));
+	v = render("{{ appLink() }}", &env, &error);
+	ok(v == NULL && strstr(error, "no key") != NULL, "the link_token hook's error is the render error");
+	fp_remove(vars, "task");
+	env.link_token = NULL;
 	env.vars = NULL;
 	v = render("{{ x }}", &env, &error);
 	ok(v == NULL && strstr(error, "unable to find `x`") != NULL, "no vars at all");
