@@ -20,7 +20,7 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/flowpg--%,$(wildcard sql/*
 EXTRA_CLEAN = test/fuzz/build
 
 # PostgreSQL's own headers are included as system headers so that -Wextra judges only our code.
-PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -DFLOWPG_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra
 ifdef WERROR
 PG_CFLAGS += -Werror

@@ -30,27 +30,55 @@
 
 #include "db.h"
 
-/* Look up the owner of the flowpg extension in pg_extension. */
-Oid
-db_extension_owner(void)
+/*
+ * The flowpg extension of this database, from pg_extension: its oid, owner
+ * and (palloc'd) version; false when it is not installed.  Any out argument
+ * may be NULL.
+ */
+bool
+db_extension_lookup(Oid *oid, Oid *owner, char **version)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	Oid			owner = InvalidOid;
+	bool		found;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
 				CStringGetDatum("flowpg"));
 	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	found = HeapTupleIsValid(tup);
+	if (found)
+	{
+		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tup);
+
+		if (oid)
+			*oid = form->oid;
+		if (owner)
+			*owner = form->extowner;
+		if (version)
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
+										 RelationGetDescr(rel), &isnull);
+
+			*version = isnull ? pstrdup("") : TextDatumGetCString(d);
+		}
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return found;
+}
 
-	if (!OidIsValid(owner))
+/* The owner of the flowpg extension (42704 if it is not installed). */
+Oid
+db_extension_owner(void)
+{
+	Oid			owner;
+
+	if (!db_extension_lookup(NULL, &owner, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("extension \"flowpg\" is not installed in this database")));

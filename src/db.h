@@ -44,6 +44,9 @@ extern void db_leave(DbScope *scope);
 /* The oid of the role that owns the flowpg extension (42704 if it is not installed). */
 extern Oid	db_extension_owner(void);
 
+/* The flowpg extension's oid, owner and version; false when it is not installed. */
+extern bool db_extension_lookup(Oid *oid, Oid *owner, char **version);
+
 /*
  * Execute a DbQuery (connected with db_enter).  nulls is NULL or an SPI
  * nulls string (' ' / 'n').  Returns SPI_processed; the rows are in

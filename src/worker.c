@@ -642,9 +642,10 @@ static void
 fire_schedule_step(WorkerItem *t)
 {
 	DbScope		scope;
+	bool		present;
 
 	worker_step_begin(false);
-	if (worker_extension_exists())
+	if (worker_extension_ready(&present))
 	{
 		db_enter(&scope);
 		trigger_schedule_fire(t->namespace, t->flow_id, t->trigger_id, processing_since);
@@ -658,9 +659,10 @@ static void
 skip_schedule_step(WorkerItem *t)
 {
 	DbScope		scope;
+	bool		present;
 
 	worker_step_begin(false);
-	if (worker_extension_exists())
+	if (worker_extension_ready(&present))
 	{
 		db_enter(&scope);
 		trigger_schedule_skip(t->namespace, t->flow_id, t->trigger_id);

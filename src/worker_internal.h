@@ -74,7 +74,7 @@ typedef enum WorkerStep
 } WorkerStep;
 
 /* worker_steps.c */
-extern bool worker_extension_exists(void);
+extern bool worker_extension_ready(bool *present);
 extern void worker_survey(WorkerSurvey *s, bool enabled, int free_slots);
 extern WorkerStep worker_record_result(WorkerClaim *c, FpValue *result);
 extern WorkerStep worker_fire_timer(WorkerItem *t);

@@ -24,9 +24,11 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "pgstat.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -161,11 +163,46 @@ worker_step_end(void)
 		MemoryContextSwitchTo(step_caller);
 }
 
-/* Whether the flowpg extension exists in the worker's database (inside a transaction). */
+/*
+ * Whether the worker may work on flowpg's tables in this transaction: the
+ * extension exists, its version is this library's, and the worker holds a
+ * share lock on it.  *present says whether it exists at all.
+ *
+ * The lock is taken first and without waiting: DROP EXTENSION (and ALTER
+ * EXTENSION) lock the extension before they lock its tables, so once the
+ * worker holds it they wait for the worker's step, and when they hold it the
+ * worker leaves them alone instead of locking tables in another order than
+ * theirs (a deadlock).  A library newer than the extension's objects would
+ * run against tables it does not know: the worker waits for ALTER EXTENSION
+ * flowpg UPDATE.
+ */
 bool
-worker_extension_exists(void)
+worker_extension_ready(bool *present)
 {
-	return OidIsValid(get_extension_oid("flowpg", true));
+	Oid			ext;
+	char	   *version;
+	static bool told_outdated = false;
+
+	*present = db_extension_lookup(&ext, NULL, NULL);
+	if (!*present)
+		return false;
+	if (!ConditionalLockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock))
+		return false;
+	/* under the lock, look again: it may have been dropped or updated meanwhile */
+	*present = db_extension_lookup(&ext, NULL, &version);
+	if (!*present)
+		return false;
+	if (strcmp(version, FLOWPG_VERSION) != 0)
+	{
+		if (!told_outdated)
+			ereport(LOG,
+					(errmsg("flowpg worker: the extension in this database is version %s and the library %s: waiting for ALTER EXTENSION flowpg UPDATE",
+							version, FLOWPG_VERSION)));
+		told_outdated = true;
+		return false;
+	}
+	told_outdated = false;
+	return true;
 }
 
 /* A nullable timestamptz Datum (0 = NULL). */
@@ -209,11 +246,14 @@ lock_execution(const char *execution_id)
 static bool
 step_on_execution(DbScope *scope, const char *execution_id, ExecLock *lock, WorkerStep *step)
 {
+	bool		present;
+
 	worker_step_begin(false);
-	if (!worker_extension_exists())
+	if (!worker_extension_ready(&present))
 	{
+		/* dropped: nothing left to do; busy or waiting for an update: later */
 		worker_step_end();
-		*step = WORKER_STEP_DONE;
+		*step = present ? WORKER_STEP_BUSY : WORKER_STEP_DONE;
 		return false;
 	}
 	db_enter(scope);
@@ -267,11 +307,20 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 	Datum		args[2];
 	uint64		n;
 	uint64		i;
+	bool		present;
 
 	memset(s, 0, sizeof(WorkerSurvey));
 	worker_step_begin(true);
 	/* NOTIFY what committed transactions left in the relay (sent when this commits) */
 	(void) notify_relay_flush();
+	if (!worker_extension_ready(&present))
+	{
+		/* dropped: forget it; being changed, or waiting for an update: leave all as it is */
+		if (!present)
+			surveyed_extension = InvalidOid;
+		worker_step_end();
+		return;
+	}
 	ext = get_extension_oid("flowpg", true);
 	s->extension = OidIsValid(ext);
 	s->appeared = s->extension && ext != surveyed_extension;
@@ -505,9 +554,10 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 	Execution  *e;
 	TaskRun    *run;
 	bool		isnull;
+	bool		present;
 
 	worker_step_begin(false);
-	if (!worker_extension_exists())
+	if (!worker_extension_ready(&present))
 	{
 		worker_step_end();
 		return;
@@ -562,9 +612,10 @@ back_off(int64 work_id, TimestampTz claimed_at, const char *message)
 	DbScope		scope;
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};
+	bool		present;
 
 	worker_step_begin(false);
-	if (!worker_extension_exists())
+	if (!worker_extension_ready(&present))
 	{
 		worker_step_end();
 		return;

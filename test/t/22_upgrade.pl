@@ -106,14 +106,22 @@ is(sql("SELECT string_agg(state, ',' ORDER BY flow_id) FROM flowpg.executions"),
   or diag(sql("SELECT flow_id, state FROM flowpg.executions"));
 my $before = sql("SELECT count(*) FROM flowpg.audit_log");
 
+# --- the library is newer than the extension: the worker waits for the update -------------
+sql("ALTER SYSTEM SET flowpg.enabled = on; SELECT pg_reload_conf()");
+ok(wait_worker($node), 'the worker runs');
+ok( poll_until(
+		sub { slurp_file($node->logfile) =~ /waiting for ALTER EXTENSION flowpg UPDATE/ }, 20),
+	'the worker says it waits for ALTER EXTENSION flowpg UPDATE');
+sleep(1);
+is(scalar(grep { $_->{path} eq '/queued' } @{ $http->records }), 0,
+	'and sends nothing meanwhile');
+
 # --- the update ---------------------------------------------------------------------------
 sql("ALTER EXTENSION flowpg UPDATE");
 is(sql("SELECT extversion FROM pg_extension WHERE extname = 'flowpg'"), '0.2', 'updated to 0.2');
 is(sql("SELECT count(*) FROM flowpg.audit_log"), $before, 'the audit log is kept whole');
 
 # --- everything goes on as before ---------------------------------------------------------
-sql("ALTER SYSTEM SET flowpg.enabled = on; SELECT pg_reload_conf()");
-ok(wait_worker($node), 'the worker runs');
 is(wait_state($node, $queued, 'SUCCESS'), 'SUCCESS', 'the send queued under 0.1 goes out');
 ok(poll_until(sub { grep { $_->{path} eq '/queued' } @{ $http->records } }, 20),
 	'and reaches the sink');
