@@ -189,6 +189,11 @@ flow_start(PG_FUNCTION_ARGS)
 
 	db_enter(&scope);
 	flow = flow_model_latest(ns, id);
+	if (flow == NULL && flow_model_deleted(ns, id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("flow \"%s\" in namespace \"%s\" was deleted", id, ns),
+				 errhint("Deploy it again (flow_deploy, or flow_rollback to a revision) to start it.")));
 	if (flow == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -251,8 +256,51 @@ typedef struct ResumeCheck
 {
 	int			sqlstate;
 	char	   *reason;
+	char	   *detail;			/* or NULL */
 	List	   *input_errors;
 } ResumeCheck;
+
+/*
+ * How a pause ended, from its resumed output: "was resumed by alice at T",
+ * "expired at T", "was killed by bob at T"; NULL for a task run no one
+ * resumed (not a pause, or still paused).
+ */
+static char *
+pause_outcome(const TaskRun *run)
+{
+	FpValue    *resumed = run->outputs ? fp_get(run->outputs, "resumed") : NULL;
+	const char *by;
+	const char *on;
+	const char *to;
+
+	if (resumed == NULL || resumed->type != FP_OBJECT || run->state == ST_PAUSED)
+		return NULL;
+	by = fp_get_str(resumed, "by");
+	on = fp_get_str(resumed, "on");
+	to = fp_get_str(resumed, "to");
+	if (to && strcmp(to, "KILLING") == 0)
+		return psprintf("was killed by %s at %s", by ? by : "flowpg", on ? on : "?");
+	if (by == NULL)
+		return psprintf("expired at %s (it ended %s)", on ? on : "?", to ? to : "?");
+	return psprintf("was already resumed by %s at %s", by, on ? on : "?");
+}
+
+/* The task run of e whose pause ended last, or NULL. */
+static TaskRun *
+last_ended_pause(Execution *e)
+{
+	TaskRun    *last = NULL;
+	ListCell   *lc;
+
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (!r->deleted && pause_outcome(r) && (last == NULL || r->ended_at > last->ended_at))
+			last = r;
+	}
+	return last;
+}
 
 /*
  * Choose and check the task run a resume acts on: the PAUSED one named by
@@ -274,20 +322,42 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 		check->reason = pstrdup(ACCESS_DENIED);
 		return NULL;
 	}
+	if (task_id && flow_model_node(e->flow, task_id) == NULL)
+	{
+		check->sqlstate = ERRCODE_UNDEFINED_OBJECT;
+		check->reason = psprintf("flow \"%s\" of execution \"%s\" has no task \"%s\"",
+								 e->flow_id, e->id, task_id);
+		return NULL;
+	}
+	run = task_id ? exec_find_run(e, task_id) : NULL;
+	if (run && pause_outcome(run))
+	{
+		/* that pause was decided (or expired, or killed): say by whom and when */
+		check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+		check->reason = psprintf("task \"%s\" of execution \"%s\" %s",
+								 task_id, e->id, pause_outcome(run));
+		return NULL;
+	}
 	if (e->state != ST_PAUSED)
 	{
+		TaskRun    *last = last_ended_pause(e);
+
 		check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
 		check->reason = psprintf("execution \"%s\" is not paused (its state is %s)",
 								 e->id, state_name(e->state));
+		if (last)
+			check->detail = psprintf("Its task \"%s\" %s.", last->task_id, pause_outcome(last));
 		return NULL;
 	}
 	if (task_id)
 	{
-		run = exec_find_run(e, task_id);
 		if (run == NULL || run->state != ST_PAUSED)
 		{
 			check->sqlstate = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
-			check->reason = psprintf("task \"%s\" of execution \"%s\" is not paused", task_id, e->id);
+			check->reason = run == NULL ?
+				psprintf("task \"%s\" of execution \"%s\" is not paused: it has not started", task_id, e->id) :
+				psprintf("task \"%s\" of execution \"%s\" is not paused (its state is %s)",
+						 task_id, e->id, state_name(run->state));
 			return NULL;
 		}
 		if (!may_resume(e, run))
@@ -370,7 +440,8 @@ executions_resume(const char *id, FpValue *given, const char *task_id,
 	{
 		if (check.input_errors)
 			raise_input_errors(check.input_errors, "resume inputs");
-		ereport(ERROR, (errcode(check.sqlstate), errmsg("%s", check.reason)));
+		ereport(ERROR, (errcode(check.sqlstate), errmsg("%s", check.reason),
+						check.detail ? errdetail("%s", check.detail) : 0));
 	}
 	do_resume(e, run, values, false, via);
 	state = pstrdup(state_name(e->state));

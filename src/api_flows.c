@@ -353,6 +353,11 @@ flow_rollback(PG_FUNCTION_ARGS)
 	/* the old source is checked again: the rules may have changed since */
 	root = checked_document(source);
 	revision = store_revision(ns, id, source, root, author, &created);
+	if (!created)
+		ereport(NOTICE,
+				(errmsg("revision %d of flow \"%s\" has the source of the latest revision: nothing changed",
+						target, id),
+				 errdetail("The latest revision, %d, stays the flow's.", revision)));
 	if (created)
 	{
 		FpValue    *detail = revision_detail(revision, target);

@@ -436,6 +436,19 @@ flow_model_latest(const char *namespace, const char *id)
 	return flow_model_get(namespace, id, db_int4(0, 1));
 }
 
+/* Whether the latest revision of a flow says it is deleted (false for no flow at all). */
+bool
+flow_model_deleted(const char *namespace, const char *id)
+{
+	Datum		values[2];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(namespace);
+	values[1] = CStringGetTextDatum(id);
+	return db_exec(&q_latest, values, NULL, true, 1) == 1 &&
+		DatumGetBool(db_datum(0, 2, &isnull));
+}
+
 /* The node of a task id, or NULL. */
 FlowNode *
 flow_model_node(const CompiledFlow *flow, const char *task_id)

@@ -75,6 +75,9 @@ extern CompiledFlow *flow_model_get(const char *namespace, const char *id, int32
  */
 extern CompiledFlow *flow_model_latest(const char *namespace, const char *id);
 
+/* Whether the flow exists and its latest revision is deleted (flow_delete). */
+extern bool flow_model_deleted(const char *namespace, const char *id);
+
 /* The node of a task id, or NULL. */
 extern FlowNode *flow_model_node(const CompiledFlow *flow, const char *task_id);
 

@@ -255,7 +255,9 @@ subflow_start(Execution *e, TaskRun *run, char **error)
 		flow = flow_model_latest(fp_to_text(ns), fp_to_text(flow_id));
 	if (flow == NULL)
 	{
-		*error = psprintf("flow \"%s\" does not exist in namespace \"%s\"",
+		*error = psprintf(flow_model_deleted(fp_to_text(ns), fp_to_text(flow_id)) ?
+						  "flow \"%s\" in namespace \"%s\" was deleted" :
+						  "flow \"%s\" does not exist in namespace \"%s\"",
 						  fp_to_text(flow_id), fp_to_text(ns));
 		return NULL;
 	}

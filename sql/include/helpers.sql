@@ -3,7 +3,7 @@
 -- They live in pg_temp, so each test file's session gets its own and nothing is left behind.
 
 -- The outcome of a call: its result, or its SQLSTATE, message and detail, with the random
--- 22-character execution and task run ids replaced by <id>.
+-- 22-character execution and task run ids replaced by <id> and UTC timestamps by <time>.
 CREATE FUNCTION pg_temp.try(call text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     result text;
@@ -13,8 +13,10 @@ BEGIN
     RETURN result;
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END,
-                          '[0-9A-Za-z]{22}', '<id>', 'g');
+    RETURN regexp_replace(regexp_replace(
+               SQLSTATE || ': ' || SQLERRM || CASE WHEN detail <> '' THEN E'\n' || detail ELSE '' END,
+               '[0-9A-Za-z]{22}', '<id>', 'g'),
+               '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z', '<time>', 'g');
 END $$;
 
 -- The task runs of an execution in order, as "task_id:STATE ...".
