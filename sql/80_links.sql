@@ -175,6 +175,32 @@ tasks:
     pauseDuration: PT0S
     behavior: WARN
 $$);
+-- pauses that expire as soon as the worker sees them, cancelling, or failing (to be restarted)
+SELECT revision FROM flow_deploy($$
+id: cancelling
+namespace: links
+tasks:
+  - id: notify
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ appLink() }}"
+  - id: decide
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0S
+    behavior: CANCEL
+$$);
+SELECT revision FROM flow_deploy($$
+id: retried
+namespace: links
+tasks:
+  - id: decide
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0S
+    behavior: FAIL
+    onPause:
+      - id: notify
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ appLink() }}"
+$$);
 
 -- 1. The link of the guide's shape: signed, for the pause that comes next.
 SET ROLE flowpg_t80_employee;
@@ -324,6 +350,39 @@ END $$;
 SELECT pg_temp.runs(:'id7');
 SELECT pg_temp.link_as('flowpg_t80_manager', :'t7') ->> 'status' AS status;
 SELECT pg_temp.as_role('flowpg_t80_manager', format('SELECT flow_resume_link(%L)', :'t7')) AS pause_expired;
+-- a pause that expired with behavior CANCEL, and one that failed and was restarted: the link
+-- of its first attempt does not decide the second (a restart sends no new message; the pause is
+-- in the inbox, for flow_resume)
+SELECT flow_start('links', 'cancelling') AS id12 \gset
+SELECT flow_start('links', 'retried') AS id13 \gset
+SELECT pg_temp.token(:'id12') AS t12 \gset
+SELECT pg_temp.token(:'id13') AS t13 \gset
+SELECT set_config('links.id12', :'id12', false) IS NOT NULL, set_config('links.id13', :'id13', false) IS NOT NULL;
+DO $$
+DECLARE deadline timestamptz := clock_timestamp() + interval '30 seconds';
+BEGIN
+    WHILE clock_timestamp() < deadline AND
+          EXISTS (SELECT FROM flowpg.executions WHERE id IN (current_setting('links.id12'), current_setting('links.id13'))
+                  AND ended_at IS NULL) LOOP
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+SELECT pg_temp.runs(:'id12') AS cancelling, pg_temp.runs(:'id13') AS retried;
+SELECT pg_temp.link_as('flowpg_t80_manager', :'t12') ->> 'status' AS status,
+       pg_temp.link_as('flowpg_t80_manager', :'t12') ->> 'execution_state' AS execution_state;
+SELECT pg_temp.as_role('flowpg_t80_manager', format('SELECT flow_resume_link(%L)', :'t12')) AS pause_cancelled;
+SELECT pg_temp.link_as('flowpg_t80_manager', :'t13') ->> 'status' AS status;
+-- restarted in a transaction of its own, which the worker cannot see (so the pause stays)
+BEGIN;
+SET LOCAL ROLE flowpg_t80_manager;
+SELECT flow_restart(:'id13');
+RESET ROLE;
+SELECT pg_temp.runs(:'id13') AS restarted, jsonb_array_length(attempts) AS attempts
+FROM flowpg.task_runs WHERE execution_id = :'id13' AND task_id = 'decide';
+SELECT pg_temp.link_as('flowpg_t80_manager', :'t13') ->> 'status' AS first_attempt_link;
+SELECT pg_temp.as_role('flowpg_t80_manager', format('SELECT flow_resume_link(%L)', :'t13')) AS first_attempt;
+SELECT pg_temp.as_role('flowpg_t80_manager', format('SELECT flow_resume(%L)', :'id13')) AS from_the_inbox;
+ROLLBACK;
 -- a link past its own expiry: flowpg.link_ttl, which only a superuser sets
 SET ROLE flowpg_t80_manager;
 SELECT pg_temp.try('SELECT set_config(''flowpg.link_ttl'', ''1'', false)') AS manager_sets_ttl;

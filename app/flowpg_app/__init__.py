@@ -17,6 +17,7 @@ and every POST carries a CSRF token.
 
 import datetime
 import functools
+import re
 import urllib.parse
 
 import psycopg
@@ -98,6 +99,15 @@ def pretty(value):
     return json.dumps(value, ensure_ascii=False)
 
 
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+
+
+def sentence(text):
+    """One of flowpg's messages as a sentence of a page: capitalised, times as people read them."""
+    text = _ISO_TIME.sub(lambda m: when(m.group(0)), text or "")
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def human(name):
     """An id as a title: vacation_approval -> Vacation approval."""
     words = str(name or "").replace("_", " ").replace("-", " ").strip()
@@ -176,13 +186,14 @@ def refusal(e, execution_id=None):
             title = "Expired"
         if "killed" in message:
             title = "Cancelled"
-        return page(title, message[0].upper() + message[1:] + ".", 409, detail, hint, execution_id, "closed")
+        return page(title, sentence(message), 409, sentence(detail) if detail else None, hint, execution_id,
+                    "closed")
     if state == "42501":
         return page("Not yours to decide",
                     "You may not decide this request: it is for other people.", 403,
                     message + ".", None, execution_id, "denied")
     if state in ("28000", "22023"):
-        return page("This link does not work", message[0].upper() + message[1:] + ".", 400,
+        return page("This link does not work", sentence(message), 400,
                     detail, hint, None, "denied")
     if state == "42704":
         return page("Not found", "There is no such request.", 404, message + ".", None, None, "denied")
@@ -259,10 +270,16 @@ def _routes(app):
     @signed_in
     def inbox():
         with db().as_person(g.user) as cur:
+            # with the flow's input ids in declared order, where the person may read the flow
             cur.execute("""
-                SELECT execution_id, namespace, flow_id, task_id, task_type, description,
-                       assigned_users, assigned_groups, paused_at, expires_at, started_by, inputs
-                FROM flowpg.inbox ORDER BY paused_at, execution_id, task_id""")
+                SELECT i.execution_id, i.namespace, i.flow_id, i.task_id, i.task_type, i.description,
+                       i.assigned_users, i.assigned_groups, i.paused_at, i.expires_at, i.started_by,
+                       i.inputs, jsonb_path_query_array(r.definition, '$.inputs[*].id') AS input_order
+                FROM flowpg.inbox i
+                LEFT JOIN flowpg.executions e ON e.id = i.execution_id
+                LEFT JOIN flowpg.flow_revisions r
+                  ON r.namespace = e.namespace AND r.id = e.flow_id AND r.revision = e.flow_revision
+                ORDER BY i.paused_at, i.execution_id, i.task_id""")
             rows = cur.fetchall()
         return render_template("inbox.html", rows=rows)
 
@@ -322,6 +339,13 @@ def _routes(app):
                     state = cur.fetchone()["state"]
         except psycopg.errors.InvalidParameterValue as e:
             return _form_again(link, e, action=request.full_path)
+        except psycopg.errors.ObjectNotInPrerequisiteState as e:
+            # the pause closed after the page was shown (someone decided first, it expired, the
+            # execution was killed): say so as the link now says it, in a transaction of its own
+            closed = _link_now(token)
+            if closed is None or closed["status"] in ("open", "invalid"):
+                return refusal(e, execution_id)
+            return _link_page(closed)
         except psycopg.Error as e:
             return refusal(e, execution_id)
         if not valid:
@@ -334,6 +358,15 @@ def _routes(app):
             flash(f"Your decision is recorded. The execution is {state}.")
             return redirect(url_for("execution", execution_id=execution_id), 303)
         return _link_page(link)
+
+    def _link_now(token):
+        """What flow_link says of a token now, as the signed-in person (None if it cannot say)."""
+        try:
+            with db().as_person(g.user) as cur:
+                cur.execute("SELECT flow_link(%s) AS link", (token,))
+                return cur.fetchone()["link"]
+        except psycopg.Error:
+            return None
 
     def _link_page(link):
         status = link["status"]
@@ -355,7 +388,7 @@ def _routes(app):
         titles = {"expired": "Expired", "killed": "Cancelled", "pending": "Not ready yet",
                   "closed": "This request is closed"}
         reason = link.get("reason") or status
-        return page(titles.get(status, status), reason[0].upper() + reason[1:] + ".",
+        return page(titles.get(status, status), sentence(reason),
                     409 if status != "pending" else 200, execution_id=link["execution_id"],
                     hint="Ask for a new link, or look in your inbox." if status == "expired" else None,
                     kind="closed")

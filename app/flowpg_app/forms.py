@@ -8,10 +8,10 @@ input it names.  Each declaration becomes one field:
   SELECT                   a choice of its values (a text field with suggestions when
                            allowCustomValue is set)
   MULTISELECT              checkboxes of its values
-  DATE, DATETIME, TIME     date, date and time (UTC), time inputs
+  DATE, DATETIME, TIME     date, date and time (UTC), time inputs, after/before as min/max
   INT, FLOAT               number inputs with min and max
   STRING, EMAIL, URI       text, e-mail and URL inputs, with minLength, maxLength and validator
-  SECRET                   a password input
+  SECRET                   a password input (what was typed is not sent back with errors)
   DURATION                 text (ISO-8601, such as PT30M)
   JSON, ARRAY              a text area of JSON
 
@@ -49,7 +49,9 @@ class Field:
         self.choices = [str(v) for v in decl.get("values") or []]
         self.custom = bool(decl.get("allowCustomValue"))
         default = decl.get("defaults")
-        if submitted is not None:
+        if submitted is not None and self.widget == "password":
+            self.value = ""       # a secret typed in is not sent back in the page
+        elif submitted is not None:
             self.value = submitted.getlist(self.id) if self.widget == "multiselect" else submitted.get(self.id, "")
         else:
             self.value = self._shown(default)
@@ -64,10 +66,11 @@ class Field:
                     self.attrs[attr] = decl[key]
             if isinstance(decl.get("validator"), str):
                 self.attrs["pattern"] = decl["validator"]
-        if self.widget == "date":
+        if self.widget in ("date", "datetime", "time"):
             for key, attr in (("after", "min"), ("before", "max")):
                 if isinstance(decl.get(key), str):
-                    self.attrs[attr] = decl[key]
+                    # the datetime-local control takes minutes, in UTC (as the app shows times)
+                    self.attrs[attr] = decl[key][:16] if self.widget == "datetime" else decl[key]
         if self.widget == "duration":
             self.attrs["placeholder"] = "PT30M"
 

@@ -3,11 +3,9 @@
 unchanged, from the Slack message to a completed decision in the approval app (app/), driven in
 headless Chromium with Selenium.  Prints TAP.
 
-test/run starts the cluster (flowpg preloaded, flowpg.app_url pointing at the app's port,
-pg_hba.conf asking every role but postgres for a password) and passes, in the environment:
-FP_DATA (its socket directory), FP_DB, FP_APP_PORT, FP_OUT (where screenshots go) and FLOWPG_SRC.
-This script starts the loopback HTTP sink that stands in for Slack and the HR system, the app
-(app/run, as documented) and Chromium, and stops them all.
+test/run starts the cluster (see test/fixtures/browser_kit.py for what it passes); this script
+starts the loopback HTTP sink that stands in for Slack and the HR system, the app (app/run, as
+documented) and Chromium, and stops them all.
 
 What it checks: the Slack message the sink received carries a signed link; opening it asks the
 manager to sign in, then shows the request with its dates and a form generated from onResume;
@@ -22,163 +20,23 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import traceback
-import urllib.parse
-import urllib.request
 
 import psycopg
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-SRC = os.environ["FLOWPG_SRC"]
-DATA = os.environ["FP_DATA"]
-DB = os.environ["FP_DB"]
-PORT = int(os.environ["FP_APP_PORT"])
-OUT = os.environ["FP_OUT"]
-BASE = f"http://127.0.0.1:{PORT}"
-ADMIN_DSN = f"host={DATA} port=5432 dbname={DB} user=postgres"
+sys.path.insert(0, os.path.join(os.environ["FLOWPG_SRC"], "test/fixtures"))
+from browser_kit import (ADMIN_DSN, BASE, SRC, Tap, click, create_app_role, create_login,  # noqa: E402
+                         screenshot, sign_in, sign_out, sink_records, sql, start_app,
+                         start_browser, start_sink, stop, submit, text, until)
+
 APP_PASSWORD = secrets.token_urlsafe(16)
 PASSWORDS = {"hr_manager": "manager-" + secrets.token_urlsafe(8),
              "jdoe": "jdoe-" + secrets.token_urlsafe(8)}
-
-tests = 0
-failures = 0
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global tests, failures
-    tests += 1
-    if not cond:
-        failures += 1
-    print(("ok" if cond else "not ok") + f" {tests} - {name}", flush=True)
-    if not cond and diag is not None:
-        for line in str(diag).splitlines()[:40]:
-            print("# " + line, flush=True)
-    return cond
-
-
-def until(fn, seconds=20, every=0.1):
-    """fn()'s first true value within seconds, or None."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(every)
-
-
-def sql(query, args=(), one=True):
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        rows = conn.execute(query, args).fetchall()
-    return (rows[0][0] if rows else None) if one else rows
-
-
-def start_sink(tmp):
-    port_file = os.path.join(tmp, "sink.port")
-    log = os.path.join(tmp, "sink.jsonl")
-    proc = subprocess.Popen([sys.executable, os.path.join(SRC, "test/fixtures/http_sink.py"),
-                             "--port-file", port_file, "--log", log, "--max-seconds", "600",
-                             "--parent-pid", str(os.getpid())])
-    port = until(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 10)
-    if not port:
-        raise RuntimeError("the HTTP sink did not start")
-    return proc, f"http://127.0.0.1:{port}", log
-
-
-def sink_records(log):
-    if not os.path.exists(log):
-        return []
-    with open(log, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def start_app(tmp):
-    env = dict(os.environ,
-               FLOWPG_APP_DSN=f"host={DATA} port=5432 dbname={DB} user=flowpg_app password={APP_PASSWORD}",
-               FLOWPG_APP_LISTEN=f"127.0.0.1:{PORT}",
-               FLOWPG_APP_SECRET=secrets.token_hex(32))
-    out = open(os.path.join(tmp, "app.log"), "w")
-    proc = subprocess.Popen([os.path.join(SRC, "app/run")], env=env, stdout=out, stderr=out)
-
-    def up():
-        try:
-            return urllib.request.urlopen(BASE + "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-    if not until(up, 20):
-        raise RuntimeError("the app did not start: " + open(os.path.join(tmp, "app.log")).read())
-    return proc
-
-
-def start_browser(tmp):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    # the browser must not try to reach the network (there is none) or it stalls
-    for arg in ("--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--no-sandbox",   # no user namespaces for its sandbox here
-                "--window-size=1200,1000", "--user-data-dir=" + os.path.join(tmp, "chromium")):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver", log_path=os.path.join(tmp, "chromedriver.log")),
-                              options=opts)
-    driver.set_page_load_timeout(30)
-    return driver
-
-
-def text(driver):
-    return driver.find_element(By.TAG_NAME, "body").text
-
-
-def screenshot(driver, name):
-    """A screenshot of the whole page, kept as test output."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1200, max(700, min(int(height) + 140, 2400)))
-    path = os.path.join(OUT, name)
-    driver.save_screenshot(path)
-    driver.set_window_size(1200, 1000)
-    return path
-
-
-def click(driver, element):
-    """Click something that loads a page, and wait until the new page is there."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def gone(_):
-        # the old page's element is stale once the new page is there (Chromium also says so
-        # as "Node with given id does not belong to the document")
-        try:
-            old.is_enabled()
-            return False
-        except WebDriverException:
-            return True
-    WebDriverWait(driver, 20).until(gone)
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-def submit(driver):
-    click(driver, driver.find_element(By.CSS_SELECTOR, "form.decision button[type=submit]"))
-
-
-def sign_in(driver, user, password):
-    driver.find_element(By.NAME, "username").send_keys(user)
-    driver.find_element(By.NAME, "password").send_keys(password)
-    click(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-
-
-def sign_out(driver):
-    click(driver, driver.find_element(By.CSS_SELECTOR, "header form button"))
+tap = Tap()
+ok = tap.ok
 
 
 def start_request(start, end):
@@ -221,16 +79,12 @@ def main():
             conn.execute("SELECT flow_kv_set('hr.operations', 'HR_API_ENDPOINT', %s::jsonb)",
                          (json.dumps(sink_url + "/hr-api"),))
             for role, pw in PASSWORDS.items():
-                conn.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    psycopg.sql.Identifier(role), psycopg.sql.Literal(pw)))
-            # the app's own login role: granted the people's roles, nothing else
-            conn.execute(psycopg.sql.SQL("CREATE ROLE flowpg_app LOGIN NOINHERIT PASSWORD {}").format(
-                psycopg.sql.Literal(APP_PASSWORD)))
-            conn.execute("GRANT hr_manager, jdoe TO flowpg_app")
+                create_login(conn, role, pw)
+            create_app_role(conn, APP_PASSWORD, PASSWORDS)
             conn.execute("SELECT flow_grant('hr.operations', 'jdoe', 'EXECUTE')")
             conn.execute("SELECT flow_grant('hr.operations', 'hr_manager', 'RESUME')")
             conn.execute("SELECT flow_deploy(%s)", (flow,))
-        procs.append(start_app(tmp))
+        procs.append(start_app(tmp, APP_PASSWORD, secrets.token_hex(32)))
         driver = start_browser(tmp)
 
         # two requests wait: the second is decided later through the inbox's unsigned link
@@ -335,6 +189,9 @@ def main():
            "the manager's inbox lists the two requests that wait", [r.text for r in rows])
         hrefs = [r.find_element(By.LINK_TEXT, "Decide").get_attribute("href") for r in rows]
         ok(hrefs == [BASE + f"/approve/{second}", BASE + f"/approve/{third}"], "oldest first", hrefs)
+        ok("start_date 2026-08-03 · end_date 2026-08-07" in rows[0].text
+           and "start_date 2026-09-14 · end_date 2026-09-18" in rows[1].text,
+           "each row says what is asked (the request's inputs)", [r.text for r in rows])
         screenshot(driver, "inbox.png")
         click(driver, rows[0].find_element(By.LINK_TEXT, "Decide"))
         ok("2026-08-03" in text(driver), "the unsigned link shows the request", text(driver))
@@ -352,26 +209,9 @@ def main():
     except Exception:
         ok(False, "the test ran to its end", traceback.format_exc())
     finally:
-        if driver is not None:
-            try:
-                driver.quit()
-            except WebDriverException:
-                pass
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        app_log = os.path.join(tmp, "app.log")
-        if failures and os.path.exists(app_log):
-            print("# app log:")
-            for line in open(app_log).read().splitlines()[-40:]:
-                print("# " + line)
+        stop(procs, driver, tmp, tap.failures)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{tests}")
-    return 1 if failures else 0
+    return tap.done()
 
 
 if __name__ == "__main__":
