@@ -14,11 +14,13 @@
  */
 #include "postgres.h"
 
+#include "api.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "step.h"
 #include "storage/latch.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -32,7 +34,6 @@
 #include "ids.h"
 #include "inputs.h"
 #include "security.h"
-#include "tasks_pause.h"
 #include "value_jsonb.h"
 
 PG_FUNCTION_INFO_V1(flow_start);
@@ -47,33 +48,6 @@ PG_FUNCTION_INFO_V1(flow_wait);
 static DbQuery q_state = DB_QUERY(
 	"SELECT state, namespace FROM flowpg.executions WHERE id = $1",
 	1, TEXTOID);
-
-/* A text argument that must not be NULL. */
-static char *
-text_arg(FunctionCallInfo fcinfo, int n, const char *name)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-/* A jsonb object argument as an FpValue ({} when NULL); 22023 when it is no object. */
-static FpValue *
-object_arg(FunctionCallInfo fcinfo, int n, const char *name)
-{
-	FpValue    *v;
-
-	if (PG_ARGISNULL(n))
-		return fp_object(0);
-	v = fp_from_jsonb(PG_GETARG_JSONB_P(n));
-	if (v->type != FP_OBJECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a JSON object, not a %s", name, fp_type_name(v->type))));
-	return v;
-}
 
 /* Raise 22023 for input problems: the first as the message, every one in the detail. */
 static void
@@ -172,10 +146,10 @@ inputs_detail(const char *task_id, const FpValue *decls, FpValue *values)
 Datum
 flow_start(PG_FUNCTION_ARGS)
 {
-	char	   *ns = text_arg(fcinfo, 0, "namespace");
-	char	   *id = text_arg(fcinfo, 1, "flow id");
-	FpValue    *given = object_arg(fcinfo, 2, "inputs");
-	FpValue    *labels = checked_labels(object_arg(fcinfo, 3, "labels"));
+	char	   *ns = api_text_arg(fcinfo, 0, "namespace");
+	char	   *id = api_text_arg(fcinfo, 1, "flow id");
+	FpValue    *given = api_object_arg(fcinfo, 2, "inputs");
+	FpValue    *labels = checked_labels(api_object_arg(fcinfo, 3, "labels"));
 	CompiledFlow *flow;
 	FpValue    *values;
 	List	   *errors = NIL;
@@ -208,7 +182,7 @@ flow_start(PG_FUNCTION_ARGS)
 		raise_input_errors(errors, "inputs");
 
 	e = executor_start(flow, values, labels, actor, NULL, NULL);
-	exec_save(e);
+	exec_end_step(e);
 	audit_write("start", ns, id, e->id, NULL, inputs_detail(NULL, flow->inputs, values));
 	result = pstrdup(e->id);
 	db_leave(&scope);
@@ -223,7 +197,7 @@ flow_start(PG_FUNCTION_ARGS)
 static bool
 may_resume(Execution *e, TaskRun *run)
 {
-	bool		human = pause_is_human(run) || run->assigned_users || run->assigned_groups;
+	bool		human = run->node->type->has_assignees || run->assigned_users || run->assigned_groups;
 
 	return sec_role_may_resume(GetUserId(), e->namespace, human,
 							   run->assigned_users, run->assigned_groups);
@@ -400,8 +374,7 @@ do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *vi
 	FpValue    *detail = inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values);
 
 	executor_resume(e, run, values);
-	exec_save(e);
-	executor_after_save(e);
+	exec_end_step(e);
 	if (bulk)
 		fp_set(detail, "bulk", fp_bool(true));
 	if (via)
@@ -453,8 +426,8 @@ executions_resume(const char *id, FpValue *given, const char *task_id,
 Datum
 flow_resume(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "execution id");
-	FpValue    *given = object_arg(fcinfo, 1, "inputs");
+	char	   *id = api_text_arg(fcinfo, 0, "execution id");
+	FpValue    *given = api_object_arg(fcinfo, 1, "inputs");
 	char	   *task_id = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	PG_RETURN_TEXT_P(cstring_to_text(executions_resume(id, given, task_id, NULL, NULL, NULL)));
@@ -482,7 +455,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 	char	  **ids;
-	FpValue    *given = object_arg(fcinfo, 1, "inputs");
+	FpValue    *given = api_object_arg(fcinfo, 1, "inputs");
 	DbScope		scope;
 	Execution **execs;
 	TaskRun   **runs;
@@ -621,8 +594,7 @@ lock_for(const char *id, FlowPermission perm, const char *what, const char *verb
 static text *
 save_step(Execution *e, const char *action)
 {
-	exec_save(e);
-	executor_after_save(e);
+	exec_end_step(e);
 	audit_write(action, e->namespace, e->flow_id, e->id, NULL, NULL);
 	return cstring_to_text(state_name(e->state));
 }
@@ -631,7 +603,7 @@ save_step(Execution *e, const char *action)
 Datum
 flow_kill(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "execution id");
+	char	   *id = api_text_arg(fcinfo, 0, "execution id");
 	DbScope		scope;
 	Execution  *e;
 	text	   *state;
@@ -653,7 +625,7 @@ flow_kill(PG_FUNCTION_ARGS)
 Datum
 flow_restart(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "execution id");
+	char	   *id = api_text_arg(fcinfo, 0, "execution id");
 	DbScope		scope;
 	Execution  *e;
 	text	   *state;
@@ -700,7 +672,7 @@ wait_deadline(const Interval *timeout)
 Datum
 flow_wait(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "execution id");
+	char	   *id = api_text_arg(fcinfo, 0, "execution id");
 	Interval   *timeout = PG_ARGISNULL(1) ? NULL : PG_GETARG_INTERVAL_P(1);
 	TimestampTz deadline;
 	long		nap = 10;

@@ -23,6 +23,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "datetime.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -91,13 +92,9 @@ render_secret(void *arg, const char *name, char **error)
 
 	if (!hooks_ready(h, "secret", error))
 		return NULL;
-	value = store_secret_lookup(h->namespace, name);
+	value = store_expr_secret(h->namespace, name, error);
 	if (value == NULL)
-	{
-		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents",
-						  name, h->namespace);
 		return NULL;
-	}
 	/* the value itself never enters the render: no filter can reveal it */
 	return pstrdup("******");
 }
@@ -107,15 +104,9 @@ static FpValue *
 render_kv(void *arg, const char *key, char **error)
 {
 	RenderHooks *h = arg;
-	FpValue    *value;
-
 	if (!hooks_ready(h, "kv", error))
 		return NULL;
-	value = store_kv_lookup(h->namespace, key);
-	if (value == NULL)
-		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents",
-						  key, h->namespace);
-	return value;
+	return store_expr_kv(h->namespace, key, error);
 }
 
 /* Remember a secret value, to mask it in what flow_render returns. */
@@ -155,14 +146,6 @@ mask_secrets(char *text, List *secrets)
 		text = buf.data;
 	}
 	return text;
-}
-
-/* Now as microseconds since 1970-01-01 UTC, as ExprEnv wants it. */
-static int64
-unix_now(void)
-{
-	return GetCurrentTimestamp() +
-		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 }
 
 /* flow_render(template text, context jsonb = '{}') returns text */
@@ -210,7 +193,7 @@ flow_render(PG_FUNCTION_ARGS)
 	env.note_secret = render_note_secret;
 	env.arg = &hooks;
 	env.app_url = flowpg_app_url;
-	env.now = unix_now();
+	env.now = dt_from_timestamptz(GetCurrentTimestamp());
 
 	result = expr_render(t, &env, &error);
 	if (hooks.in_scope)

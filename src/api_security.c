@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "api.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -57,17 +58,6 @@ static DbQuery q_delete_stale = DB_QUERY(
 static DbQuery q_grantee_rows = DB_QUERY(
 	"SELECT 1 FROM flowpg.namespace_grants WHERE grantee = $1 LIMIT 1",
 	1, REGROLEOID);
-
-/* A text argument that must not be NULL (22004). */
-static char *
-text_arg(FunctionCallInfo fcinfo, int n, const char *name)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
 
 /* A text[] argument as an FpValue list of strings, or NULL when the argument is NULL. */
 static FpValue *
@@ -121,13 +111,13 @@ grant_args(FunctionCallInfo fcinfo, const char *what)
 {
 	GrantArgs	a;
 
-	a.namespace = text_arg(fcinfo, 0, "namespace");
+	a.namespace = api_text_arg(fcinfo, 0, "namespace");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("grantee must not be null")));
 	a.grantee = PG_GETARG_OID(1);
-	a.permission = sec_permission_from_name(text_arg(fcinfo, 2, "permission"));
+	a.permission = sec_permission_from_name(api_text_arg(fcinfo, 2, "permission"));
 	id_check_namespace_arg(a.namespace, true);
 	a.grantee_name = OidIsValid(a.grantee) ? GetUserNameFromId(a.grantee, true) : NULL;
 	if (a.grantee_name == NULL)
@@ -147,18 +137,12 @@ static void
 set_marker(const char *role_name, bool grant)
 {
 	char	   *sql;
-	Oid			user;
-	int			sec_context;
 
 	sql = psprintf(grant ?
 				   "GRANT SELECT (grantee) ON flowpg.namespace_grants TO %s" :
 				   "REVOKE SELECT (grantee) ON flowpg.namespace_grants FROM %s",
 				   quote_identifier(role_name));
-	GetUserIdAndSecContext(&user, &sec_context);
-	SetUserIdAndSecContext(db_extension_owner(), sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not run \"%s\"", sql);
-	SetUserIdAndSecContext(user, sec_context);
+	db_exec_utility(sql);
 }
 
 /* An audit detail for a grant or revoke. */

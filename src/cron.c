@@ -446,8 +446,7 @@ cron_prev(const CronSpec *spec, int64 before, const char *zone, int64 *prev)
 int64
 cron_min_gap(const CronSpec *spec)
 {
-	/* 2000-01-01T00:00:00Z in microseconds since 1970 */
-	int64		t = INT64CONST(946684800) * 1000000;
+	int64		t = DT_PG_EPOCH;	/* 2000-01-01T00:00:00Z */
 	int64		next;
 	int64		gap = -1;
 	int			i;

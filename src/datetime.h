@@ -23,6 +23,22 @@
 
 #define USECS_PER_SEC_DT	INT64CONST(1000000)
 
+/* 2000-01-01T00:00:00Z (where PostgreSQL's timestamps count from) as an instant. */
+#define DT_PG_EPOCH			(INT64CONST(946684800) * USECS_PER_SEC_DT)
+
+/* The instant of a PostgreSQL timestamp (TimestampTz), and back: the one epoch conversion. */
+static inline int64
+dt_from_timestamptz(int64 t)
+{
+	return t + DT_PG_EPOCH;
+}
+
+static inline int64
+dt_to_timestamptz(int64 instant)
+{
+	return instant - DT_PG_EPOCH;
+}
+
 /*
  * The years that parsers accept and dt_add produces (proleptic Gregorian
  * calendar, year 0 = 1 BC).  Java allows more; flowpg keeps every instant

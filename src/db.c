@@ -27,6 +27,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "db.h"
 
@@ -116,19 +117,40 @@ db_leave(DbScope *scope)
 	AtEOXact_GUC(true, scope->guc_nestlevel);
 }
 
+/* The caller's identity while db_exec runs as the owner. */
+typedef struct OwnerSwitch
+{
+	Oid			user;
+	int			sec_context;
+} OwnerSwitch;
+
+/*
+ * Become the extension's owner (db_enter looked it up) for one statement;
+ * become_caller switches back.  An error's abort restores the caller too.
+ */
+static void
+become_owner(OwnerSwitch *saved)
+{
+	Assert(OidIsValid(db_owner));
+	GetUserIdAndSecContext(&saved->user, &saved->sec_context);
+	SetUserIdAndSecContext(db_owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+static void
+become_caller(const OwnerSwitch *saved)
+{
+	SetUserIdAndSecContext(saved->user, saved->sec_context);
+}
+
 /* Execute q with its cached plan (as the extension's owner), preparing it on first use. */
 uint64
 db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			user;
-	int			sec_context;
+	OwnerSwitch saved;
 	int			rc;
 
-	Assert(OidIsValid(db_owner));
-	GetUserIdAndSecContext(&user, &sec_context);
-	SetUserIdAndSecContext(db_owner, sec_context | SECURITY_LOCAL_USERID_CHANGE);
-
+	become_owner(&saved);
 	if (q->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(q->sql, q->nargs, q->argtypes);
@@ -141,13 +163,27 @@ db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count
 		q->plan = plan;
 	}
 	rc = SPI_execute_plan(q->plan, values, nulls, read_only, count);
-	SetUserIdAndSecContext(user, sec_context);
+	become_caller(&saved);
 	/* SPI leaves its own procedure context current; go back to the caller's */
 	MemoryContextSwitchTo(caller);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 q->sql, SPI_result_code_string(rc));
 	return SPI_processed;
+}
+
+/* Execute a utility statement built at run time as the extension's owner (see db.h). */
+void
+db_exec_utility(const char *sql)
+{
+	OwnerSwitch saved;
+	int			rc;
+
+	become_owner(&saved);
+	rc = SPI_execute(sql, false, 0);
+	become_caller(&saved);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "could not run \"%s\"", sql);
 }
 
 /* Column col of row as text, or NULL. */
@@ -177,4 +213,22 @@ db_int4(uint64 row, int col)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
 
 	return isnull ? 0 : DatumGetInt32(d);
+}
+
+/* Column col of row as timestamptz (0 when NULL). */
+TimestampTz
+db_time(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* A timestamptz Datum, 0 standing for NULL (see db.h). */
+Datum
+db_time_arg(TimestampTz t, char *null)
+{
+	*null = t ? ' ' : 'n';
+	return TimestampTzGetDatum(t);
 }

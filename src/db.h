@@ -11,6 +11,7 @@
 #ifndef FLOWPG_DB_H
 #define FLOWPG_DB_H
 
+#include "datatype/timestamp.h"
 #include "executor/spi.h"
 
 /* A statement whose plan is prepared on first use and kept for the backend's life. */
@@ -54,10 +55,20 @@ extern bool db_extension_lookup(Oid *oid, Oid *owner, char **version);
  */
 extern uint64 db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count);
 
+/*
+ * Execute a utility statement built at run time (a GRANT naming a role) as
+ * the extension's owner, like db_exec (connected with db_enter).
+ */
+extern void db_exec_utility(const char *sql);
+
 /* Column accessors for the current SPI_tuptable (col is 1-based). */
 extern char *db_text(uint64 row, int col);	/* NULL when SQL NULL */
 extern Datum db_datum(uint64 row, int col, bool *isnull);
 extern int32 db_int4(uint64 row, int col);
+extern TimestampTz db_time(uint64 row, int col);	/* 0 when NULL */
+
+/* A timestamptz Datum from t, with *null set: 0 stands for SQL NULL. */
+extern Datum db_time_arg(TimestampTz t, char *null);
 
 /* A text Datum, or a null marker, from a C string that may be NULL. */
 #define DB_TEXT(s) ((s) ? CStringGetTextDatum(s) : (Datum) 0)

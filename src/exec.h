@@ -5,10 +5,12 @@
  *	  row, its task runs, and what is to be written when the step ends.
  *
  * The life of one step (one flow_start, flow_resume, flow_kill, worker
- * result, ...): exec_load() locks and reads the execution (or exec_create()
- * makes a new one), the executor changes it in memory, and exec_save()
- * writes every change in a few statements and queues the NOTIFYs.  All of
- * it happens under the execution's row lock, inside a DbScope.
+ * result, ...): exec_load() locks and reads the execution (or the executor
+ * makes a new one), the executor changes it in memory, and exec_end_step()
+ * (step.h) ends the step: exec_save() writes every change in a few
+ * statements, then the worker is woken at commit, NOTIFYs queued, Flow
+ * triggers fired and a finished subflow's parent advanced.  All of it
+ * happens under the execution's row lock, inside a DbScope.
  *
  *-------------------------------------------------------------------------
  */
@@ -125,7 +127,7 @@ extern void exec_load_without_waiting(void);
 extern void exec_hold(Execution *e);
 extern void exec_release_all(void);
 
-/* Write every change of e (and of the subflows started in this step). */
+/* Write the rows of e's changes: storage only (the end of a step is exec_end_step, step.h). */
 extern void exec_save(Execution *e);
 
 /* A new task run of node under parent (not yet written). */

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "datetime.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -28,13 +29,6 @@ static DbQuery q_error_logs = DB_QUERY(
 	"SELECT task_id, task_run_id, message, at FROM flowpg.logs"
 	" WHERE execution_id = $1 AND level = 'ERROR' ORDER BY at",
 	1, TEXTOID);
-
-/* Microseconds since the Unix epoch for a PostgreSQL timestamp. */
-static int64
-unix_usec(TimestampTz t)
-{
-	return t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-}
 
 /* Labels with dotted keys nested: {"system.username": "x"} -> {system: {username: "x"}}. */
 static FpValue *
@@ -148,11 +142,8 @@ static char *
 env_secret(void *arg, const char *name, char **error)
 {
 	Execution  *e = arg;
-	char	   *value = store_secret_lookup(e->namespace, name);
 
-	if (value == NULL)
-		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents", name, e->namespace);
-	return value;
+	return store_expr_secret(e->namespace, name, error);
 }
 
 /* kv('KEY') for an execution, looked up like secrets. */
@@ -160,11 +151,8 @@ static FpValue *
 env_kv(void *arg, const char *key, char **error)
 {
 	Execution  *e = arg;
-	FpValue    *value = store_kv_lookup(e->namespace, key);
 
-	if (value == NULL)
-		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents", key, e->namespace);
-	return value;
+	return store_expr_kv(e->namespace, key, error);
 }
 
 /* One errorLogs() entry. */
@@ -238,7 +226,7 @@ exec_expr_env(Execution *e, ExprEnv *env)
 	env->link_token = links_render_token;	/* appLink() signs its pause's link */
 	env->arg = e;
 	env->app_url = flowpg_app_url;
-	env->now = unix_usec(GetCurrentTimestamp());
+	env->now = dt_from_timestamptz(GetCurrentTimestamp());
 }
 
 /* Render a value in the context of run. */

@@ -2,8 +2,9 @@
  *
  * exec_store.c
  *	  Reading an execution (under its row lock) and writing back what a step
- *	  changed: the execution row, task runs, log lines, work for the worker,
- *	  secret input values, and a NOTIFY per state change.
+ *	  changed: the execution row, task runs, log lines, work for the worker
+ *	  and secret input values.  Storage only: what else ends a step (waking
+ *	  the worker, NOTIFYs, Flow triggers, a subflow's parent) is step.c's.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,10 +19,8 @@
 #include "exec.h"
 #include "ids.h"
 #include "inputs.h"
-#include "notify_relay.h"
-#include "trigger_flow.h"
 #include "value_jsonb.h"
-#include "worker.h"
+#include "worker_status.h"
 
 static DbQuery q_lock_execution = DB_QUERY(
 	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
@@ -104,16 +103,6 @@ col_json(uint64 row, int col)
 	return isnull ? NULL : fp_from_jsonb_datum(d);
 }
 
-/* A timestamptz column, or 0 when NULL. */
-static TimestampTz
-col_time(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? 0 : DatumGetTimestampTz(d);
-}
-
 /* A state column. */
 static FlowState
 col_state(uint64 row, int col)
@@ -186,8 +175,8 @@ exec_load(const char *execution_id)
 	e->parent_id = db_text(0, 9);
 	e->trigger = col_json(0, 10);
 	e->created_by = db_text(0, 11);
-	e->created_at = col_time(0, 12);
-	e->ended_at = col_time(0, 13);
+	e->created_at = db_time(0, 12);
+	e->ended_at = db_time(0, 13);
 	e->inputs = e->inputs_shown;
 
 	e->flow = flow_model_get(e->namespace, e->flow_id, e->revision);
@@ -230,9 +219,9 @@ exec_load(const char *execution_id)
 		r->history = col_json(i, 7);
 		r->assigned_users = col_json(i, 8);
 		r->assigned_groups = col_json(i, 9);
-		r->due_at = col_time(i, 10);
-		r->created_at = col_time(i, 11);
-		r->ended_at = col_time(i, 12);
+		r->due_at = db_time(i, 10);
+		r->created_at = db_time(i, 11);
+		r->ended_at = db_time(i, 12);
 		r->node = flow_model_node(e->flow, r->task_id);
 		if (r->node == NULL)
 			elog(ERROR, "task run %s refers to task \"%s\", which its flow revision lacks",
@@ -353,14 +342,6 @@ json_or_null(const FpValue *v, char *null)
 	return v ? fp_to_jsonb_datum(v) : (Datum) 0;
 }
 
-/* A nullable timestamptz Datum (0 = NULL). */
-static Datum
-time_or_null(TimestampTz t, char *null)
-{
-	*null = t ? ' ' : 'n';
-	return TimestampTzGetDatum(t);
-}
-
 /* A text[] Datum from an FpValue list of strings, or NULL. */
 static Datum
 text_array_or_null(const FpValue *list, char *null)
@@ -411,9 +392,9 @@ save_run(Execution *e, TaskRun *r)
 		v[8] = fp_to_jsonb_datum(r->history);
 		v[9] = text_array_or_null(r->assigned_users, &n[9]);
 		v[10] = text_array_or_null(r->assigned_groups, &n[10]);
-		v[11] = time_or_null(r->due_at, &n[11]);
+		v[11] = db_time_arg(r->due_at, &n[11]);
 		v[12] = TimestampTzGetDatum(r->created_at);
-		v[13] = time_or_null(r->ended_at, &n[13]);
+		v[13] = db_time_arg(r->ended_at, &n[13]);
 		db_exec(&q_insert_run, v, n, false, 0);
 	}
 	else if (r->dirty)
@@ -423,8 +404,8 @@ save_run(Execution *e, TaskRun *r)
 		v[2] = json_or_null(exec_mask_value(e, r->outputs), &n[2]);
 		v[3] = fp_to_jsonb_datum(r->attempts);
 		v[4] = fp_to_jsonb_datum(r->history);
-		v[5] = time_or_null(r->due_at, &n[5]);
-		v[6] = time_or_null(r->ended_at, &n[6]);
+		v[5] = db_time_arg(r->due_at, &n[5]);
+		v[6] = db_time_arg(r->ended_at, &n[6]);
 		/* a HumanTask paused again (after a restart) has its assignment rendered again */
 		v[7] = text_array_or_null(r->assigned_users, &n[7]);
 		v[8] = text_array_or_null(r->assigned_groups, &n[8]);
@@ -432,19 +413,6 @@ save_run(Execution *e, TaskRun *r)
 	}
 	r->is_new = false;
 	r->dirty = false;
-}
-
-/* Queue the NOTIFY of one state change (sent when the transaction commits). */
-static void
-notify_state(Execution *e, FlowState s)
-{
-	FpValue    *payload = fp_object(4);
-
-	fp_set(payload, "execution_id", fp_cstring(e->id));
-	fp_set(payload, "namespace", fp_cstring(e->namespace));
-	fp_set(payload, "flow_id", fp_cstring(e->flow_id));
-	fp_set(payload, "state", fp_cstring(state_name(s)));
-	notify_relay_send(fp_to_json(payload));
 }
 
 /* Insert or update the execution row itself. */
@@ -471,7 +439,7 @@ save_execution_row(Execution *e)
 		v[10] = json_or_null(e->trigger, &n[10]);
 		v[11] = DirectFunctionCall1(namein, CStringGetDatum(e->created_by));
 		v[12] = TimestampTzGetDatum(e->created_at);
-		v[13] = time_or_null(e->ended_at, &n[13]);
+		v[13] = db_time_arg(e->ended_at, &n[13]);
 		db_exec(&q_insert_execution, v, n, false, 0);
 	}
 	else if (e->dirty)
@@ -480,7 +448,7 @@ save_execution_row(Execution *e)
 		v[1] = CStringGetTextDatum(state_name(e->state));
 		v[2] = json_or_null(exec_mask_value(e, e->outputs), &n[2]);
 		v[3] = fp_to_jsonb_datum(e->history);
-		v[4] = time_or_null(e->ended_at, &n[4]);
+		v[4] = db_time_arg(e->ended_at, &n[4]);
 		db_exec(&q_update_execution, v, n, false, 0);
 	}
 }
@@ -517,15 +485,17 @@ save_work(Execution *e, PendingWork *w)
 	v[3] = TimestampTzGetDatum(w->due_at);
 	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
 	db_exec(&q_insert_work, v, NULL, false, 0);
+	/* a send that no worker will send says so (worker_status.c) */
+	if (w->detail && fp_get(w->detail, "request"))
+		worker_status_check_served();
 }
 
-/* Write every change of e, then of the subflows it touched. */
+/* Write the rows of e (storage only; exec_end_step does the rest of a step's end). */
 void
 exec_save(Execution *e)
 {
 	Datum		v[2];
 	ListCell   *lc;
-	List	   *states;
 
 	save_execution_row(e);
 	if (e->secrets_dirty)
@@ -543,28 +513,15 @@ exec_save(Execution *e)
 		v[0] = CStringGetTextDatum((char *) lfirst(lc));
 		db_exec(&q_cancel_work, v, NULL, false, 0);
 	}
-	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
-	if (e->work != NIL)
-		worker_wake_at_commit();
 	foreach(lc, e->work)
 		save_work(e, lfirst(lc));
 	foreach(lc, e->logs)
 		save_log(e, lfirst(lc));
-	foreach(lc, e->notify_states)
-		notify_state(e, (FlowState) lfirst_int(lc));
 
-	states = e->notify_states;
 	e->is_new = false;
 	e->dirty = false;
 	e->secrets_dirty = false;
 	e->logs = NIL;
 	e->work = NIL;
 	e->work_cancel = NIL;
-	e->notify_states = NIL;
-
-	foreach(lc, e->children)
-		exec_save(lfirst(lc));
-	/* flows listening for these state changes start in this transaction too */
-	foreach(lc, states)
-		trigger_flow_fire(e, (FlowState) lfirst_int(lc));
 }

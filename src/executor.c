@@ -28,7 +28,6 @@
 #include "executor.h"
 #include "ids.h"
 #include "inputs.h"
-#include "tasks_pause.h"
 
 static void run_attempt(Execution *e, TaskRun *run);
 
@@ -257,7 +256,7 @@ run_attempt(Execution *e, TaskRun *run)
 				executor_finish_attempt(e, run, st, error, NULL);
 			break;
 		case TASK_PAUSE:
-			pause_begin(e, run);
+			type->begin(e, run);
 			break;
 		case TASK_EXTERNAL:
 			/* an external task is re-queued on restart */
@@ -319,7 +318,8 @@ continue_task(Execution *e, TaskRun *run)
 			}
 			break;
 		case ST_PAUSED:
-			pause_continue(e, run);
+			if (run->node->type->while_paused)
+				run->node->type->while_paused(e, run);
 			break;
 		case ST_RESTARTED:
 			executor_run_state(run, ST_RUNNING);
@@ -584,7 +584,8 @@ executor_resume(Execution *e, TaskRun *run, FpValue *values)
 	fp_set(outputs, "onResume", values);
 	fp_set(outputs, "resumed", resumed);
 	run->outputs = outputs;
-	pause_note_secrets(e, run, values);
+	if (run->node->type->resumed)
+		run->node->type->resumed(e, run, values);
 	if (run->due_at)
 		e->work_cancel = lappend(e->work_cancel, run->id);
 
@@ -619,29 +620,6 @@ kill_run(Execution *e, TaskRun *run)
 	e->work_cancel = lappend(e->work_cancel, run->id);
 }
 
-/* Kill the unfinished subflow execution started by a Subflow task run. */
-static void
-kill_child(Execution *e, TaskRun *run)
-{
-	const char *child_id = run->outputs ? fp_get_str(run->outputs, "executionId") : NULL;
-	Execution  *child;
-	FpValue    *detail;
-
-	if (child_id == NULL)
-		return;
-	child = exec_load(child_id);
-	if (child == NULL || state_is_terminal(child->state) || child->state == ST_KILLING)
-		return;
-	child->actor = e->actor;
-	child->parent = e;
-	executor_kill(child);
-	e->children = lappend(e->children, child);
-	/* every kill has its audit row (SPEC section 6), this one saying whose end it follows */
-	detail = fp_object(1);
-	fp_set(detail, "parent", fp_cstring(e->id));
-	audit_write_as(e->actor, "kill", child->namespace, child->flow_id, child->id, NULL, detail);
-}
-
 /* Kill an unfinished execution (see executor.h). */
 void
 executor_kill(Execution *e)
@@ -655,8 +633,8 @@ executor_kill(Execution *e)
 
 		if (run->deleted || state_is_terminal(run->state))
 			continue;
-		if (run->node->type == &task_subflow)
-			kill_child(e, run);
+		if (run->node->type->kill)
+			run->node->type->kill(e, run);
 		kill_run(e, run);
 	}
 	exec_state(e, ST_KILLED);
@@ -697,24 +675,11 @@ executor_restart(Execution *e)
 	executor_advance(e);
 }
 
-/* The end state a pause's behavior gives. */
-static FlowState
-behavior_state(const char *behavior)
-{
-	if (strcmp(behavior, "WARN") == 0)
-		return ST_WARNING;
-	if (strcmp(behavior, "FAIL") == 0)
-		return ST_FAILED;
-	if (strcmp(behavior, "CANCEL") == 0)
-		return ST_CANCELLED;
-	return ST_SUCCESS;
-}
-
 /* Apply an expired pause's behavior (see executor.h). */
 void
 executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 {
-	FlowState	st = timeout ? ST_FAILED : behavior_state(behavior);
+	FlowState	st;
 	FpValue    *outputs = run->outputs ? fp_copy(run->outputs) : fp_object(2);
 	FpValue    *resumed = fp_object(3);
 	bool		others = has_paused_run(e, run);
@@ -722,6 +687,8 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 
 	if (run->state != ST_PAUSED)
 		return;					/* resumed or killed first: the expiry is void */
+	/* only a pause is PAUSED: its type says what the behavior gives */
+	st = timeout ? ST_FAILED : run->node->type->expired(behavior);
 
 	fp_set(resumed, "by", fp_null());
 	fp_set(resumed, "on", fp_cstring(state_format_time(GetCurrentTimestamp())));
@@ -748,8 +715,8 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 				}
 				else
 				{
-					if (other->node->type == &task_subflow)
-						kill_child(e, other);
+					if (other->node->type->kill)
+						other->node->type->kill(e, other);
 					kill_run(e, other);
 				}
 			}
@@ -787,44 +754,60 @@ executor_awaits_worker(const TaskRun *run)
 		(run->state == ST_RUNNING && run->node->type->kind == TASK_EXTERNAL);
 }
 
+/* The secrets a work row's detail carries join the execution's, to be masked where stored. */
+static void
+note_detail_secrets(Execution *e, const FpValue *detail)
+{
+	FpValue    *secrets = detail ? fp_get_array(detail, "secrets") : NULL;
+	int			i;
+
+	for (i = 0; secrets && i < secrets->u.arr.count; i++)
+		if (secrets->u.arr.items[i]->type == FP_STRING)
+			e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
+}
+
+/* An external (or retrying) run the worker was waiting for: back to RUNNING, its timer done. */
+static void
+take_awaited_run(TaskRun *run)
+{
+	run->due_at = 0;
+	if (run->state != ST_RUNNING)
+		executor_run_state(run, ST_RUNNING);
+}
+
 /* Take in what the worker got for an external task run (see executor.h). */
 void
 executor_external_result(Execution *e, TaskRun *run, FpValue *detail, const FpValue *result)
 {
 	FpValue    *request = fp_get(detail, "request");
-	FpValue    *secrets = fp_get_array(detail, "secrets");
 	char	   *error = NULL;
 	FlowState	st;
-	int			i;
 
 	if (!executor_awaits_worker(run))
 		return;					/* killed meanwhile: the kill wins */
-	for (i = 0; secrets && i < secrets->u.arr.count; i++)
-		e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
-	run->due_at = 0;
-	if (run->state != ST_RUNNING)
-		executor_run_state(run, ST_RUNNING);
+	note_detail_secrets(e, detail);
+	take_awaited_run(run);
 	st = run->node->type->finish(e, run, request, result, &error);
 	executor_finish_attempt(e, run, st, error, detail);
 	executor_advance(e);
 }
 
-/* Wake the parent of a subflow that ended in this step (see executor.h). */
+/* The worker could not complete run's work row (see executor.h). */
 void
-executor_after_save(Execution *e)
+executor_external_failed(Execution *e, TaskRun *run, FpValue *detail, const char *error)
 {
-	Execution  *parent;
-
-	if (e->parent_id == NULL || e->parent != NULL || !state_is_terminal(e->state))
-		return;
-	parent = exec_load(e->parent_id);
-	if (parent == NULL)
-		return;
-	parent->actor = e->actor;
-	parent->children = list_make1(e);
-	e->parent = parent;
-	executor_advance(parent);
-	exec_save(parent);
-	parent->children = NIL;
-	executor_after_save(parent);
+	note_detail_secrets(e, detail);
+	if (executor_awaits_worker(run))
+	{
+		take_awaited_run(run);
+		executor_finish_attempt(e, run, ST_FAILED, error,
+								fp_get(detail, "request") != NULL ? detail : NULL);
+		executor_advance(e);
+	}
+	else if (run->state == ST_PAUSED)
+	{
+		/* a pause whose expiry cannot be applied fails, as behavior FAIL would */
+		exec_log(e, run, "ERROR", error);
+		executor_expire(e, run, "FAIL", false);
+	}
 }

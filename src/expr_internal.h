@@ -268,8 +268,11 @@ extern const char *expr_token_text(const char *src, const Token *t);
 extern Template *expr_parse_template(const char *src, int len, ExprSyntaxError *err);
 
 /* expr_eval.c */
-extern int64 expr_step_base;
 extern FpValue *expr_eval(EvalState *st, const ENode *n);
+extern FpValue *expr_render_template(EvalState *st, Template *t);
+
+/* expr_runtime.c (below every other expr file) */
+extern int64 expr_step_base;
 extern FpValue *expr_fail(EvalState *st, const char *fmt,...) pg_attribute_printf(2, 3);
 extern FpValue *expr_undefined(EvalState *st, const char *name, int len);
 extern void expr_clear_error(EvalState *st);
@@ -278,6 +281,8 @@ extern FpValue *expr_take_string(EvalState *st, StringInfo buf);
 extern FpValue *expr_new_string(EvalState *st, const char *s, int len);
 extern FpValue *expr_bool(bool b);
 extern FpValue *expr_null(void);
+extern FpValue *expr_make_object(char **keys, FpValue **values, int n);
+extern void expr_pair_append(FpValue *obj, char *key, FpValue *value);
 
 /* expr_ops.c */
 extern FpValue *expr_binary(EvalState *st, EBinOp op, FpValue *a, FpValue *b);
@@ -290,8 +295,6 @@ extern bool expr_text_of(EvalState *st, const FpValue *v, const char **s, int *l
 extern bool expr_int_arg(EvalState *st, const FpValue *v, const char *what, int64 *result);
 extern const char *expr_type_name(const FpValue *v);
 extern FpValue *expr_copy(EvalState *st, const FpValue *v);
-extern FpValue *expr_make_object(char **keys, FpValue **values, int n);
-extern void expr_pair_append(FpValue *obj, char *key, FpValue *value);
 
 /* expr_funcs.c */
 typedef enum ExprBuiltinKind

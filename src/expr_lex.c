@@ -510,3 +510,23 @@ expr_token_text(const char *src, const Token *t)
 		return psprintf("\"%.*s...\"", expr_char_offset(s, len, 37), s);
 	return psprintf("\"%.*s\"", len, s);
 }
+
+/* True when src contains "{{", "{%" or "{#", that is, it is not plain text. */
+bool
+expr_is_template(const char *src, int len)
+{
+	int			pos = 0;
+
+	while (pos + 1 < len)
+	{
+		const char *brace = memchr(src + pos, '{', len - pos - 1);
+
+		if (brace == NULL)
+			return false;
+		pos = brace - src;
+		if (src[pos + 1] == '{' || src[pos + 1] == '%' || src[pos + 1] == '#')
+			return true;
+		pos++;
+	}
+	return false;
+}

@@ -765,39 +765,3 @@ expr_copy(EvalState *st, const FpValue *v)
 	}
 	return c;
 }
-
-/*
- * Append key: value to obj without looking for key first: for building
- * maps whose keys are known to be unique.  key is not copied.
- */
-void
-expr_pair_append(FpValue *obj, char *key, FpValue *value)
-{
-	FpPair	   *p;
-
-	if (obj->u.obj.count == obj->u.obj.cap)
-	{
-		obj->u.obj.cap *= 2;
-		obj->u.obj.pairs = repalloc(obj->u.obj.pairs, sizeof(FpPair) * obj->u.obj.cap);
-	}
-	p = &obj->u.obj.pairs[obj->u.obj.count++];
-	memset(p, 0, sizeof(FpPair));
-	p->key = key;
-	p->value = value;
-}
-
-/*
- * A map from n keys and values, as {k1: v1, k2: v2, ...} makes it: a key
- * given twice keeps its first place and its last value, at n log n cost.
- */
-FpValue *
-expr_make_object(char **keys, FpValue **values, int n)
-{
-	FpValue    *obj = fp_object(n);
-	int			i;
-
-	for (i = 0; i < n; i++)
-		fp_set_new(obj, keys[i], values[i]);
-	fp_dedupe_keys(obj);
-	return obj;
-}

@@ -13,6 +13,9 @@
 #include "notify_relay.h"
 #include "security.h"
 #include "trigger_flow.h"
+#include "wake.h"
+#include "worker.h"
+#include "worker_status.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,8 +26,10 @@ void
 _PG_init(void)
 {
 	guc_init();
+	wake_init();
 	notify_relay_init();
 	sec_init();
 	trigger_flow_init();
 	worker_init();
+	worker_status_init();
 }

@@ -22,7 +22,4 @@ extern int	flowpg_min_schedule_interval_s;
 
 extern void guc_init(void);
 
-/* the worker registers itself when loaded from shared_preload_libraries (worker.c) */
-extern void worker_init(void);
-
 #endif							/* FLOWPG_H */

@@ -36,6 +36,7 @@
 #include "utils/memutils.h"
 
 #include "notify_relay.h"
+#include "wake.h"
 
 #define RELAY_CHANNEL		"flowpg"
 #define RELAY_RING_SIZE		(1024 * 1024)	/* bytes of notifications in flight */
@@ -62,7 +63,6 @@ typedef struct RelayShared
 {
 	LWLock	   *lock;
 	Oid			database;		/* where the worker relays; InvalidOid: nowhere */
-	int			worker_procno;	/* whose latch to set */
 	uint64		head;			/* next free byte (grows forever; modulo the size) */
 	uint64		tail;			/* oldest byte still in use */
 	char		ring[RELAY_RING_SIZE];
@@ -107,7 +107,6 @@ relay_shmem_startup(void)
 	{
 		relay->lock = &(GetNamedLWLockTranche("flowpg notify relay"))->lock;
 		relay->database = InvalidOid;
-		relay->worker_procno = -1;
 		relay->head = relay->tail = 0;
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -170,7 +169,7 @@ reserve(void)
 	pos = relay->head;
 	to_end = RELAY_RING_SIZE - (pos % RELAY_RING_SIZE);
 	/* a record never wraps: when it would, the end of the ring becomes padding */
-	if (relay->database == MyDatabaseId && relay->worker_procno >= 0 &&
+	if (relay->database == MyDatabaseId &&
 		pos + (to_end < size ? to_end : 0) + size - relay->tail <= RELAY_RING_SIZE)
 	{
 		RelayRecord *r;
@@ -202,7 +201,6 @@ fill_and_wake(void)
 	RelayRecord *r = record_at(reserved_at);
 	char	   *p = (char *) r + MAXALIGN(sizeof(RelayRecord));
 	ListCell   *lc;
-	int			procno;
 
 	foreach(lc, pending)
 	{
@@ -215,10 +213,8 @@ fill_and_wake(void)
 	LWLockAcquire(relay->lock, LW_EXCLUSIVE);
 	r->count = list_length(pending);
 	r->state = RECORD_READY;
-	procno = relay->worker_procno;
 	LWLockRelease(relay->lock);
-	if (procno >= 0)
-		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+	wake_worker_now();
 }
 
 /* Void a reservation whose transaction aborted. */
@@ -325,7 +321,6 @@ notify_relay_attach(Oid database)
 		return;
 	LWLockAcquire(relay->lock, LW_EXCLUSIVE);
 	relay->database = database;
-	relay->worker_procno = OidIsValid(database) ? MyProc->pgprocno : -1;
 	LWLockRelease(relay->lock);
 }
 

@@ -87,3 +87,27 @@ store_kv_lookup(const char *namespace, const char *key)
 	d = db_datum(0, 1, &isnull);
 	return isnull ? NULL : fp_from_jsonb_datum(d);
 }
+
+/* secret() for an expression hook (see store.h). */
+char *
+store_expr_secret(const char *namespace, const char *name, char **error)
+{
+	char	   *value = store_secret_lookup(namespace, name);
+
+	if (value == NULL)
+		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents",
+						  name, namespace);
+	return value;
+}
+
+/* kv() for an expression hook (see store.h). */
+FpValue *
+store_expr_kv(const char *namespace, const char *key, char **error)
+{
+	FpValue    *value = store_kv_lookup(namespace, key);
+
+	if (value == NULL)
+		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents",
+						  key, namespace);
+	return value;
+}

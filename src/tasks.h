@@ -4,7 +4,8 @@
  *	  Task types as data.  Each type (with its Kestra aliases) is one
  *	  TaskType: its kind, the properties it accepts with their shapes (used
  *	  by the deploy-time check), an optional extra check, and the functions
- *	  the executor calls.  Each family of types lives in its own tasks_*.c
+ *	  the executor calls: the executor knows task types only through this
+ *	  table, never by name.  Each family of types lives in its own tasks_*.c
  *	  file; tasks.c holds the registry that lists them all.
  *
  *-------------------------------------------------------------------------
@@ -101,6 +102,20 @@ typedef FpValue *(*TaskPrepareFn) (struct Execution *e, struct TaskRun *run, cha
 typedef FlowState (*TaskFinishFn) (struct Execution *e, struct TaskRun *run,
 								   const FpValue *request, const FpValue *result, char **error);
 
+/*
+ * A hook on one task run: TASK_PAUSE begin (the run is RUNNING: pause it, or
+ * fail it), TASK_PAUSE while_paused (carry on with what runs during the
+ * pause), kill (end what the run started outside its execution: a
+ * Subflow's child).
+ */
+typedef void (*TaskHookFn) (struct Execution *e, struct TaskRun *run);
+
+/* TASK_PAUSE: a resume's validated values are being taken (keep SECRET ones aside). */
+typedef void (*TaskResumedFn) (struct Execution *e, struct TaskRun *run, FpValue *values);
+
+/* TASK_PAUSE: the end state an expiry gives with a behavior (RESUME, WARN, FAIL, CANCEL). */
+typedef FlowState (*TaskExpiredFn) (const char *behavior);
+
 struct TaskType
 {
 	const char *name;			/* the full Kestra type name */
@@ -114,6 +129,12 @@ struct TaskType
 	TaskAdvanceFn advance;		/* TASK_FLOWABLE */
 	TaskPrepareFn prepare;		/* TASK_EXTERNAL */
 	TaskFinishFn finish;		/* TASK_EXTERNAL */
+	TaskHookFn	begin;			/* TASK_PAUSE */
+	TaskHookFn	while_paused;	/* TASK_PAUSE, or NULL */
+	TaskResumedFn resumed;		/* TASK_PAUSE, or NULL */
+	TaskExpiredFn expired;		/* TASK_PAUSE */
+	TaskHookFn	kill;			/* or NULL: nothing outside the execution to end */
+	bool		has_assignees;	/* only its assignees may resume it (HumanTask) */
 };
 
 /* The task type called name (full name or alias), or NULL. */

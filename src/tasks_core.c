@@ -7,7 +7,7 @@
  */
 #include "postgres.h"
 
-#include "exec.h"
+#include "task_api.h"
 #include "tasks.h"
 
 static const char *const log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};

@@ -10,9 +10,10 @@
 
 #include "utils/acl.h"
 
-#include "executor.h"
+#include "audit.h"
 #include "inputs.h"
 #include "security.h"
+#include "task_api.h"
 #include "tasks.h"
 
 /* If: evaluate the condition once (kept as evaluationResult), then run then or else. */
@@ -363,6 +364,29 @@ subflow_advance(Execution *e, TaskRun *run, char **error)
 	return ST_FAILED;
 }
 
+/* Kill the unfinished subflow execution started by a Subflow task run. */
+static void
+subflow_kill(Execution *e, TaskRun *run)
+{
+	const char *child_id = run->outputs ? fp_get_str(run->outputs, "executionId") : NULL;
+	Execution  *child;
+	FpValue    *detail;
+
+	if (child_id == NULL)
+		return;
+	child = exec_load(child_id);
+	if (child == NULL || state_is_terminal(child->state) || child->state == ST_KILLING)
+		return;
+	child->actor = e->actor;
+	child->parent = e;
+	executor_kill(child);
+	e->children = lappend(e->children, child);
+	/* every kill has its audit row (SPEC section 6), this one saying whose end it follows */
+	detail = fp_object(1);
+	fp_set(detail, "parent", fp_cstring(e->id));
+	audit_write_as(e->actor, "kill", child->namespace, child->flow_id, child->id, NULL, detail);
+}
+
 /* core.flow.Subflow: starts another flow as a child execution, and by default waits for it. */
 const TaskType task_subflow = {
 	.name = "io.kestra.plugin.core.flow.Subflow",
@@ -370,4 +394,5 @@ const TaskType task_subflow = {
 	.kind = TASK_FLOWABLE,
 	.props = subflow_props,
 	.advance = subflow_advance,
+	.kill = subflow_kill,
 };

@@ -11,9 +11,9 @@
 #include "mb/pg_wchar.h"
 
 #include "datetime.h"
-#include "exec.h"
 #include "expr.h"
 #include "problems.h"
+#include "task_api.h"
 #include "tasks.h"
 
 #define ERROR_BODY_BYTES 1024	/* how much of a failed response's body goes in the error */

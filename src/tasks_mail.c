@@ -9,9 +9,9 @@
 #include "postgres.h"
 
 #include "datetime.h"
-#include "exec.h"
 #include "http.h"
 #include "mail.h"
+#include "task_api.h"
 #include "tasks.h"
 
 static const char *const transports[] = {"SMTP", "SMTPS", "SMTP_TLS", NULL};

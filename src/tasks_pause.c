@@ -11,13 +11,45 @@
 #include "utils/timestamp.h"
 
 #include "datetime.h"
-#include "executor.h"
 #include "inputs.h"
 #include "problems.h"
+#include "task_api.h"
 #include "tasks.h"
-#include "tasks_pause.h"
 
+/*
+ * What a pause does when its pauseDuration is over: the behaviors (the
+ * property's allowed values) and the end state each gives, one table.
+ */
 static const char *const behaviors[] = {"RESUME", "WARN", "FAIL", "CANCEL", NULL};
+static const FlowState behavior_states[] = {ST_SUCCESS, ST_WARNING, ST_FAILED, ST_CANCELLED};
+
+StaticAssertDecl(lengthof(behaviors) == lengthof(behavior_states) + 1,
+				 "a state for every pause behavior");
+
+/* The index of a behavior in behaviors[], or -1. */
+static int
+behavior_index(const char *name)
+{
+	int			i;
+
+	for (i = 0; behaviors[i]; i++)
+		if (strcmp(behaviors[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* The end state an expiry gives with behavior (RESUME when NULL or unknown). */
+static FlowState
+pause_expired(const char *behavior)
+{
+	int			i = behavior ? behavior_index(behavior) : -1;
+
+	return i < 0 ? ST_SUCCESS : behavior_states[i];
+}
+
+static void pause_begin(Execution *e, TaskRun *run);
+static void pause_continue(Execution *e, TaskRun *run);
+static void pause_note_secrets(Execution *e, TaskRun *run, FpValue *values);
 static const char *const pause_blocks[] = {"onPause", NULL};
 
 static const char *const pause_aliases[] = {"io.kestra.core.tasks.flows.Pause", NULL};
@@ -49,6 +81,10 @@ const TaskType task_pause = {
 	.props = pause_props,
 	.check = pause_check,
 	.child_blocks = pause_blocks,
+	.begin = pause_begin,
+	.while_paused = pause_continue,
+	.resumed = pause_note_secrets,
+	.expired = pause_expired,
 };
 
 static const PropSpec assignment_fields[] = {
@@ -93,6 +129,11 @@ const TaskType task_human = {
 	.props = human_props,
 	.check = human_check,
 	.child_blocks = pause_blocks,
+	.begin = pause_begin,
+	.while_paused = pause_continue,
+	.resumed = pause_note_secrets,
+	.expired = pause_expired,
+	.has_assignees = true,
 };
 
 /*
@@ -158,27 +199,24 @@ render_duration(Execution *e, TaskRun *run, const char *prop, char **error)
 	return usec;
 }
 
-/* Whether a task run is a HumanTask. */
-bool
-pause_is_human(const TaskRun *run)
-{
-	return run->node->type == &task_human;
-}
-
-/* Begin a pause (see tasks_pause.h). */
-void
+/*
+ * Begin a pause (the task run is RUNNING): render the assignment, the
+ * duration, timeout and behavior, queue the expiry, go PAUSED, and start
+ * onPause.  A render error fails the task run instead.
+ */
+static void
 pause_begin(Execution *e, TaskRun *run)
 {
 	char	   *error = NULL;
 	FpValue    *behavior;
-	const char *behavior_name = pause_is_human(run) ? "FAIL" : "RESUME";
+	const char *behavior_name = run->node->type->has_assignees ? "FAIL" : "RESUME";
 	int64		duration;
 	int64		timeout;
 	bool		expires;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz due;
 
-	if (pause_is_human(run))
+	if (run->node->type->has_assignees)
 	{
 		FpValue    *assignment = fp_get(run->node->def, "assignment");
 
@@ -202,8 +240,7 @@ pause_begin(Execution *e, TaskRun *run)
 	if (behavior)
 	{
 		behavior_name = fp_to_text(behavior);
-		if (strcmp(behavior_name, "RESUME") != 0 && strcmp(behavior_name, "WARN") != 0 &&
-			strcmp(behavior_name, "FAIL") != 0 && strcmp(behavior_name, "CANCEL") != 0)
+		if (behavior_index(behavior_name) < 0)
 		{
 			executor_finish_attempt(e, run, ST_FAILED,
 									psprintf("behavior must be RESUME, WARN, FAIL or CANCEL, not \"%s\"",
@@ -239,8 +276,8 @@ pause_begin(Execution *e, TaskRun *run)
 	pause_continue(e, run);
 }
 
-/* Carry on with onPause while paused (see tasks_pause.h). */
-void
+/* While PAUSED: carry on with onPause (its external tasks finish later). */
+static void
 pause_continue(Execution *e, TaskRun *run)
 {
 	FlowBlock  *on_pause = flow_node_block(run->node, "onPause");
@@ -249,8 +286,8 @@ pause_continue(Execution *e, TaskRun *run)
 		(void) executor_advance_scope(e, run, on_pause, false, NULL, NULL);
 }
 
-/* Keep SECRET onResume values aside (see tasks_pause.h). */
-void
+/* Keep the real values of SECRET onResume inputs aside, and mask them where stored. */
+static void
 pause_note_secrets(Execution *e, TaskRun *run, FpValue *values)
 {
 	FpValue    *decls = fp_get(run->node->def, "onResume");

@@ -17,6 +17,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "step.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -453,7 +454,7 @@ trigger_flow_fire(Execution *up, FlowState s)
 			{
 				FpValue    *detail = fp_object(1);
 
-				exec_save(e);
+				exec_end_step(e);
 				fp_set(detail, "trigger", e->trigger);
 				audit_write_as(NULL, "start", e->namespace, e->flow_id, e->id, NULL, detail);
 			}

@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "step.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -39,7 +40,7 @@
 #include "store.h"
 #include "trigger_schedule.h"
 #include "value_jsonb.h"
-#include "worker.h"
+#include "wake.h"
 
 #define SCHEDULE_TRIGGER "io.kestra.plugin.core.trigger.Schedule"
 #define SCHEDULE_TRIGGER_OLD "io.kestra.core.models.triggers.types.Schedule"
@@ -80,20 +81,6 @@ static DbQuery q_move = DB_QUERY(
 	"UPDATE flowpg.trigger_state SET next_at = $4, updated_at = pg_catalog.now()"
 	" WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3",
 	4, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
-
-/* Microseconds since the Unix epoch (datetime.h's instants) of a PostgreSQL timestamp. */
-static int64
-to_unix(TimestampTz t)
-{
-	return t + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-}
-
-/* The PostgreSQL timestamp of an instant in microseconds since the Unix epoch. */
-static TimestampTz
-from_unix(int64 u)
-{
-	return u - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-}
 
 /* Whether a trigger definition is a Schedule trigger that is not disabled. */
 static bool
@@ -236,14 +223,14 @@ trigger_schedule_store(const char *ns, const char *flow_id, const FpValue *defin
 				db_exec(&q_keep, values, NULL, false, 0);
 			continue;
 		}
-		next = schedule_next(t, to_unix(GetCurrentTimestamp()));
-		values[4] = TimestampTzGetDatum(from_unix(next));
+		next = schedule_next(t, dt_from_timestamptz(GetCurrentTimestamp()));
+		values[4] = TimestampTzGetDatum(dt_to_timestamptz(next));
 		nulls[4] = next ? ' ' : 'n';
 		db_exec(&q_upsert, values, nulls, false, 0);
 		changed = true;
 	}
 	if (changed)
-		worker_wake_at_commit();
+		wake_worker_at_commit();
 }
 
 /* secret('NAME') while rendering a schedule's inputs: the flow's namespace, then its parents. */
@@ -251,12 +238,8 @@ static char *
 schedule_secret(void *arg, const char *name, char **error)
 {
 	CompiledFlow *flow = arg;
-	char	   *value = store_secret_lookup(flow->namespace, name);
 
-	if (value == NULL)
-		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents",
-						  name, flow->namespace);
-	return value;
+	return store_expr_secret(flow->namespace, name, error);
 }
 
 /* kv('KEY') while rendering a schedule's inputs. */
@@ -264,12 +247,8 @@ static FpValue *
 schedule_kv(void *arg, const char *key, char **error)
 {
 	CompiledFlow *flow = arg;
-	FpValue    *value = store_kv_lookup(flow->namespace, key);
 
-	if (value == NULL)
-		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents",
-						  key, flow->namespace);
-	return value;
+	return store_expr_kv(flow->namespace, key, error);
 }
 
 /* An instant as ISO-8601 text at the zone's offset then. */
@@ -354,7 +333,7 @@ start_occurrence(CompiledFlow *flow, const FpValue *t, const char *trigger_id, i
 		env.kv = schedule_kv;
 		env.arg = flow;
 		env.app_url = flowpg_app_url;
-		env.now = to_unix(GetCurrentTimestamp());
+		env.now = dt_from_timestamptz(GetCurrentTimestamp());
 		given = expr_render_value(raw, &env, &error);
 	}
 	if (given)
@@ -369,7 +348,7 @@ start_occurrence(CompiledFlow *flow, const FpValue *t, const char *trigger_id, i
 		return;
 	}
 	e = executor_start(flow, values, NULL, NULL, NULL, trigger);
-	exec_save(e);
+	exec_end_step(e);
 	detail = fp_object(1);
 	fp_set(detail, "trigger", trigger);
 	audit_write_as(NULL, "start", e->namespace, e->flow_id, e->id, NULL, detail);
@@ -390,7 +369,7 @@ trigger_schedule_fire(const char *ns, const char *flow_id, const char *trigger_i
 	CronSpec	spec;
 	const char *zone;
 	int64		due;
-	int64		since_u = to_unix(since);
+	int64		since_u = dt_from_timestamptz(since);
 	int64		fire_at = 0;
 	int64		next = 0;
 
@@ -415,7 +394,7 @@ trigger_schedule_fire(const char *ns, const char *flow_id, const char *trigger_i
 	recover = fp_get_str(t, "recoverMissedSchedules");
 	if (recover == NULL)
 		recover = "LAST";
-	due = to_unix(next_at);
+	due = dt_from_timestamptz(next_at);
 
 	if (due >= since_u || strcmp(recover, "ALL") == 0)
 		fire_at = due;
@@ -434,7 +413,7 @@ trigger_schedule_fire(const char *ns, const char *flow_id, const char *trigger_i
 	else if (!cron_next(&spec, since_u - 1, zone, &next))
 		next = 0;				/* NONE: go on from the first occurrence on time */
 
-	values[3] = TimestampTzGetDatum(from_unix(next));
+	values[3] = TimestampTzGetDatum(dt_to_timestamptz(next));
 	nulls[3] = next ? ' ' : 'n';
 	db_exec(&q_move, values, nulls, false, 0);
 }
@@ -458,8 +437,8 @@ trigger_schedule_skip(const char *ns, const char *flow_id, const char *trigger_i
 	if (db_exec(&q_stored_one, values, NULL, false, 1) == 0)
 		return;
 	next = schedule_next(fp_from_jsonb_datum(db_datum(0, 1, &isnull)),
-						 to_unix(GetCurrentTimestamp()));
-	values[3] = TimestampTzGetDatum(from_unix(next));
+						 dt_from_timestamptz(GetCurrentTimestamp()));
+	values[3] = TimestampTzGetDatum(dt_to_timestamptz(next));
 	nulls[3] = next ? ' ' : 'n';
 	db_exec(&q_move, values, nulls, false, 0);
 }

@@ -30,11 +30,11 @@
  * (notify_relay.c), which sets the worker's latch; every survey sends what
  * is there.
  *
- * Waking.  A transaction that queues work (exec_save) or changes
- * schedules (a deploy) registers a transaction callback that sets the
- * worker's latch when it commits: the worker's pgprocno and pid are kept
- * in shared memory for that.  Nothing is set when it rolls back, and
- * nothing happens at all when flowpg is not preloaded (no worker).
+ * Waking.  A transaction that queues work (the end of a step) or changes
+ * schedules (a deploy) sets the worker's latch when it commits, through
+ * wake.c, where the worker publishes its pgprocno and pid.  Nothing is set
+ * when it rolls back, and nothing happens at all when flowpg is not
+ * preloaded (no worker).
  *
  * Errors.  Each step runs in PG_TRY: an error is reported, the step's
  * transaction aborted, and the failure recorded on the task run in a fresh
@@ -84,8 +84,10 @@
 #include "http.h"
 #include "notify_relay.h"
 #include "trigger_schedule.h"
+#include "wake.h"
 #include "worker.h"
 #include "worker_internal.h"
+#include "worker_status.h"
 
 #define WORKER_NAME "flowpg worker"
 
@@ -100,12 +102,10 @@
 
 PGDLLEXPORT void flowpg_worker_main(Datum arg);
 
-/* What the worker shares with every backend: who to wake, and its start-up state. */
+/* The worker's start-up state, shared by its successive starts (who to wake is in wake.c). */
 typedef struct WorkerShared
 {
 	slock_t		mutex;
-	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
-	pid_t		pid;			/* its pid, or 0 */
 	bool		handoff;		/* the database exists: the next start connects */
 	TimestampTz last_start;
 } WorkerShared;
@@ -113,10 +113,6 @@ typedef struct WorkerShared
 static WorkerShared *worker_shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-/* per backend: whether this transaction asked for a wake-up, and the callback is in place */
-static bool wake_pending = false;
-static bool wake_callback_registered = false;
 
 /* the worker process's own state */
 static HttpEngine *engine = NULL;
@@ -138,7 +134,7 @@ static bool skip_latch = false; /* the next wait is for sockets and time only */
  * ---------------------------------------------------------------------
  */
 
-/* Ask for the shared memory the worker's identity needs. */
+/* Ask for the shared memory of the worker's start-up state. */
 static void
 worker_shmem_request(void)
 {
@@ -160,8 +156,6 @@ worker_shmem_startup(void)
 	if (!found)
 	{
 		SpinLockInit(&worker_shared->mutex);
-		worker_shared->pgprocno = -1;
-		worker_shared->pid = 0;
 		worker_shared->handoff = false;
 		worker_shared->last_start = 0;
 	}
@@ -192,59 +186,6 @@ worker_init(void)
 	snprintf(w.bgw_name, BGW_MAXLEN, WORKER_NAME);
 	snprintf(w.bgw_type, BGW_MAXLEN, WORKER_NAME);
 	RegisterBackgroundWorker(&w);
-}
-
-/* Set the connected worker's latch, if there is one. */
-static void
-wake_worker(void)
-{
-	int			procno;
-	pid_t		pid;
-
-	SpinLockAcquire(&worker_shared->mutex);
-	procno = worker_shared->pgprocno;
-	pid = worker_shared->pid;
-	SpinLockRelease(&worker_shared->mutex);
-	if (pid != 0 && procno >= 0 && procno < (int) ProcGlobal->allProcCount)
-		SetLatch(&GetPGProcByNumber(procno)->procLatch);
-}
-
-/* Transaction callback: wake the worker at the commit of a transaction that asked. */
-static void
-worker_xact_callback(XactEvent event, void *arg)
-{
-	(void) arg;
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (wake_pending)
-				wake_worker();
-			wake_pending = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			/* a prepared transaction's work is found at the worker's next look */
-			wake_pending = false;
-			break;
-		default:
-			break;
-	}
-}
-
-/* Wake the worker when this transaction commits (see worker.h). */
-void
-worker_wake_at_commit(void)
-{
-	if (worker_shared == NULL)
-		return;					/* not preloaded: there is no worker to wake */
-	if (!wake_callback_registered)
-	{
-		RegisterXactCallback(worker_xact_callback, NULL);
-		wake_callback_registered = true;
-	}
-	wake_pending = true;
 }
 
 /* ---------------------------------------------------------------------
@@ -381,23 +322,7 @@ worker_on_exit(int code, Datum arg)
 		http_engine_stop(engine);
 		engine = NULL;
 	}
-	SpinLockAcquire(&worker_shared->mutex);
-	if (worker_shared->pid == MyProcPid)
-	{
-		worker_shared->pid = 0;
-		worker_shared->pgprocno = -1;
-	}
-	SpinLockRelease(&worker_shared->mutex);
-}
-
-/* Publish this process as the worker to wake. */
-static void
-publish_identity(void)
-{
-	SpinLockAcquire(&worker_shared->mutex);
-	worker_shared->pgprocno = MyProc->pgprocno;
-	worker_shared->pid = MyProcPid;
-	SpinLockRelease(&worker_shared->mutex);
+	wake_unpublish_worker();
 }
 
 /* ---------------------------------------------------------------------
@@ -578,7 +503,10 @@ record_results(void)
 			later = lappend(later, c);
 		}
 		else
+		{
+			worker_status_note_send(c->task_run_id, c->result);
 			drop_claim(c);
+		}
 	}
 	list_free(finished);
 	/* the list lives in the worker's context, across iterations */
@@ -793,6 +721,8 @@ worker_iteration(void)
 	next_fire = s.next_timer;
 	if (s.next_schedule != 0 && (next_fire == 0 || s.next_schedule < next_fire))
 		next_fire = s.next_schedule;
+	worker_status_note_state(!s.extension ? WORKER_RUN_WAITING_EXTENSION :
+							 enabled ? WORKER_RUN_RUNNING : WORKER_RUN_PAUSED);
 	if (!s.extension)
 		return flowpg_naptime_ms;
 	if (s.appeared)
@@ -870,7 +800,7 @@ worker_loop(void)
 	slots = http_engine_resize(engine, flowpg_max_in_flight);
 	slots_asked = flowpg_max_in_flight;
 	before_shmem_exit(worker_on_exit, (Datum) 0);
-	publish_identity();
+	wake_publish_worker();
 	/* committed transactions hand their NOTIFYs to this worker (notify_relay.c) */
 	notify_relay_attach(MyDatabaseId);
 
@@ -897,6 +827,7 @@ worker_loop(void)
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextReset(loop_cxt);
 		MemoryContextReset(unit_cxt);
+		worker_status_note_in_flight(http_engine_running(engine) + http_engine_queued(engine));
 
 		if (failed)
 		{
@@ -930,6 +861,7 @@ flowpg_worker_main(Datum arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+	worker_status_note_start();
 
 	if (!worker_start_gate())
 		wait_for_database();	/* exits when the database is there */

@@ -1,18 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * worker.h
- *	  What the rest of flowpg asks of the background worker (worker.c).
+ *	  The background worker's entry from _PG_init (worker.c).  Waking it is
+ *	  wake.h's job, below everything that queues work.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef FLOWPG_WORKER_H
 #define FLOWPG_WORKER_H
 
-/*
- * Wake the worker when the current transaction commits: it queued work
- * (exec_save) or changed schedules (a deploy).  Nothing happens on abort,
- * nor when flowpg is not in shared_preload_libraries (there is no worker).
- */
-extern void worker_wake_at_commit(void);
+/* Register the worker when loaded from shared_preload_libraries. */
+extern void worker_init(void);
 
 #endif							/* FLOWPG_WORKER_H */

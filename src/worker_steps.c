@@ -28,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "pgstat.h"
+#include "step.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -41,6 +42,7 @@
 #include "notify_relay.h"
 #include "value_jsonb.h"
 #include "worker_internal.h"
+#include "worker_status.h"
 
 /* the predicate of sends, spelled as the partial indexes of flowpg.work spell it */
 #define SEND_ROW "(kind = 'send' OR (kind = 'retry' AND detail ? 'request'))"
@@ -203,24 +205,6 @@ worker_extension_ready(bool *present)
 	}
 	told_outdated = false;
 	return true;
-}
-
-/* A nullable timestamptz Datum (0 = NULL). */
-static Datum
-time_arg(TimestampTz t, char *null)
-{
-	*null = t ? ' ' : 'n';
-	return TimestampTzGetDatum(t);
-}
-
-/* A timestamptz column, 0 when NULL. */
-static TimestampTz
-col_time(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? 0 : DatumGetTimestampTz(d);
 }
 
 /* Lock an execution's row without waiting for anyone. */
@@ -401,24 +385,12 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 	}
 
 	db_exec(&q_next_due, NULL, NULL, true, 1);
-	s->next_send = free_slots > 0 ? col_time(0, 1) : 0;
-	s->next_timer = col_time(0, 2);
-	s->next_schedule = col_time(0, 3);
+	s->next_send = free_slots > 0 ? db_time(0, 1) : 0;
+	s->next_timer = db_time(0, 2);
+	s->next_schedule = db_time(0, 3);
 
 	db_leave(&scope);
 	worker_step_end();
-}
-
-/* The secrets a work row's detail carries join the execution's, to be masked where stored. */
-static void
-note_detail_secrets(Execution *e, const FpValue *detail)
-{
-	FpValue    *secrets = detail ? fp_get_array(detail, "secrets") : NULL;
-	int			i;
-
-	for (i = 0; secrets && i < secrets->u.arr.count; i++)
-		if (secrets->u.arr.items[i]->type == FP_STRING)
-			e->secrets = lappend(e->secrets, secrets->u.arr.items[i]->u.str.ptr);
 }
 
 /*
@@ -443,7 +415,7 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 	if (!step_on_execution(&scope, c->execution_id, &lock, &step))
 		return step;
 	args[0] = Int64GetDatum(c->work_id);
-	args[1] = time_arg(c->claimed_at, &nulls[1]);
+	args[1] = db_time_arg(c->claimed_at, &nulls[1]);
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
 	{
 		task_run_id = db_text(0, 2);
@@ -453,8 +425,7 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 		if (run)
 		{
 			executor_external_result(e, run, detail, result);
-			exec_save(e);
-			executor_after_save(e);
+			exec_end_step(e);
 		}
 		delete_work(c->work_id);
 	}
@@ -528,8 +499,7 @@ worker_fire_timer(WorkerItem *t)
 				ereport(WARNING,
 						(errmsg("flowpg worker: dropping work %lld of unknown kind \"%s\"",
 								(long long) t->work_id, kind)));
-			exec_save(e);
-			executor_after_save(e);
+			exec_end_step(e);
 		}
 		delete_work(t->work_id);
 	}
@@ -567,38 +537,20 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 	if (lock == EXEC_BUSY)
 		elog(ERROR, "execution %s is locked", execution_id);
 	args[0] = Int64GetDatum(work_id);
-	args[1] = time_arg(claimed_at, &nulls[1]);
+	args[1] = db_time_arg(claimed_at, &nulls[1]);
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
 	{
-		char	   *kind = db_text(0, 1);
 		char	   *task_run_id = db_text(0, 2);
 		FpValue    *detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
-		bool		is_send = fp_get(detail, "request") != NULL;
 		char	   *error = psprintf("the flowpg worker could not complete this task: %s", message);
 
 		e = lock == EXEC_LOCKED ? exec_load(execution_id) : NULL;
 		run = e && task_run_id ? exec_find_run_id(e, task_run_id) : NULL;
 		if (run)
 		{
-			note_detail_secrets(e, detail);
-			if (executor_awaits_worker(run))
-			{
-				run->due_at = 0;
-				if (run->state != ST_RUNNING)
-					executor_run_state(run, ST_RUNNING);
-				executor_finish_attempt(e, run, ST_FAILED, error, is_send ? detail : NULL);
-				executor_advance(e);
-			}
-			else if (run->state == ST_PAUSED)
-			{
-				/* a pause whose expiry cannot be applied fails, as behavior FAIL would */
-				exec_log(e, run, "ERROR", error);
-				executor_expire(e, run, "FAIL", false);
-			}
-			exec_save(e);
-			executor_after_save(e);
+			executor_external_failed(e, run, detail, error);
+			exec_end_step(e);
 		}
-		(void) kind;
 		delete_work(work_id);
 	}
 	db_leave(&scope);
@@ -622,7 +574,7 @@ back_off(int64 work_id, TimestampTz claimed_at, const char *message)
 	}
 	db_enter(&scope);
 	args[0] = Int64GetDatum(work_id);
-	args[1] = time_arg(claimed_at, &nulls[1]);
+	args[1] = db_time_arg(claimed_at, &nulls[1]);
 	args[2] = CStringGetTextDatum(message);
 	if (db_exec(&q_back_off, args, nulls, false, 0) == 1)
 		ereport(WARNING,
@@ -652,7 +604,10 @@ worker_abandon_step(MemoryContext cxt, bool *busy)
 				 edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED))
 		*busy = true;
 	else
+	{
 		EmitErrorReport();
+		worker_status_note_error(edata->message);
+	}
 	FlushErrorState();
 	AbortCurrentTransaction();
 	MemoryContextSwitchTo(cxt);

@@ -158,3 +158,21 @@ COMMENT ON COLUMN flowpg.link_keys.generation IS 'how many keys there have been;
 COMMENT ON COLUMN flowpg.link_keys.key IS 'the HMAC-SHA256 key';
 COMMENT ON COLUMN flowpg.link_keys.created_at IS 'when this key was made';
 COMMENT ON COLUMN flowpg.link_keys.created_by IS 'who made it (the first link, or a rotation)';
+
+COMMENT ON VIEW flowpg.worker_status IS
+    'the background worker''s health, one row: for members of pg_monitor and holders of ADMIN on ''''; alert on running, warning, oldest_queued_age and sends_failed';
+COMMENT ON COLUMN flowpg.worker_status.running IS 'whether a worker process exists (connected or looking for its database)';
+COMMENT ON COLUMN flowpg.worker_status.pid IS 'the worker''s process id, or NULL';
+COMMENT ON COLUMN flowpg.worker_status.state IS 'running, paused (flowpg.enabled off), waiting for extension, waiting for database, not running, or not preloaded';
+COMMENT ON COLUMN flowpg.worker_status.database IS 'the database the worker serves (flowpg.database_name)';
+COMMENT ON COLUMN flowpg.worker_status.serves_this_database IS 'whether that is the database this row was read in';
+COMMENT ON COLUMN flowpg.worker_status.started_at IS 'when the worker process started, or NULL';
+COMMENT ON COLUMN flowpg.worker_status.in_flight IS 'requests the worker''s engine holds now (sending, or waiting for a slot of flowpg.max_in_flight)';
+COMMENT ON COLUMN flowpg.worker_status.queued_sends IS 'HTTP, webhook and mail requests of this database waiting to be claimed (due now or retrying later)';
+COMMENT ON COLUMN flowpg.worker_status.queued_timers IS 'timers of this database waiting (pause expiries and timeouts, retries of internal tasks), due or not';
+COMMENT ON COLUMN flowpg.worker_status.oldest_queued_age IS 'how long the longest-waiting due item (send or timer) of this database has been due, or NULL when nothing is overdue';
+COMMENT ON COLUMN flowpg.worker_status.last_error IS 'the last error the worker met (a step that raised, or a failed send: its task run and the kind of failure), since the server started';
+COMMENT ON COLUMN flowpg.worker_status.last_error_at IS 'when last_error happened, or NULL';
+COMMENT ON COLUMN flowpg.worker_status.sends_completed IS 'sends recorded with an answer (HTTP codes below 400, mail accepted) since the worker started';
+COMMENT ON COLUMN flowpg.worker_status.sends_failed IS 'sends recorded without an answer (timeout, connection, TLS) or with an HTTP code of 400 or more, since the worker started';
+COMMENT ON COLUMN flowpg.worker_status.warning IS 'why nothing queued in this database will be sent (no preload, another database, no worker process), or NULL';

@@ -10,7 +10,7 @@
  * expr_render_value, the output limit of ExprEnv, the hooks, and that
  * results are the caller's own copies.
  *
- * unit-sources: src/expr_eval.c src/expr_funcs.c src/expr_lex.c src/expr_ops.c src/expr_parse.c src/expr_text.c src/value.c src/datetime.c
+ * unit-sources: src/expr.c src/expr_runtime.c src/expr_eval.c src/expr_funcs.c src/expr_lex.c src/expr_ops.c src/expr_parse.c src/expr_text.c src/value.c src/datetime.c
  *
  *-------------------------------------------------------------------------
  */

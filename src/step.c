@@ -1,0 +1,93 @@
+/*-------------------------------------------------------------------------
+ *
+ * step.c
+ *	  The end of a step on an execution, in one place.
+ *
+ * A step (flow_start, flow_resume, flow_kill, a worker result, a timer, a
+ * schedule or a Flow trigger) changes an execution in memory under its row
+ * lock; exec_end_step() then does, in this order:
+ *
+ *	1. write the execution's rows (exec_save: storage only);
+ *	2. ask for the worker to be woken at commit, if work rows were queued
+ *	   (a rollback wakes nothing);
+ *	3. queue the NOTIFY flowpg of each state change (sent at commit);
+ *	4. the same, 1 to 5, for each subflow started or loaded in this step;
+ *	5. start the executions of flows whose Flow triggers listen for those
+ *	   state changes, in this transaction;
+ *	6. when the execution is a subflow that just ended and its parent is
+ *	   not in memory, lock and load the parent, advance it, and end its
+ *	   step too.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor.h"
+#include "notify_relay.h"
+#include "step.h"
+#include "trigger_flow.h"
+#include "wake.h"
+
+/* Queue the NOTIFY of one state change (sent when the transaction commits). */
+static void
+notify_state(Execution *e, FlowState s)
+{
+	FpValue    *payload = fp_object(4);
+
+	fp_set(payload, "execution_id", fp_cstring(e->id));
+	fp_set(payload, "namespace", fp_cstring(e->namespace));
+	fp_set(payload, "flow_id", fp_cstring(e->flow_id));
+	fp_set(payload, "state", fp_cstring(state_name(s)));
+	notify_relay_send(fp_to_json(payload));
+}
+
+/* Steps 1 to 5 for e and the subflows it touched. */
+static void
+end_step_tree(Execution *e)
+{
+	List	   *states = e->notify_states;
+	bool		queued = e->work != NIL;
+	ListCell   *lc;
+
+	exec_save(e);
+	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
+	if (queued)
+		wake_worker_at_commit();
+	foreach(lc, states)
+		notify_state(e, (FlowState) lfirst_int(lc));
+	e->notify_states = NIL;
+
+	foreach(lc, e->children)
+		end_step_tree(lfirst(lc));
+	/* flows listening for these state changes start in this transaction too */
+	foreach(lc, states)
+		trigger_flow_fire(e, (FlowState) lfirst_int(lc));
+}
+
+/* Step 6: a subflow that ended advances its parent, unless the parent is this step's. */
+static void
+advance_parent(Execution *e)
+{
+	Execution  *parent;
+
+	if (e->parent_id == NULL || e->parent != NULL || !state_is_terminal(e->state))
+		return;
+	parent = exec_load(e->parent_id);
+	if (parent == NULL)
+		return;
+	parent->actor = e->actor;
+	parent->children = list_make1(e);
+	e->parent = parent;
+	executor_advance(parent);
+	end_step_tree(parent);
+	parent->children = NIL;
+	advance_parent(parent);
+}
+
+/* End the step on e (see step.h). */
+void
+exec_end_step(Execution *e)
+{
+	end_step_tree(e);
+	advance_parent(e);
+}

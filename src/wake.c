@@ -1,0 +1,163 @@
+/*-------------------------------------------------------------------------
+ *
+ * wake.c
+ *	  The worker's identity in shared memory and the wake-at-commit service
+ *	  every backend uses (the pg_net pattern, DESIGN.md section 4).
+ *
+ * The connected worker publishes its pgprocno and pid here (never a
+ * pointer: shared memory outlives processes).  A transaction that queues
+ * work registers, once per backend, a transaction callback; at COMMIT it
+ * sets the worker's latch, at abort it forgets.  The notify relay sets the
+ * same latch when it hands over a committed transaction's notifications.
+ * Nothing here knows anything of executions or of the worker's loop.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+
+#include "wake.h"
+
+/* Who to wake. */
+typedef struct WakeShared
+{
+	slock_t		mutex;
+	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
+	pid_t		pid;			/* its pid, or 0 */
+} WakeShared;
+
+static WakeShared *wake_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* per backend: whether this transaction asked for a wake-up, and the callback is in place */
+static bool wake_pending = false;
+static bool wake_callback_registered = false;
+
+/* Ask for the shared memory of the worker's identity. */
+static void
+wake_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(WakeShared)));
+}
+
+/* Create (or attach to) the worker's identity. */
+static void
+wake_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	wake_shared = ShmemInitStruct("flowpg worker identity", sizeof(WakeShared), &found);
+	if (!found)
+	{
+		SpinLockInit(&wake_shared->mutex);
+		wake_shared->pgprocno = -1;
+		wake_shared->pid = 0;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Set up the shared memory hooks (from _PG_init, when preloaded). */
+void
+wake_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = wake_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = wake_shmem_startup;
+}
+
+/* Set the published worker's latch, if there is one (see wake.h). */
+void
+wake_worker_now(void)
+{
+	int			procno;
+	pid_t		pid;
+
+	if (wake_shared == NULL)
+		return;
+	SpinLockAcquire(&wake_shared->mutex);
+	procno = wake_shared->pgprocno;
+	pid = wake_shared->pid;
+	SpinLockRelease(&wake_shared->mutex);
+	if (pid != 0 && procno >= 0 && procno < (int) ProcGlobal->allProcCount)
+		SetLatch(&GetPGProcByNumber(procno)->procLatch);
+}
+
+/* Transaction callback: wake the worker at the commit of a transaction that asked. */
+static void
+wake_xact_callback(XactEvent event, void *arg)
+{
+	(void) arg;
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (wake_pending)
+				wake_worker_now();
+			wake_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* a prepared transaction's work is found at the worker's next look */
+			wake_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Wake the worker when this transaction commits (see wake.h). */
+void
+wake_worker_at_commit(void)
+{
+	if (wake_shared == NULL)
+		return;					/* not preloaded: there is no worker to wake */
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_xact_callback, NULL);
+		wake_callback_registered = true;
+	}
+	wake_pending = true;
+}
+
+/* The worker publishes itself as the process to wake. */
+void
+wake_publish_worker(void)
+{
+	SpinLockAcquire(&wake_shared->mutex);
+	wake_shared->pgprocno = MyProc->pgprocno;
+	wake_shared->pid = MyProcPid;
+	SpinLockRelease(&wake_shared->mutex);
+}
+
+/* The worker, on exit: stop being the process to wake (unless another took over). */
+void
+wake_unpublish_worker(void)
+{
+	if (wake_shared == NULL)
+		return;
+	SpinLockAcquire(&wake_shared->mutex);
+	if (wake_shared->pid == MyProcPid)
+	{
+		wake_shared->pid = 0;
+		wake_shared->pgprocno = -1;
+	}
+	SpinLockRelease(&wake_shared->mutex);
+}

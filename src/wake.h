@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * wake.h
+ *	  Waking the background worker: who it is (its identity in shared
+ *	  memory, one copy for all of flowpg), and setting its latch now or when
+ *	  the current transaction commits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef FLOWPG_WAKE_H
+#define FLOWPG_WAKE_H
+
+/* Shared memory hooks (from _PG_init; only when preloaded). */
+extern void wake_init(void);
+
+/*
+ * Wake the worker when the current transaction commits: it queued work
+ * (the end of a step) or changed schedules (a deploy).  Nothing happens on
+ * abort, nor when flowpg is not in shared_preload_libraries (no worker).
+ */
+extern void wake_worker_at_commit(void);
+
+/* Set the worker's latch now, if a worker is published (must not fail: used at COMMIT). */
+extern void wake_worker_now(void);
+
+/* The worker: publish this process as the one to wake, and stop being it (on exit). */
+extern void wake_publish_worker(void);
+extern void wake_unpublish_worker(void);
+
+#endif							/* FLOWPG_WAKE_H */
