@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "ids.h"
 #include "inputs.h"
+#include "secret_crypt.h"
 #include "value_jsonb.h"
 #include "worker_status.h"
 
@@ -42,7 +43,7 @@ static DbQuery q_task_runs = DB_QUERY(
 	1, TEXTOID);
 
 static DbQuery q_secrets = DB_QUERY(
-	"SELECT inputs FROM flowpg.execution_secrets WHERE execution_id = $1",
+	"SELECT inputs, key_id FROM flowpg.execution_secrets WHERE execution_id = $1",
 	1, TEXTOID);
 
 static DbQuery q_insert_execution = DB_QUERY(
@@ -89,9 +90,9 @@ static DbQuery q_cancel_work = DB_QUERY(
 	1, TEXTOID);
 
 static DbQuery q_upsert_secrets = DB_QUERY(
-	"INSERT INTO flowpg.execution_secrets (execution_id, inputs) VALUES ($1, $2)"
-	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs",
-	2, TEXTOID, JSONBOID);
+	"INSERT INTO flowpg.execution_secrets (execution_id, inputs, key_id) VALUES ($1, $2, $3)"
+	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs, key_id = EXCLUDED.key_id",
+	3, TEXTOID, JSONBOID, TEXTOID);
 
 /* A jsonb column as an FpValue, or NULL. */
 static FpValue *
@@ -113,6 +114,33 @@ col_state(uint64 row, int col)
 	if (s < 0)
 		elog(ERROR, "unknown state \"%s\" stored", name);
 	return (FlowState) s;
+}
+
+/*
+ * The secret values of execution id from the row just read by q_secrets:
+ * the jsonb itself when stored in clear (key_id NULL), else a JSON string
+ * holding the sealed JSON text (secret_crypt.h).
+ */
+static FpValue *
+col_secret_values(const char *id)
+{
+	FpValue    *stored = col_json(0, 1);
+	CryptStored sealed;
+	char	   *json;
+	FpValue    *v;
+
+	sealed.key_id = db_text(0, 2);
+	if (sealed.key_id == NULL)
+		return stored;
+	if (stored == NULL || stored->type != FP_STRING)
+		elog(ERROR, "the encrypted SECRET inputs of execution %s are not a string", id);
+	sealed.text = stored->u.str.ptr;
+	json = crypt_open(&sealed, crypt_execution_aad(id),
+					  psprintf("the SECRET inputs of execution %s", id));
+	/* through jsonb, as the values in clear are read */
+	v = fp_from_jsonb_datum(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	explicit_bzero(json, strlen(json));
+	return v;
 }
 
 /* Executions held in memory by the running call (see exec_hold). */
@@ -190,7 +218,7 @@ exec_load(const char *execution_id)
 		FpValue    *real;
 		FpValue    *inherited;
 
-		e->secret_values = col_json(0, 1);
+		e->secret_values = col_secret_values(e->id);
 		real = fp_get_object(e->secret_values, "inputs");
 		if (real)
 		{
@@ -490,6 +518,30 @@ save_work(Execution *e, PendingWork *w)
 		worker_status_check_served();
 }
 
+/* Write e's secret values, sealed when a key is configured (see col_secret_values). */
+static void
+save_secret_values(Execution *e)
+{
+	char	   *json = fp_to_json(e->secret_values);
+	CryptStored stored = crypt_seal(json, crypt_execution_aad(e->id));
+	Datum		v[3];
+	char		nulls[3] = "   ";
+
+	v[0] = CStringGetTextDatum(e->id);
+	if (stored.key_id == NULL)
+	{
+		v[1] = fp_to_jsonb_datum(e->secret_values);
+		nulls[2] = 'n';
+	}
+	else
+	{
+		v[1] = fp_to_jsonb_datum(fp_cstring(stored.text));
+		v[2] = CStringGetTextDatum(stored.key_id);
+	}
+	explicit_bzero(json, strlen(json));
+	db_exec(&q_upsert_secrets, v, nulls, false, 0);
+}
+
 /* Write the rows of e (storage only; exec_end_step does the rest of a step's end). */
 void
 exec_save(Execution *e)
@@ -499,11 +551,7 @@ exec_save(Execution *e)
 
 	save_execution_row(e);
 	if (e->secrets_dirty)
-	{
-		v[0] = CStringGetTextDatum(e->id);
-		v[1] = fp_to_jsonb_datum(e->secret_values);
-		db_exec(&q_upsert_secrets, v, NULL, false, 0);
-	}
+		save_secret_values(e);
 
 	foreach(lc, e->runs)
 		save_run(e, lfirst(lc));

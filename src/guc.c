@@ -23,6 +23,10 @@ int			flowpg_link_ttl_s = 7 * 24 * 3600;
 int			flowpg_max_flow_size_kb = 1024;
 int			flowpg_min_schedule_interval_s = 60;
 
+/* secrets at rest (issue 13, src/secret_crypt.c) */
+char	   *flowpg_secret_key_file = NULL;
+char	   *flowpg_secret_key_file_previous = NULL;
+
 /* Define every flowpg.* setting and reserve the prefix against typos. */
 void
 guc_init(void)
@@ -122,6 +126,25 @@ guc_init(void)
 							PGC_SUSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	/* secrets at rest (issue 13): the key files of src/secret_crypt.c, read at use */
+	DefineCustomStringVariable("flowpg.secret_key_file",
+							   "File holding the key that secrets and SECRET inputs are stored encrypted with.",
+							   "64 hexadecimal digits (openssl rand -hex 32), readable only by the server; empty stores them in clear.",
+							   &flowpg_secret_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("flowpg.secret_key_file_previous",
+							   "File holding the key before flowpg.secret_key_file, during a key rotation.",
+							   "Values encrypted with it still open; flow_secret_key_rotate() re-encrypts them with the current key.",
+							   &flowpg_secret_key_file_previous,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("flowpg");
 }

@@ -104,13 +104,16 @@ CREATE INDEX audit_log_execution_idx ON flowpg.audit_log (execution_id)
     WHERE execution_id IS NOT NULL;
 CREATE INDEX audit_log_namespace_idx ON flowpg.audit_log (namespace, at);
 
--- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.
+-- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.  With
+-- flowpg.secret_key_file set, value is sealed (AES-256-GCM, src/secret_crypt.c) and key_id names
+-- the key; key_id NULL marks a value in clear (no key configured, or stored by 0.1).
 CREATE TABLE flowpg.secrets (
     namespace  text        NOT NULL,
     name       text        NOT NULL,
     value      text        NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now(),
     updated_by name        NOT NULL DEFAULT current_user,
+    key_id     text        CHECK (key_id ~ '^[0-9a-f]{16}$'),
     PRIMARY KEY (namespace, name)
 );
 
@@ -139,10 +142,12 @@ CREATE TABLE flowpg.namespace_grants (
 );
 
 -- The real values of SECRET-typed inputs (flow inputs and onResume), which the read model shows
--- masked.  Tasks render with these values; no user can read them.
+-- masked.  Tasks render with these values; no user can read them.  Sealed like secrets.value
+-- when key_id is set: inputs is then a JSON string, the sealed JSON text.
 CREATE TABLE flowpg.execution_secrets (
     execution_id text  PRIMARY KEY,
-    inputs       jsonb NOT NULL
+    inputs       jsonb NOT NULL,
+    key_id       text  CHECK (key_id ~ '^[0-9a-f]{16}$')
 );
 
 -- Work for the background worker: external tasks to send ('send', and 'retry' rows that carry a

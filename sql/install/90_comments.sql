@@ -76,7 +76,8 @@ COMMENT ON COLUMN flowpg.audit_log.detail IS 'what was given (inputs with SECRET
 COMMENT ON TABLE flowpg.secrets IS 'secrets by namespace; readable by no role (used only while rendering)';
 COMMENT ON COLUMN flowpg.secrets.namespace IS 'its namespace ('''' is the global one)';
 COMMENT ON COLUMN flowpg.secrets.name IS 'the name secret() looks up';
-COMMENT ON COLUMN flowpg.secrets.value IS 'the value';
+COMMENT ON COLUMN flowpg.secrets.value IS 'the value: in clear when key_id is NULL, else sealed (base64 of AES-256-GCM nonce, ciphertext and tag)';
+COMMENT ON COLUMN flowpg.secrets.key_id IS 'id of the key (flowpg.secret_key_file) the value is encrypted with; NULL: stored in clear';
 COMMENT ON COLUMN flowpg.secrets.updated_at IS 'when it was last set';
 COMMENT ON COLUMN flowpg.secrets.updated_by IS 'who set it';
 
@@ -97,7 +98,8 @@ COMMENT ON COLUMN flowpg.namespace_grants.granted_at IS 'when';
 
 COMMENT ON TABLE flowpg.execution_secrets IS 'the real values of SECRET inputs of executions; readable by no role';
 COMMENT ON COLUMN flowpg.execution_secrets.execution_id IS 'the execution';
-COMMENT ON COLUMN flowpg.execution_secrets.inputs IS 'the real values (flow inputs, onResume inputs, secrets inherited from a parent)';
+COMMENT ON COLUMN flowpg.execution_secrets.inputs IS 'the real values (flow inputs, onResume inputs, secrets inherited from a parent); when key_id is set, a JSON string holding them sealed';
+COMMENT ON COLUMN flowpg.execution_secrets.key_id IS 'id of the key (flowpg.secret_key_file) the values are encrypted with; NULL: stored in clear';
 
 COMMENT ON TABLE flowpg.work IS
     'the background worker''s queue: sends (HTTP, webhooks, mail) and timers (expiries, timeouts, retries); readable by no role';

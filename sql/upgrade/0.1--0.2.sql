@@ -67,3 +67,14 @@ COMMENT ON FUNCTION flowpg.worker_status_row() IS
     'the row of flowpg.worker_status; needs membership of pg_monitor or ADMIN on ''''';
 CREATE VIEW flowpg.worker_status AS SELECT * FROM flowpg.worker_status_row();
 GRANT SELECT ON flowpg.worker_status TO PUBLIC;
+
+-- Secrets at rest (sql/install/00_storage.sql and 30_store.sql, as they are there).  Values of
+-- 0.1 stay in clear, marked so by key_id NULL, and stay readable; with flowpg.secret_key_file
+-- set, flow_secret_key_rotate() encrypts them.
+ALTER TABLE flowpg.secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0-9a-f]{16}$');
+ALTER TABLE flowpg.execution_secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0-9a-f]{16}$');
+
+CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flow_secret_key_rotate() IS
+    'encrypt every secret and SECRET input value with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted';
