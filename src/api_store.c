@@ -38,6 +38,14 @@ static DbQuery secret_upsert = DB_QUERY(
 	" key_id = EXCLUDED.key_id",
 	5, TEXTOID, TEXTOID, TEXTOID, NAMEOID, TEXTOID);
 
+/* the same in a 0.1 database not yet updated (secret_crypt.h): in clear, no key_id */
+static DbQuery secret_upsert_01 = DB_QUERY(
+	"INSERT INTO flowpg.secrets (namespace, name, value, updated_at, updated_by)"
+	" VALUES ($1, $2, $3, now(), $4)"
+	" ON CONFLICT (namespace, name) DO UPDATE"
+	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+	4, TEXTOID, TEXTOID, TEXTOID, NAMEOID);
+
 static DbQuery secret_delete = DB_QUERY(
 	"DELETE FROM flowpg.secrets WHERE namespace = $1 AND name = $2",
 	2, TEXTOID, TEXTOID);
@@ -92,9 +100,17 @@ flow_secret_set(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	char		nulls[5] = "     ";
 	CryptStored stored;
+	bool		has_key_ids;
 
 	check_store_args(ns, name, "secret name", "set secrets");
-	stored = crypt_seal(plain, crypt_secret_aad(ns, name));
+	has_key_ids = crypt_schema_has_key_ids();
+	if (has_key_ids)
+		stored = crypt_seal(plain, crypt_secret_aad(ns, name));
+	else
+	{
+		stored.text = pstrdup(plain);
+		stored.key_id = NULL;
+	}
 	explicit_bzero(plain, strlen(plain));
 	if (stored.key_id == NULL)
 		ereport(WARNING,
@@ -112,7 +128,7 @@ flow_secret_set(PG_FUNCTION_ARGS)
 		nulls[4] = 'n';
 
 	db_enter(&scope);
-	db_exec(&secret_upsert, values, nulls, false, 0);
+	db_exec(has_key_ids ? &secret_upsert : &secret_upsert_01, values, nulls, false, 0);
 	audit_write("secret_set", ns, NULL, NULL, NULL, key_detail("name", name));
 	db_leave(&scope);
 	PG_RETURN_VOID();

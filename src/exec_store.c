@@ -46,6 +46,11 @@ static DbQuery q_secrets = DB_QUERY(
 	"SELECT inputs, key_id FROM flowpg.execution_secrets WHERE execution_id = $1",
 	1, TEXTOID);
 
+/* q_secrets in a 0.1 database not yet updated (secret_crypt.h) */
+static DbQuery q_secrets_01 = DB_QUERY(
+	"SELECT inputs, NULL::text FROM flowpg.execution_secrets WHERE execution_id = $1",
+	1, TEXTOID);
+
 static DbQuery q_insert_execution = DB_QUERY(
 	"INSERT INTO flowpg.executions (id, namespace, flow_id, flow_revision, state, inputs, labels,"
 	" outputs, history, parent_id, trigger, created_by, created_at, updated_at, ended_at)"
@@ -88,6 +93,11 @@ static DbQuery q_insert_work = DB_QUERY(
 static DbQuery q_cancel_work = DB_QUERY(
 	"DELETE FROM flowpg.work WHERE task_run_id = $1",
 	1, TEXTOID);
+
+static DbQuery q_upsert_secrets_01 = DB_QUERY(
+	"INSERT INTO flowpg.execution_secrets (execution_id, inputs) VALUES ($1, $2)"
+	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs",
+	2, TEXTOID, JSONBOID);
 
 static DbQuery q_upsert_secrets = DB_QUERY(
 	"INSERT INTO flowpg.execution_secrets (execution_id, inputs, key_id) VALUES ($1, $2, $3)"
@@ -213,7 +223,7 @@ exec_load(const char *execution_id)
 
 	/* a subflow may hold its parent's secrets, masked where stored (see executor_start) */
 	if ((e->flow->has_secrets || e->parent_id != NULL) &&
-		db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
+		db_exec(crypt_schema_has_key_ids() ? &q_secrets : &q_secrets_01, &arg, NULL, false, 1) == 1)
 	{
 		FpValue    *real;
 		FpValue    *inherited;
@@ -522,12 +532,20 @@ save_work(Execution *e, PendingWork *w)
 static void
 save_secret_values(Execution *e)
 {
-	char	   *json = fp_to_json(e->secret_values);
-	CryptStored stored = crypt_seal(json, crypt_execution_aad(e->id));
+	char	   *json;
+	CryptStored stored;
 	Datum		v[3];
 	char		nulls[3] = "   ";
 
 	v[0] = CStringGetTextDatum(e->id);
+	if (!crypt_schema_has_key_ids())
+	{
+		v[1] = fp_to_jsonb_datum(e->secret_values);
+		db_exec(&q_upsert_secrets_01, v, NULL, false, 0);
+		return;
+	}
+	json = fp_to_json(e->secret_values);
+	stored = crypt_seal(json, crypt_execution_aad(e->id));
 	if (stored.key_id == NULL)
 	{
 		v[1] = fp_to_jsonb_datum(e->secret_values);

@@ -35,6 +35,7 @@
 #include "storage/fd.h"
 #include "storage/proc.h"
 
+#include "db.h"
 #include "flowpg.h"
 #include "secret_crypt.h"
 
@@ -200,6 +201,17 @@ keys_for_transaction(void)
 		read_key_file("flowpg.secret_key_file_previous", flowpg_secret_key_file_previous,
 					  &previous_key);
 	keys_lxid = MyProc->lxid;
+}
+
+/* Whether the extension is newer than 0.1, so its tables have key_id (see secret_crypt.h). */
+bool
+crypt_schema_has_key_ids(void)
+{
+	char	   *version = NULL;
+
+	if (!db_extension_lookup(NULL, NULL, &version))
+		return true;
+	return strcmp(version, "0.1") != 0;
 }
 
 /* Whether flowpg.secret_key_file names a key file (see secret_crypt.h). */

@@ -19,6 +19,14 @@ typedef struct CryptStored
 	char	   *key_id;
 } CryptStored;
 
+/*
+ * Whether the installed extension's tables have key_id columns: false in a
+ * 0.1 database not yet updated (ALTER EXTENSION flowpg UPDATE) that the new
+ * library already serves; its values are then read and written in clear,
+ * as 0.1 did.
+ */
+extern bool crypt_schema_has_key_ids(void);
+
 /* Whether flowpg.secret_key_file names a key file. */
 extern bool crypt_configured(void);
 

@@ -21,6 +21,12 @@ static DbQuery secret_lookup = DB_QUERY(
 	" ORDER BY length(namespace) DESC LIMIT 1",
 	2, TEXTARRAYOID, TEXTOID);
 
+/* the same in a 0.1 database not yet updated: no key_id, values in clear */
+static DbQuery secret_lookup_01 = DB_QUERY(
+	"SELECT namespace, value, NULL::text FROM flowpg.secrets WHERE namespace = ANY ($1) AND name = $2"
+	" ORDER BY length(namespace) DESC LIMIT 1",
+	2, TEXTARRAYOID, TEXTOID);
+
 static DbQuery kv_lookup = DB_QUERY(
 	"SELECT value FROM flowpg.kv WHERE namespace = ANY ($1) AND key = $2"
 	" ORDER BY length(namespace) DESC LIMIT 1",
@@ -70,7 +76,8 @@ store_secret_lookup(const char *namespace, const char *name)
 
 	values[0] = chain_array(namespace);
 	values[1] = CStringGetTextDatum(name);
-	if (db_exec(&secret_lookup, values, NULL, true, 1) == 0)
+	if (db_exec(crypt_schema_has_key_ids() ? &secret_lookup : &secret_lookup_01,
+				values, NULL, true, 1) == 0)
 		return NULL;
 	found_ns = db_text(0, 1);
 	stored.text = db_text(0, 2);
