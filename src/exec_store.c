@@ -511,6 +511,59 @@ save_log(Execution *e, PendingLog *l)
 	db_exec(&q_insert_log, v, n, false, 0);
 }
 
+/* The associated data of a work row's sealed request: its task run. */
+static char *
+work_aad(const char *task_run_id)
+{
+	return psprintf("flowpg.work/%s", task_run_id);
+}
+
+/*
+ * A work row's detail as stored: sealed when it carries secrets (a request
+ * rendered with them) and a key file is configured, else as it is.
+ */
+static FpValue *
+seal_work_detail(const char *task_run_id, FpValue *detail)
+{
+	char	   *json;
+	CryptStored stored;
+	FpValue    *sealed;
+
+	if (fp_get_array(detail, "secrets") == NULL || !crypt_configured())
+		return detail;
+	json = fp_to_json(detail);
+	stored = crypt_seal(json, work_aad(task_run_id));
+	explicit_bzero(json, strlen(json));
+	if (stored.key_id == NULL)
+		return detail;
+	/* "request" stays a key: the worker's queries tell sends by it */
+	sealed = fp_object(2);
+	fp_set(sealed, "request", fp_cstring(stored.text));
+	fp_set(sealed, "key_id", fp_cstring(stored.key_id));
+	return sealed;
+}
+
+/* Open a work row's detail that seal_work_detail sealed (see exec.h). */
+FpValue *
+exec_work_detail_open(const char *task_run_id, FpValue *stored)
+{
+	FpValue    *request = stored ? fp_get(stored, "request") : NULL;
+	const char *key_id = stored ? fp_get_str(stored, "key_id") : NULL;
+	CryptStored sealed;
+	char	   *json;
+	FpValue    *v;
+
+	if (key_id == NULL || request == NULL || request->type != FP_STRING || task_run_id == NULL)
+		return stored;
+	sealed.text = request->u.str.ptr;
+	sealed.key_id = (char *) key_id;
+	json = crypt_open(&sealed, work_aad(task_run_id),
+					  psprintf("the request of task run %s", task_run_id));
+	v = fp_from_jsonb_datum(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	explicit_bzero(json, strlen(json));
+	return v;
+}
+
 /* Insert one work row for the worker. */
 static void
 save_work(Execution *e, PendingWork *w)
@@ -521,7 +574,7 @@ save_work(Execution *e, PendingWork *w)
 	v[1] = CStringGetTextDatum(e->id);
 	v[2] = CStringGetTextDatum(w->task_run_id);
 	v[3] = TimestampTzGetDatum(w->due_at);
-	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
+	v[4] = fp_to_jsonb_datum(seal_work_detail(w->task_run_id, w->detail ? w->detail : fp_object(0)));
 	db_exec(&q_insert_work, v, NULL, false, 0);
 	/* a send that no worker will send says so (worker_status.c) */
 	if (w->detail && fp_get(w->detail, "request"))

@@ -157,7 +157,9 @@ CREATE TABLE flowpg.execution_secrets (
 -- there; claims left by a worker that stopped or crashed are cleared when the next one starts, so
 -- the work is sent again (at-least-once).  Timers are fired, each in a transaction of its own,
 -- without being claimed.  detail holds the rendered request ({request, secrets}) or the pause's
--- {behavior}; the worker adds workerFailures when it had to put a row off after an error.
+-- {behavior}; the worker adds workerFailures when it had to put a row off after an error.  A
+-- request rendered with secrets is stored sealed when a key file is set ({request: sealed text,
+-- key_id}, src/exec_store.c), like flowpg.secrets.value.
 CREATE TABLE flowpg.work (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry')),

@@ -152,11 +152,22 @@ set_key($node, 'flowpg.secret_key_file', $key_b);
 
 # --- pg_dump holds no secret in clear ----------------------------------------
 my $id3 = start_flow($node, 'vault', 'call', { pin => 'pin-dump-99' });
+# a request waiting for the worker (here stopped by flowpg.enabled = off) is sealed too
+$node->safe_psql('postgres', 'ALTER SYSTEM SET flowpg.enabled = off');
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+ok(poll_until(sub { $node->safe_psql('postgres', 'SHOW flowpg.enabled') eq 'off' }), 'the worker is told to send nothing');
+sleep(1);
+my $id4 = start_flow($node, 'vault', 'call', { pin => 'pin-queued-55' });
+is($node->safe_psql('postgres', "SELECT flow_resume('$id4')"), 'RUNNING', 'a request is queued');
+my $work = $node->safe_psql('postgres', "SELECT detail::text FROM flowpg.work WHERE execution_id = '$id4'");
+like($work, qr/"key_id"/, 'the queued request is stored sealed');
+ok(index($work, 'pin-queued') < 0 && index($work, 'S3cr3t') < 0 && index($work, 'clear-v4lue') < 0,
+	'holding none of its secrets in clear') or diag($work);
 my $dump = "$dir/flowpg.sql";
 $node->command_ok([ 'pg_dump', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump');
 my $text = slurp_file($dump);
 ok(index($text, 'flowpg.secrets') >= 0, 'the dump holds the secrets table');
-for my $value ('tok-S3cr3t-a', 'S3cr3t', 'clear-v4lue', 'pin-dump-99', 'pin-4711')
+for my $value ('tok-S3cr3t-a', 'S3cr3t', 'clear-v4lue', 'pin-dump-99', 'pin-4711', 'pin-queued-55')
 {
 	ok(index($text, $value) < 0, "the dump does not hold \"$value\"");
 }
@@ -177,6 +188,10 @@ is(wait_state($other, $id3), 'SUCCESS', 'and its request succeeds');
 ($rec) = grep { ($_->{body} // '') =~ /pin-dump-99/ } @{ $http->records };
 ok($rec, 'with the restored SECRET input');
 is(header($rec, 'Authorization'), 'Bearer tok-S3cr3t-a', 'and the restored secret');
+is(wait_state($other, $id4), 'SUCCESS', 'the request queued before the dump is sent from there');
+($rec) = grep { ($_->{body} // '') =~ /pin-queued-55/ } @{ $http->records };
+is($rec && $rec->{body}, 'clear-v4lue pin-queued-55', 'with its values decrypted');
+is($rec && header($rec, 'Authorization'), 'Bearer tok-S3cr3t-a', 'and its secret');
 
 # with another key, or none: a clear error at use
 set_key($other, 'flowpg.secret_key_file', key_file('key_c', ('c3' x 32) . "\n"));
