@@ -116,7 +116,9 @@ flow_secret_set(PG_FUNCTION_ARGS)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("secret \"%s\" is stored in clear", name),
-				 errdetail("No key file is configured, so a dump, a backup or the data files hold the value as it is."),
+				 has_key_ids ?
+				 errdetail("No key file is configured, so a dump, a backup or the data files hold the value as it is.") :
+				 errdetail("The extension is still at version 0.1 here (ALTER EXTENSION flowpg UPDATE), so a dump, a backup or the data files hold the value as it is."),
 				 errhint("Set flowpg.secret_key_file to a key file (openssl rand -hex 32 > FILE; chmod 600 FILE) and reload; flow_secret_key_rotate() then encrypts the values stored before.")));
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
