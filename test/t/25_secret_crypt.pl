@@ -78,6 +78,12 @@ like($err, qr/HINT:  chmod 600/, 'with the fix as a hint');
 chmod(0640, $open);
 like(psql_err($node, "SELECT flow_secret_set('vault', 'S', 'x')"), qr/has group or world access/,
 	'a group-readable key file is refused too');
+set_key($node, 'flowpg.secret_key_file', $dir);
+like(psql_err($node, "SELECT flow_secret_set('vault', 'S', 'x')"), qr/ERROR:  F0000: secret key file ".*" is not a regular file/,
+	'a directory: F0000');
+set_key($node, 'flowpg.secret_key_file', key_file('key_unreadable', "$hex_a\n", 0000));
+like(psql_err($node, "SELECT flow_secret_set('vault', 'S', 'x')"), qr/ERROR:  42501: could not open secret key file ".*key_unreadable": Permission denied/,
+	'a file the server may not read: 42501');
 set_key($node, 'flowpg.secret_key_file', key_file('key_short', "abc123\n"));
 $err = psql_err($node, "SELECT flow_secret_set('vault', 'S', 'x')");
 like($err, qr/ERROR:  F0000: secret key file ".*key_short" does not hold a key/, 'a file without a key: F0000');
