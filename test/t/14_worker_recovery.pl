@@ -322,7 +322,9 @@ tasks:
 ($stdout, $stderr) = ('', '');
 $plain->psql('postgres', "LISTEN flowpg; SELECT flow_start('rec', 'queued') AS id;",
 	stdout => \$stdout, stderr => \$stderr);
-is($stderr, '', 'flow_start works without the worker');
+like($stderr, qr/^psql:<stdin>:1: WARNING:  nothing will send the HTTP, webhook and mail tasks queued in database "postgres"\nDETAIL:  flowpg is not in shared_preload_libraries, so no background worker runs\.\nHINT:  Add flowpg to shared_preload_libraries/,
+	'flow_start works without the worker, and warns that nothing will send its request');
+unlike($stderr, qr/ERROR/, 'with no error');
 like($stdout, qr/Asynchronous notification "flowpg"/, 'NOTIFY is sent by the transaction itself');
 is($plain->safe_psql('postgres', 'SELECT count(*) FROM flowpg.work'), '1', 'the request stays queued');
 sleep(1);
