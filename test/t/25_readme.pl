@@ -1,6 +1,7 @@
 
 # The README is a tutorial that runs: every ```sql and ```yaml block of README.md, in order, in one
-# psql session against a fresh cluster (flowpg preloaded, no extension yet: the README creates it).
+# psql session against a fresh cluster (flowpg preloaded, no extension yet: the README creates it;
+# the worker is switched off, so that nothing leaves the machine).
 #
 # How blocks are read:
 # - A ```sql block is split into statements (on ';' outside quotes, comments and dollar quotes; a
@@ -155,7 +156,9 @@ for my $b (@blocks)
 }
 $script .= "\\echo \@\@END\n\\warn \@\@END\n";
 
-my $node = flowpg_node('readme', no_extension => 1);
+# flowpg.enabled = off: the worker sends nothing, so an example that queues a request to a real
+# host (hooks.slack.com) never reaches the network.
+my $node = flowpg_node('readme', no_extension => 1, conf => ["flowpg.enabled = off"]);
 my $dir = File::Temp->newdir("$ENV{TESTDIR}/readme.XXXX");
 symlink("$src/test", "$dir/test") or die "symlink: $!";
 open(my $sf, '>:encoding(UTF-8)', "$dir/readme.sql") or die;
