@@ -84,8 +84,10 @@ sub flowpg_src
 
 =item flowpg_node(NAME, conf => [LINES], no_extension => 1)
 
-Create and start a node with shared_preload_libraries = 'flowpg' and
-flowpg.database_name = 'postgres' (plus any extra postgresql.conf lines),
+Create and start a node with shared_preload_libraries = 'flowpg',
+flowpg.database_name = 'postgres' and flowpg.allow_local_targets = on (the
+test sinks are on loopback), plus any extra postgresql.conf lines (later
+lines win: conf => ['flowpg.allow_local_targets = off'] turns it off),
 and run CREATE EXTENSION flowpg in the postgres database unless told not to.
 
 =cut
@@ -99,6 +101,8 @@ sub flowpg_node
 		join("\n",
 			"shared_preload_libraries = 'flowpg'",
 			"flowpg.database_name = 'postgres'",
+			# the sinks are on loopback, which the worker refuses by default
+			"flowpg.allow_local_targets = on",
 			@{ $opts{conf} // [] })
 		  . "\n");
 	$node->start;
