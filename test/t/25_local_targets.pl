@@ -7,10 +7,13 @@
 # judged by the address libcurl is about to connect to, so a name
 # (localhost) and a redirect from an allowed host are refused too; the task
 # run fails naming the address and the setting, and the sink receives
-# nothing.  Turned on (reload), the same sends arrive.
+# nothing.  Turned on (reload), the same sends arrive; turned off again, a
+# connection libcurl kept open to the sink is not reused.  (Which addresses
+# count as local, edge by edge, is test/unit/http_local_test.c.)
 #
 # flowpg.max_request_timeout: a task's `timeout` above it runs with the cap,
-# and its log says so.
+# and its log says so (HTTP Request and MailSend, against a socket that
+# accepts and never answers; the waits are bounded).
 
 use strict;
 use warnings;
@@ -246,4 +249,26 @@ unlike(join("\n", logs($node, $id)), qr/max_request_timeout/, 'and nothing is sa
 
 close($silent);
 close($silent_mail);
+
+# --- turned off again: a connection kept open from before is not reused ----------
+# The worker's libcurl keeps the connection of a finished request open for the
+# next one to the same host and port; a new connection would be refused where
+# it opens, a kept one is checked before the request goes out on it.
+my ($state) = run_flow('send', 'call', { uri => "http://127.0.0.1:$port/reuse/on" });
+is($state, 'SUCCESS', 'on: a request opens a connection to the sink');
+$node->safe_psql('postgres', 'ALTER SYSTEM SET flowpg.allow_local_targets = off');
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+ok( poll_until(
+		sub { $node->safe_psql('postgres', 'SHOW flowpg.allow_local_targets') eq 'off' }, 10),
+	'turned off again');
+Time::HiRes::sleep(0.5);
+($state, $log) = run_flow('send', 'call', { uri => "http://127.0.0.1:$port/reuse/off" });
+is($state, 'FAILED', 'off again: the same host and port are refused');
+like($log, qr/refused to connect to local address 127\.0\.0\.1 \(loopback\): flowpg\.allow_local_targets is off/,
+	'off again: the log says why');
+is(scalar(grep { $_->{path} eq '/reuse/off' } @{ $http->records }), 0,
+	'off again: nothing went out on the kept connection');
+is(scalar(grep { $_->{path} eq '/reuse/on' } @{ $http->records }), 1,
+	'(the earlier request did arrive)');
+
 done_testing();
