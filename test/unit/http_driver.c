@@ -12,7 +12,7 @@
  *	  http_driver addresses TEXT...		split to/cc/bcc texts, print the
  *										list and the envelope as JSON
  *
- * Build: cc -Isrc test/unit/http_driver.c src/http.c src/mail.c
+ * Build: cc -Isrc test/unit/http_driver.c src/http.c src/http_local.c src/mail.c
  *		  src/fpmem.c -lcurl
  *
  *-------------------------------------------------------------------------
