@@ -272,7 +272,8 @@ ok($took < 10, sprintf('a fast shutdown with a request in flight took %.1f s', $
 my $later = PostgreSQL::Test::Cluster->new('later');
 $later->init;
 $later->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'flowpg'\nflowpg.database_name = 'later'\n");
+	"shared_preload_libraries = 'flowpg'\nflowpg.database_name = 'later'\n"
+	  . "flowpg.allow_local_targets = on\n");
 $later->start;
 ok(poll_until(sub { slurp_file($later->logfile) =~ /flowpg worker: waiting for database "later" to exist/ }, 20),
 	'without its database the worker waits');
