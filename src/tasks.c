@@ -83,6 +83,15 @@ task_type_lookup(const char *name)
 	return NULL;
 }
 
+/* The n-th registered type, for walking the registry (pluginDefaults' type check). */
+const TaskType *
+task_type_nth(int n)
+{
+	if (n < 0 || n >= (int) lengthof(task_registry))
+		return NULL;
+	return task_registry[n];
+}
+
 /* Every supported full type name, comma-separated, for "unknown task type" errors. */
 char *
 task_type_names(void)

@@ -140,6 +140,9 @@ struct TaskType
 /* The task type called name (full name or alias), or NULL. */
 extern const TaskType *task_type_lookup(const char *name);
 
+/* The n-th task type of the registry (0-based), or NULL past its end. */
+extern const TaskType *task_type_nth(int n);
+
 /* "a, b, c": every supported full type name, for error messages. */
 extern char *task_type_names(void);
 
