@@ -18,6 +18,8 @@ static const TaskType *const task_registry[] = {
 	&task_return,
 	&task_output_values,
 	&task_fail,
+	&task_labels,
+	&task_exit,
 	&task_if,
 	&task_sequential,
 	&task_parallel,

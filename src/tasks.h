@@ -154,6 +154,8 @@ extern const TaskType task_log;
 extern const TaskType task_return;
 extern const TaskType task_output_values;
 extern const TaskType task_fail;
+extern const TaskType task_labels;
+extern const TaskType task_exit;
 extern const TaskType task_if;
 extern const TaskType task_sequential;
 extern const TaskType task_parallel;
