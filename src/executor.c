@@ -445,7 +445,8 @@ executor_paused_runs(Execution *e)
 
 /*
  * Render the flow's outputs (top-level `outputs`) into e->outputs; false
- * with *error when one fails to render.  A STRING output renders maps and
+ * with *error when a required one (the default) fails to render; one with
+ * `required: false` is null instead.  A STRING output renders maps and
  * lists as JSON text.
  */
 static bool
@@ -463,10 +464,16 @@ render_flow_outputs(Execution *e, char **error)
 		FpValue    *decl = decls->u.arr.items[i];
 		const char *id = fp_get_str(decl, "id");
 		const char *type = fp_get_str(decl, "type");
+		FpValue    *required = fp_get(decl, "required");
 		FpValue    *v;
 
 		if (!exec_render_value(e, NULL, fp_get(decl, "value"), &v, error))
 		{
+			if (required && required->type == FP_BOOL && !required->u.b)
+			{
+				fp_set(out, id, fp_null());
+				continue;
+			}
 			*error = psprintf("flow output \"%s\": %s", id, *error);
 			return false;
 		}
