@@ -58,6 +58,18 @@ SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
     '{{ "2013-09-08T14:19:12Z" | timestamp(timeZone="Europe/Paris") }}',
     '{{ null | timestamp }}'
 ]) t;
+-- Kestra's DateFilterTest: 2013-09-08T16:19:12.123456+01 is 1378653552 s, 1378653552123 ms and
+-- 1378653552123456000 ns; its timestampMicro gives 1378653552000123456 (seconds times 10^9 plus
+-- the microseconds), flowpg the microseconds
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "2013-09-08T16:19:12.123456+01:00" | timestamp(timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08T16:19:12.123456+01:00" | timestampMilli(timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08T16:19:12.123456+01:00" | timestampMicro(timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08T16:19:12.123456+01:00" | timestampNano(timeZone="Europe/Paris") }}',
+    '{{ ("2013-09-08T16:19:12+01:00" | timestamp) > ("2013-09-08T16:19:12+01:00" | dateAdd(-1, "DAYS") | timestamp) }}',
+    '{{ "SUCCESS" isIn ["SUCCESS", "WARNING"] }} {{ "SUCCESS" isIn ["FAILED", "KILLED"] }}',
+    '{{ "key" isIn {"key": "value"} }} {{ "value" isIn {"key": "value"} }}'
+]) t;
 -- errors: not a date, an unknown zone, text not in existingFormat, a wrong argument
 SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
     '{{ "yesterday" | timestamp }}', '{{ "2013-09-08T14:19:12Z" | timestamp(timeZone="Mars/Olympus") }}',
