@@ -176,6 +176,36 @@ $$);
 SELECT s, (pg_temp.run('t.exec', 'exit', jsonb_build_object('state', s))).*
 FROM unnest(ARRAY['CONTINUE', 'END']) s;
 
+-- Kestra's ExitTest (flows exit and exit-killed): WARNING gives 2 task runs, the If WARNING and
+-- the execution WARNING; KILLED gives 2 task runs, both KILLED (above)
+SELECT revision FROM flow_deploy($$
+id: exit-warning
+namespace: t.exec
+inputs:
+  - id: state
+    type: SELECT
+    values:
+      - CONTINUE
+      - END
+    defaults: END
+tasks:
+  - id: if
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{inputs.state == 'CONTINUE'}}"
+    then:
+      - id: hello
+        type: io.kestra.plugin.core.log.Log
+        message: I'm continuing
+    else:
+      - id: exit
+        type: io.kestra.plugin.core.execution.Exit
+        state: WARNING
+  - id: end
+    type: io.kestra.plugin.core.log.Log
+    message: I'm ending
+$$);
+SELECT (pg_temp.run('t.exec', 'exit-warning')).*;
+
 -- WARNING, FAILED and CANCELED (a rendered state) end the Exit, the flowables holding it and the
 -- execution with that state; no errors block runs after an Exit, no retry or allowFailure applies
 SELECT revision FROM flow_deploy($$
