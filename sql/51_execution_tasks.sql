@@ -42,6 +42,51 @@ SELECT state, labels - 'system.username' - 'system.correlationId' AS labels
 FROM flowpg.executions WHERE id = :'id';
 SELECT message FROM flowpg.logs WHERE execution_id = :'id';
 
+-- Kestra's RuntimeLabelsTest (flow labels-update-task, unchanged): a JSON input, a map with a
+-- rendered key, a list, and an override of a flow label and of one given at start
+SELECT revision FROM flow_deploy($$
+id: labels-update-task
+namespace: io.kestra.tests
+labels:
+  flowLabelKey: flowLabelValue
+  overriddenFlowLabelKey: flowValueThatWillGetOverridden
+inputs:
+  - name: labelsJson
+    type: JSON
+  - name: labelsMapKey
+    type: STRING
+  - name: labelsMapValue
+    type: STRING
+  - name: labelsListKey
+    type: STRING
+  - name: labelsListValue
+    type: STRING
+tasks:
+  - id: from-render
+    type: io.kestra.core.tasks.executions.Labels
+    labels: "{{ inputs.labelsJson }}"
+  - id: from-map
+    type: io.kestra.core.tasks.executions.Labels
+    labels:
+      "{{ inputs.labelsMapKey }}": "{{ inputs.labelsMapValue }}"
+  - id: from-list
+    type: io.kestra.core.tasks.executions.Labels
+    labels:
+      - key: "{{ inputs.labelsListKey }}"
+        value: "{{ inputs.labelsListValue }}"
+  - id: override-labels
+    type: io.kestra.core.tasks.executions.Labels
+    labels:
+      overriddenFlowLabelKey: "{{ flow.namespace ~ '.' ~ flow.id }}"
+      overriddenExecutionLabelKey: "{{ taskrun.id }}"
+$$);
+SELECT flow_start('io.kestra.tests', 'labels-update-task',
+    '{"labelsJson": "{\"keyFromJson\": \"valueFromJson\"}", "labelsMapKey": "keyFromMap", "labelsMapValue": "valueFromMap", "labelsListKey": "keyFromList", "labelsListValue": "valueFromList"}',
+    '{"keyFromExecution": "valueFromExecution", "overriddenExecutionLabelKey": "executionValueThatWillGetOverridden"}') AS id \gset
+SELECT x.state, pg_temp.runs(x.id), x.labels - 'system.username' - 'system.correlationId' - 'overriddenExecutionLabelKey' AS labels,
+       x.labels ->> 'overriddenExecutionLabelKey' = (SELECT r.id FROM flowpg.task_runs r WHERE r.execution_id = x.id AND r.task_id = 'override-labels') AS overridden_by_taskrun_id
+FROM flowpg.executions x WHERE x.id = :'id';
+
 -- an expression that renders to a JSON map; labels set after a pause are saved on resume
 SELECT revision FROM flow_deploy($$
 id: labels-after-pause
