@@ -61,6 +61,39 @@ SELECT * FROM pg_temp.fails('fail-condition', $$
     condition: "{{ 1 / 0 }}"
 $$);
 
+-- Labels: a label value does not render; Exit: a state that renders to no exit state
+SELECT * FROM pg_temp.fails('labels-render', $$
+  - id: t
+    type: io.kestra.plugin.core.execution.Labels
+    labels:
+      a: "{{ outputs.nowhere.value }}"
+$$);
+SELECT * FROM pg_temp.fails('exit-state', $$
+  - id: t
+    type: io.kestra.plugin.core.execution.Exit
+    state: "{{ 'DONE' }}"
+$$);
+
+-- kv.Set: the value does not render; kv.Get: a key that is no key; kv.Delete: the namespace
+-- does not render
+SELECT * FROM pg_temp.fails('kv-set', $$
+  - id: t
+    type: io.kestra.plugin.core.kv.Set
+    key: k
+    value: "{{ outputs.nowhere.value }}"
+$$);
+SELECT * FROM pg_temp.fails('kv-get', $$
+  - id: t
+    type: io.kestra.plugin.core.kv.Get
+    key: "{{ 'a b' }}"
+$$);
+SELECT * FROM pg_temp.fails('kv-delete', $$
+  - id: t
+    type: io.kestra.plugin.core.kv.Delete
+    namespace: "{{ inputs.nothing }}"
+    key: k
+$$);
+
 -- If: the condition does not render
 SELECT * FROM pg_temp.fails('if-condition', $$
   - id: t

@@ -99,6 +99,8 @@ typedef struct Execution
 	const char *actor;			/* who acts in this step (NULL: the system) */
 	int			depth;			/* subflow nesting */
 	struct Execution *parent;	/* the parent in memory, while starting a subflow */
+	bool		exiting;		/* an Exit task ends the execution in this step */
+	FlowState	exit_state;		/* ... with this state */
 	List	   *children;		/* Execution *: subflows loaded or started in this step */
 } Execution;
 
@@ -169,6 +171,9 @@ extern FpValue *exec_vars(Execution *e, TaskRun *run);
 
 /* Tell the render context that run's outputs changed. */
 extern void exec_outputs_changed(Execution *e, TaskRun *run);
+
+/* The execution's labels changed: save them, and render them from now on. */
+extern void exec_labels_changed(Execution *e);
 
 /*
  * Replace every secret value seen in this step by ******, in each form it

@@ -137,6 +137,15 @@ exec_outputs_changed(Execution *e, TaskRun *run)
 		fp_set(fp_get(e->vars, "outputs"), run->task_id, run->outputs);
 }
 
+/* Tell the render context that the execution's labels changed (the Labels task). */
+void
+exec_labels_changed(Execution *e)
+{
+	e->dirty = true;
+	if (e->vars)
+		fp_set(e->vars, "labels", nested_labels(e->labels));
+}
+
 /* secret('NAME') for an execution: its namespace, then each parent, then ''. */
 static char *
 env_secret(void *arg, const char *name, char **error)

@@ -60,8 +60,8 @@ static DbQuery q_insert_execution = DB_QUERY(
 
 static DbQuery q_update_execution = DB_QUERY(
 	"UPDATE flowpg.executions SET state = $2, outputs = $3, history = $4,"
-	" updated_at = pg_catalog.clock_timestamp(), ended_at = $5 WHERE id = $1",
-	5, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TIMESTAMPTZOID);
+	" updated_at = pg_catalog.clock_timestamp(), ended_at = $5, labels = $6 WHERE id = $1",
+	6, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, JSONBOID);
 
 static DbQuery q_insert_run = DB_QUERY(
 	"INSERT INTO flowpg.task_runs (id, execution_id, namespace, task_id, parent_id, state, outputs,"
@@ -487,6 +487,7 @@ save_execution_row(Execution *e)
 		v[2] = json_or_null(exec_mask_value(e, e->outputs), &n[2]);
 		v[3] = fp_to_jsonb_datum(e->history);
 		v[4] = db_time_arg(e->ended_at, &n[4]);
+		v[5] = fp_to_jsonb_datum(e->labels);	/* the Labels task changes them */
 		db_exec(&q_update_execution, v, n, false, 0);
 	}
 }

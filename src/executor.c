@@ -184,6 +184,16 @@ void
 executor_finish_attempt(Execution *e, TaskRun *run, FlowState st, const char *error,
 						FpValue *retry_detail)
 {
+	if (e->exiting)
+	{
+		/* an Exit task ends itself and the flowables holding it: no retry, no allowFailure */
+		if (!state_is_terminal(run->state))
+		{
+			executor_run_state(run, e->exit_state);
+			exec_outputs_changed(e, run);
+		}
+		return;
+	}
 	if (st == ST_FAILED)
 	{
 		if (error)
@@ -357,6 +367,8 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 			run = start_task(e, node, parent);
 		else if (!state_is_terminal(run->state))
 			continue_task(e, run);
+		if (e->exiting)
+			return e->exit_state;	/* an Exit task ran: nothing more starts */
 
 		if (!state_is_terminal(run->state))
 			waiting = true;
@@ -379,14 +391,18 @@ executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks, bool par
 	FlowState	st = advance_block(e, parent, tasks, parallel);
 	FlowState	fs;
 
+	if (e->exiting)
+		return e->exit_state;	/* no errors or finally after an Exit */
 	if (st == ST_RUNNING)
 		return ST_RUNNING;
 	if (st == ST_FAILED && errors && errors->count > 0 &&
-		advance_block(e, parent, errors, false) == ST_RUNNING)
-		return ST_RUNNING;
+		(advance_block(e, parent, errors, false) == ST_RUNNING || e->exiting))
+		return e->exiting ? e->exit_state : ST_RUNNING;
 	if (finally && finally->count > 0)
 	{
 		fs = advance_block(e, parent, finally, false);
+		if (e->exiting)
+			return e->exit_state;
 		if (fs == ST_RUNNING)
 			return ST_RUNNING;
 		st = state_worst(st, fs);
@@ -429,7 +445,8 @@ executor_paused_runs(Execution *e)
 
 /*
  * Render the flow's outputs (top-level `outputs`) into e->outputs; false
- * with *error when one fails to render.  A STRING output renders maps and
+ * with *error when a required one (the default) fails to render; one with
+ * `required: false` is null instead.  A STRING output renders maps and
  * lists as JSON text.
  */
 static bool
@@ -447,10 +464,16 @@ render_flow_outputs(Execution *e, char **error)
 		FpValue    *decl = decls->u.arr.items[i];
 		const char *id = fp_get_str(decl, "id");
 		const char *type = fp_get_str(decl, "type");
+		FpValue    *required = fp_get(decl, "required");
 		FpValue    *v;
 
 		if (!exec_render_value(e, NULL, fp_get(decl, "value"), &v, error))
 		{
+			if (required && required->type == FP_BOOL && !required->u.b)
+			{
+				fp_set(out, id, fp_null());
+				continue;
+			}
 			*error = psprintf("flow output \"%s\": %s", id, *error);
 			return false;
 		}
@@ -460,6 +483,52 @@ render_flow_outputs(Execution *e, char **error)
 	}
 	e->outputs = out;
 	return true;
+}
+
+/* Begin ending the execution from an Exit task (see task_api.h). */
+void
+executor_exit(Execution *e, FlowState st)
+{
+	e->exiting = true;
+	e->exit_state = st;
+	if (st == ST_KILLED)
+		executor_kill(e);		/* every unfinished task run, the Exit's own included */
+}
+
+/*
+ * The end of a step in which an Exit task ran (not KILLED: that killed the
+ * execution already).  What no one could finish any more is CANCELLED:
+ * paused task runs (the execution cannot be resumed), retries, and
+ * flowables still waiting for a child.  External tasks the worker holds
+ * go on and record their result (Kestra lets running tasks end); a
+ * subflow's child goes on too.  Then the execution takes the Exit's state.
+ */
+static void
+finish_exit(Execution *e)
+{
+	ListCell   *lc;
+
+	if (state_is_terminal(e->state))
+		return;
+	foreach(lc, e->runs)
+	{
+		TaskRun    *run = lfirst(lc);
+
+		if (run->deleted || state_is_terminal(run->state) ||
+			(executor_awaits_worker(run) && run->state != ST_RETRYING))
+			continue;
+		if (run->state == ST_RESTARTED)
+			executor_run_state(run, ST_RUNNING);
+		if (run->due_at)
+			e->work_cancel = lappend(e->work_cancel, run->id);
+		executor_run_state(run, ST_CANCELLED);
+	}
+	if (e->state == ST_PAUSED)
+	{
+		exec_state(e, ST_RESTARTED);
+		exec_state(e, ST_RUNNING);
+	}
+	exec_state(e, e->exit_state);
 }
 
 /* Make every progress possible; set the execution's state from the result. */
@@ -473,6 +542,11 @@ executor_advance(Execution *e)
 		return;
 	st = executor_advance_scope(e, NULL, &e->flow->tasks, false, &e->flow->errors,
 								&e->flow->finally);
+	if (e->exiting)
+	{
+		finish_exit(e);
+		return;
+	}
 	if (st == ST_RUNNING)
 	{
 		if (e->state == ST_RUNNING && has_paused_run(e, NULL))

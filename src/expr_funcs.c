@@ -1085,6 +1085,303 @@ f_dateAdd(BUILTIN_ARGS)
 	return format_date(st, n, result, args[2], 2, args[3], 3);
 }
 
+/*
+ * The instant of a timestamp filter's input (as date reads it), checking
+ * the timeZone argument; false on error, *isnull for a null input.  A value
+ * without an offset is read as UTC (Kestra reads it in timeZone).
+ */
+static bool
+timestamp_input(EvalState *st, const ENode *n, FpValue *input, FpValue **args,
+				int64 *usec, bool *isnull)
+{
+	int			offset;
+
+	if (args[0] != NULL && args[0]->type != FP_NULL)
+	{
+		char	   *tz = cstring_arg(st, n, 0, args[0]);
+
+		if (tz == NULL)
+			return false;
+		if (!dt_zone_offset(tz, 0, &offset))
+		{
+			expr_fail(st, "unknown time zone \"%s\"", tz);
+			return false;
+		}
+	}
+	return date_input(st, n, input, args[1], 1, usec, &offset, isnull);
+}
+
+/* Floor division of usec by unit (Java's epoch conversions round towards the past). */
+static int64
+floor_div(int64 usec, int64 unit)
+{
+	int64		q = usec / unit;
+
+	if (usec % unit != 0 && usec < 0)
+		q--;
+	return q;
+}
+
+/* timestamp(timeZone, existingFormat): seconds since 1970-01-01T00:00:00Z. */
+static FpValue *
+f_timestamp(BUILTIN_ARGS)
+{
+	int64		usec;
+	bool		isnull;
+
+	if (!timestamp_input(st, n, input, args, &usec, &isnull))
+		return NULL;
+	return isnull ? input : fp_int(floor_div(usec, USECS_PER_SEC_DT));
+}
+
+/* timestampMilli: milliseconds since 1970. */
+static FpValue *
+f_timestampMilli(BUILTIN_ARGS)
+{
+	int64		usec;
+	bool		isnull;
+
+	if (!timestamp_input(st, n, input, args, &usec, &isnull))
+		return NULL;
+	return isnull ? input : fp_int(floor_div(usec, 1000));
+}
+
+/* timestampMicro: microseconds since 1970. */
+static FpValue *
+f_timestampMicro(BUILTIN_ARGS)
+{
+	int64		usec;
+	bool		isnull;
+
+	if (!timestamp_input(st, n, input, args, &usec, &isnull))
+		return NULL;
+	return isnull ? input : fp_int(usec);
+}
+
+/* timestampNano: nanoseconds since 1970 (flowpg's dates stop at microseconds). */
+static FpValue *
+f_timestampNano(BUILTIN_ARGS)
+{
+	int64		usec;
+	bool		isnull;
+
+	if (!timestamp_input(st, n, input, args, &usec, &isnull))
+		return NULL;
+	if (isnull)
+		return input;
+	if (usec > PG_INT64_MAX / 1000 || usec < PG_INT64_MIN / 1000)
+		return expr_fail(st, "the date is out of the range of timestampNano");
+	return fp_int(usec * 1000);
+}
+
+/* ---------------------------------------------------------------------
+ * numberFormat (Pebble's numberformat, after java.text.DecimalFormat)
+ * ---------------------------------------------------------------------
+ */
+
+/* A DecimalFormat pattern, as far as flowpg reads one. */
+typedef struct NumberPattern
+{
+	char	   *prefix;
+	char	   *suffix;
+	int			min_int;		/* '0's before the point */
+	int			min_frac;		/* '0's after it */
+	int			max_frac;		/* '0's and '#'s after it */
+	int			group;			/* digits between ',', 0 for none */
+	bool		percent;		/* '%' in the prefix or suffix: times 100 */
+} NumberPattern;
+
+/*
+ * Read pattern: a literal prefix, the number part (# 0 , .), a literal
+ * suffix; 'quoted' text is literal.  false for a pattern without a number
+ * part or with a second point.
+ */
+static bool
+parse_number_pattern(const char *pattern, NumberPattern *np)
+{
+	StringInfoData pre;
+	StringInfoData suf;
+	const char *p = pattern;
+	bool		seen_point = false;
+	bool		in_number = false;
+	bool		done_number = false;
+	int			since_comma = -1;
+
+	memset(np, 0, sizeof(*np));
+	initStringInfo(&pre);
+	initStringInfo(&suf);
+	for (; *p; p++)
+	{
+		bool		numchar = (*p == '#' || *p == '0' || *p == ',' || *p == '.');
+
+		if (numchar && !done_number)
+		{
+			in_number = true;
+			if (*p == '.')
+			{
+				if (seen_point)
+					return false;
+				seen_point = true;
+				if (since_comma >= 0)
+					np->group = since_comma;
+			}
+			else if (*p == ',')
+			{
+				if (seen_point)
+					return false;
+				since_comma = 0;
+			}
+			else if (seen_point)
+			{
+				np->max_frac++;
+				if (*p == '0')
+					np->min_frac++;
+			}
+			else
+			{
+				if (*p == '0')
+					np->min_int++;
+				if (since_comma >= 0)
+					since_comma++;
+			}
+			continue;
+		}
+		if (in_number)
+			done_number = true;
+		if (*p == '\'')
+		{
+			/* quoted literal; '' is a quote */
+			p++;
+			while (*p && *p != '\'')
+				appendStringInfoChar(done_number ? &suf : &pre, *p++);
+			if (*p == '\0')
+				break;
+			if (p[1] == '\'')
+				appendStringInfoChar(done_number ? &suf : &pre, '\'');
+			continue;
+		}
+		if (*p == '%')
+			np->percent = true;
+		appendStringInfoChar(done_number ? &suf : &pre, *p);
+	}
+	if (!in_number)
+		return false;
+	if (!seen_point && since_comma >= 0)
+		np->group = since_comma;
+	np->prefix = pre.data;
+	np->suffix = suf.data;
+	return true;
+}
+
+/* Append digits to buf with a separator every group digits from the right. */
+static void
+append_grouped(StringInfo buf, const char *digits, int group)
+{
+	int			len = strlen(digits);
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		if (group > 0 && i > 0 && (len - i) % group == 0)
+			appendStringInfoChar(buf, ',');
+		appendStringInfoChar(buf, digits[i]);
+	}
+}
+
+/*
+ * numberFormat(format): a number as text, as Java's DecimalFormat writes it
+ * in English: rounding half-even, grouping with ',', '%' multiplying by 100.
+ * Without a format, NumberFormat.getInstance(): grouping, at most three
+ * decimals.
+ */
+static FpValue *
+f_numberFormat(BUILTIN_ARGS)
+{
+	NumberPattern np;
+	char	   *pattern = "#,##0.###";
+	double		d;
+	char	   *text;
+	char	   *point;
+	char	   *intpart;
+	char	   *frac;
+	int			fraclen;
+	bool		negative;
+	StringInfoData buf;
+
+	if (input->type == FP_NULL)
+		return input;
+	if (!fp_is_number(input))
+		return type_error(st, n, "a number", input);
+	if (args[0] != NULL && args[0]->type != FP_NULL &&
+		(pattern = cstring_arg(st, n, 0, args[0])) == NULL)
+		return NULL;
+	if (!parse_number_pattern(pattern, &np))
+		return expr_fail(st, "invalid number format \"%s\"", pattern);
+	if (np.max_frac > 30)
+		return expr_fail(st, "number format \"%s\" has more than 30 decimals", pattern);
+
+	if (input->type == FP_INT && !np.percent)
+	{
+		negative = input->u.i < 0;
+		text = psprintf(UINT64_FORMAT, negative ? (uint64) 0 - (uint64) input->u.i : (uint64) input->u.i);
+		frac = psprintf("%0*d", np.min_frac, 0);
+		if (np.min_frac == 0)
+			frac = "";
+	}
+	else
+	{
+		d = fp_as_double(input) * (np.percent ? 100.0 : 1.0);
+		if (isnan(d) || isinf(d))
+			return expr_new_string(st, isnan(d) ? "NaN" : (d > 0 ? "\u221E" : "-\u221E"),
+								   isnan(d) ? 3 : (d > 0 ? 3 : 4));
+		if (fabs(d) >= 1e18)
+			return expr_fail(st, "number %g is too large for numberFormat", d);
+		/* the exact binary value rounded half-even, as DecimalFormat does */
+		text = psprintf("%.*f", np.max_frac, fabs(d));
+		negative = d < 0;
+		point = strchr(text, '.');
+		frac = "";
+		if (point)
+		{
+			*point = '\0';
+			frac = point + 1;
+		}
+	}
+	/* drop optional trailing zeros of the fraction */
+	fraclen = strlen(frac);
+	while (fraclen > np.min_frac && frac[fraclen - 1] == '0')
+		fraclen--;
+	/* the integer part: no leading zeros beyond min_int ("#.##" writes .5) */
+	intpart = text;
+	while (intpart[0] == '0' && (int) strlen(intpart) > np.min_int)
+		intpart++;
+	/* a negative number that rounds to zero keeps its sign ("-0"), as in Java */
+
+	initStringInfo(&buf);
+	if (negative)
+		appendStringInfoChar(&buf, '-');
+	appendStringInfoString(&buf, np.prefix);
+	{
+		StringInfoData digits;
+		int			pad;
+
+		initStringInfo(&digits);
+		for (pad = strlen(intpart); pad < np.min_int; pad++)
+			appendStringInfoChar(&digits, '0');
+		appendStringInfoString(&digits, intpart);
+		append_grouped(&buf, digits.data, np.group);
+		if (digits.len == 0 && fraclen == 0)
+			appendStringInfoChar(&buf, '0');	/* nothing at all is written as 0 */
+	}
+	if (fraclen > 0)
+	{
+		appendStringInfoChar(&buf, '.');
+		appendBinaryStringInfo(&buf, frac, fraclen);
+	}
+	appendStringInfoString(&buf, np.suffix);
+	return expr_new_string(st, buf.data, buf.len);
+}
+
 /* ---------------------------------------------------------------------
  * Tests
  * ---------------------------------------------------------------------
@@ -1345,10 +1642,16 @@ static const ExprBuiltin builtins[] = {
 	{"length", EB_FILTER, 0, 0, {NULL}, false, f_length},
 	{"lower", EB_FILTER, 0, 0, {NULL}, false, f_lower},
 	{"number", EB_FILTER, 0, 1, {"type"}, false, f_number},
+	{"numberFormat", EB_FILTER, 0, 1, {"format"}, false, f_numberFormat},
+	{"numberformat", EB_FILTER, 0, 1, {"format"}, false, f_numberFormat},
 	{"replace", EB_FILTER, 1, 2, {"replace_pairs", "regexp"}, false, f_replace},
 	{"slugify", EB_FILTER, 0, 0, {NULL}, false, f_slugify},
 	{"split", EB_FILTER, 1, 2, {"delimiter", "limit"}, false, f_split},
 	{"startsWith", EB_FILTER, 1, 1, {"value"}, false, f_startsWith},
+	{"timestamp", EB_FILTER, 0, 2, {"timeZone", "existingFormat"}, false, f_timestamp},
+	{"timestampMicro", EB_FILTER, 0, 2, {"timeZone", "existingFormat"}, false, f_timestampMicro},
+	{"timestampMilli", EB_FILTER, 0, 2, {"timeZone", "existingFormat"}, false, f_timestampMilli},
+	{"timestampNano", EB_FILTER, 0, 2, {"timeZone", "existingFormat"}, false, f_timestampNano},
 	{"title", EB_FILTER, 0, 0, {NULL}, false, f_title},
 	{"toJson", EB_FILTER, 0, 0, {NULL}, false, f_json},
 	{"trim", EB_FILTER, 0, 0, {NULL}, false, f_trim},

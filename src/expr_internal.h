@@ -140,6 +140,8 @@ typedef enum EBinOp
 	OP_GE,
 	OP_CONCAT,
 	OP_CONTAINS,
+	OP_IN,						/* Kestra's in / isIn */
+	OP_NOT_IN,					/* Kestra's notIn */
 	OP_RANGE
 } EBinOp;
 

@@ -652,6 +652,39 @@ expr_range(EvalState *st, FpValue *start, FpValue *end, FpValue *step)
 	return r;
 }
 
+/*
+ * a in b, as Kestra's in (and isIn): false when either side is null; a
+ * list holds an item whose text is a's text; a map has a key or a value
+ * whose text is a's text; anything else on the right is false.
+ */
+static FpValue *
+in_operator(EvalState *st, FpValue *a, FpValue *b)
+{
+	char	   *text;
+	int			i;
+
+	if (a->type == FP_NULL || b->type == FP_NULL)
+		return expr_bool(false);
+	text = fp_to_text(a);
+	if (!expr_charge(st, b->type == FP_ARRAY ? b->u.arr.count :
+					 b->type == FP_OBJECT ? b->u.obj.count : 1))
+		return NULL;
+	if (b->type == FP_ARRAY)
+	{
+		for (i = 0; i < b->u.arr.count; i++)
+			if (strcmp(fp_to_text(b->u.arr.items[i]), text) == 0)
+				return expr_bool(true);
+	}
+	else if (b->type == FP_OBJECT)
+	{
+		for (i = 0; i < b->u.obj.count; i++)
+			if (strcmp(b->u.obj.pairs[i].key, text) == 0 ||
+				strcmp(fp_to_text(b->u.obj.pairs[i].value), text) == 0)
+				return expr_bool(true);
+	}
+	return expr_bool(false);
+}
+
 /* A binary operator (everything but and, or, ?:, ?? and the filters). */
 FpValue *
 expr_binary(EvalState *st, EBinOp op, FpValue *a, FpValue *b)
@@ -688,6 +721,14 @@ expr_binary(EvalState *st, EBinOp op, FpValue *a, FpValue *b)
 			return concatenate(st, a, b);
 		case OP_CONTAINS:
 			return contains(st, a, b);
+		case OP_IN:
+			return in_operator(st, a, b);
+		case OP_NOT_IN:
+			{
+				FpValue    *in = in_operator(st, a, b);
+
+				return in ? expr_bool(!in->u.b) : NULL;
+			}
 		case OP_RANGE:
 			return expr_range(st, a, b, NULL);
 	}

@@ -9,7 +9,8 @@
  * precedences (SPEC section 3), loosest first:
  *
  *	  ? :  (only at the top of an expression, as in Pebble)
- *	  or 10, and 15, is [not] / contains 20, == != < > <= >= equals 30,
+ *	  or 10, and 15, is [not] / contains 20, == != < > <= >= equals in isIn
+ *	  notIn 30,
  *	  + - 40, * / % 60, | 100, ~ 110, ?? ??? .. 120,
  *	  unary not - + 500, then postfix . [ ] and calls.
  *
@@ -648,6 +649,17 @@ binary_prec(const Token *t, ENodeKind *kind, int *op)
 			if (is_word(t, "equals"))
 			{
 				*op = OP_EQ;
+				return 30;
+			}
+			/* Kestra's in, isIn and notIn, which bind as the comparisons do */
+			if (is_word(t, "in") || is_word(t, "isIn"))
+			{
+				*op = OP_IN;
+				return 30;
+			}
+			if (is_word(t, "notIn"))
+			{
+				*op = OP_NOT_IN;
 				return 30;
 			}
 			return -1;

@@ -16,6 +16,7 @@
 #include "datetime.h"
 #include "expr.h"
 #include "flow_check.h"
+#include "flow_defaults.h"
 #include "ids.h"
 #include "inputs.h"
 #include "problems.h"
@@ -37,7 +38,8 @@ typedef struct CheckState
 
 static const char *const top_level_keys[] = {
 	"id", "namespace", "description", "labels", "inputs", "variables", "tasks",
-	"errors", "finally", "triggers", "disabled", "outputs", "revision", NULL
+	"errors", "finally", "triggers", "disabled", "outputs", "revision", "pluginDefaults",
+	"taskDefaults", NULL
 };
 
 static void check_tasks(CheckState *st, const FpValue *list, const char *path, bool required);
@@ -636,6 +638,8 @@ flow_check_source(const char *source, int len, List **problems)
 	root = yaml_parse(source, len, problems);
 	if (root == NULL)
 		return NULL;
+	/* defaults first: a required property a default gives is then no error */
+	flow_apply_defaults(root, problems);
 	check_document(&st, root);
 	return root;
 }

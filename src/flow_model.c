@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "expr.h"
+#include "flow_defaults.h"
 #include "flow_model.h"
 #include "value_jsonb.h"
 #include "yaml_doc.h"
@@ -412,6 +413,8 @@ flow_model_get(const char *namespace, const char *id, int32 revision)
 	definition = yaml_parse(source, strlen(source), &problems);
 	if (definition == NULL || definition->type != FP_OBJECT)
 		definition = fp_from_jsonb_datum(db_datum(0, 4, &isnull));
+	else
+		flow_apply_defaults(definition, &problems);	/* as the deploy did */
 	flow = compile_flow(namespace, id, revision, definition, disabled, deployer);
 	MemoryContextSwitchTo(old);
 	/* enter it only once it is complete: an error above leaves no broken entry */

@@ -50,7 +50,9 @@ static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
  * plus what the spec's other rules need: a queued external task killed
  * before it was sent (CREATED -> KILLED); retries (RUNNING -> RETRYING ->
  * RUNNING, RETRYING -> KILLED); a restart of a failed task run or of the
- * flowable parents of one (FAILED -> RESTARTED -> RUNNING).
+ * flowable parents of one (FAILED -> RESTARTED -> RUNNING); an Exit task
+ * ending with CANCELED, and the runs it leaves that could never end
+ * (RUNNING, RETRYING -> CANCELLED).
  */
 static const bool task_run_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_CREATED, ST_RUNNING),
@@ -62,6 +64,7 @@ static const bool task_run_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_RUNNING, ST_PAUSED),
 	T(ST_RUNNING, ST_KILLED),
 	T(ST_RUNNING, ST_RETRYING),
+	T(ST_RUNNING, ST_CANCELLED),	/* an Exit task with state CANCELED, and what it leaves */
 	T(ST_PAUSED, ST_SUCCESS),
 	T(ST_PAUSED, ST_WARNING),
 	T(ST_PAUSED, ST_FAILED),
@@ -69,6 +72,7 @@ static const bool task_run_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_PAUSED, ST_KILLED),
 	T(ST_RETRYING, ST_RUNNING),
 	T(ST_RETRYING, ST_KILLED),
+	T(ST_RETRYING, ST_CANCELLED),	/* a retry left behind by an Exit task */
 	T(ST_FAILED, ST_RESTARTED),
 	T(ST_RESTARTED, ST_RUNNING),
 };

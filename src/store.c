@@ -96,7 +96,8 @@ store_kv_lookup(const char *namespace, const char *key)
 
 	values[0] = chain_array(namespace);
 	values[1] = CStringGetTextDatum(key);
-	if (db_exec(&kv_lookup, values, NULL, true, 1) == 0)
+	/* not read-only: a fresh snapshot sees what a kv.Set task wrote earlier in this step */
+	if (db_exec(&kv_lookup, values, NULL, false, 1) == 0)
 		return NULL;
 	d = db_datum(0, 1, &isnull);
 	return isnull ? NULL : fp_from_jsonb_datum(d);

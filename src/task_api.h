@@ -37,6 +37,14 @@ extern void executor_kill(Execution *e);
 extern FlowState executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks,
 										bool parallel, FlowBlock *errors, FlowBlock *finally);
 
+/*
+ * End the execution (from an Exit task) with st: SUCCESS, WARNING,
+ * FAILED or CANCELLED end the Exit, the flowable tasks holding it and the
+ * execution with st, and start nothing more (no errors or finally block
+ * either); KILLED kills the execution as flow_kill does.
+ */
+extern void executor_exit(Execution *e, FlowState st);
+
 /* Change the state of a task run (through state_change) and mark it for saving. */
 extern void executor_run_state(TaskRun *run, FlowState to);
 

@@ -18,6 +18,11 @@ static const TaskType *const task_registry[] = {
 	&task_return,
 	&task_output_values,
 	&task_fail,
+	&task_labels,
+	&task_exit,
+	&task_kv_set,
+	&task_kv_get,
+	&task_kv_delete,
 	&task_if,
 	&task_sequential,
 	&task_parallel,
@@ -81,6 +86,15 @@ task_type_lookup(const char *name)
 				return t;
 	}
 	return NULL;
+}
+
+/* The n-th registered type, for walking the registry (pluginDefaults' type check). */
+const TaskType *
+task_type_nth(int n)
+{
+	if (n < 0 || n >= (int) lengthof(task_registry))
+		return NULL;
+	return task_registry[n];
 }
 
 /* Every supported full type name, comma-separated, for "unknown task type" errors. */

@@ -140,6 +140,9 @@ struct TaskType
 /* The task type called name (full name or alias), or NULL. */
 extern const TaskType *task_type_lookup(const char *name);
 
+/* The n-th task type of the registry (0-based), or NULL past its end. */
+extern const TaskType *task_type_nth(int n);
+
 /* "a, b, c": every supported full type name, for error messages. */
 extern char *task_type_names(void);
 
@@ -151,6 +154,11 @@ extern const TaskType task_log;
 extern const TaskType task_return;
 extern const TaskType task_output_values;
 extern const TaskType task_fail;
+extern const TaskType task_labels;
+extern const TaskType task_exit;
+extern const TaskType task_kv_set;
+extern const TaskType task_kv_get;
+extern const TaskType task_kv_delete;
 extern const TaskType task_if;
 extern const TaskType task_sequential;
 extern const TaskType task_parallel;

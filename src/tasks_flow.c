@@ -194,6 +194,8 @@ static const PropSpec subflow_props[] = {
 	P("labels", PROP_ANY),
 	P("wait", PROP_BOOL),
 	P("transmitFailed", PROP_BOOL),
+	P("inheritLabels", PROP_BOOL),
+	P("outputs", PROP_MAP),		/* deprecated: rendered in the child's context */
 	P_END
 };
 
@@ -207,6 +209,38 @@ rendered_bool(Execution *e, TaskRun *run, const char *prop, bool dflt, char **er
 	if (!*ok || v == NULL)
 		return dflt;
 	return expr_truthy(v);
+}
+
+/*
+ * The labels a Subflow gives its child, on top of the child flow's own:
+ * its rendered `labels`; with inheritLabels also the parent execution's
+ * labels (not its system. ones, which the child gets its own of), each
+ * unless the child flow sets that key itself (the child's own labels beat
+ * inherited ones, as in Kestra).  NULL with *error when inheritLabels does
+ * not render.
+ */
+static FpValue *
+subflow_labels(Execution *e, TaskRun *run, CompiledFlow *child_flow, FpValue *labels,
+			   char **error)
+{
+	FpValue    *given = flow_labels_to_map(labels);
+	FpValue    *result;
+	bool		ok;
+	int			i;
+
+	if (!rendered_bool(e, run, "inheritLabels", false, error, &ok))
+		return ok ? given : NULL;
+	result = fp_object(e->labels->u.obj.count + given->u.obj.count);
+	for (i = 0; i < e->labels->u.obj.count; i++)
+	{
+		const char *key = e->labels->u.obj.pairs[i].key;
+
+		if (strncmp(key, "system.", 7) != 0 && fp_get(child_flow->labels, key) == NULL)
+			fp_set(result, key, e->labels->u.obj.pairs[i].value);
+	}
+	for (i = 0; i < given->u.obj.count; i++)
+		fp_set(result, given->u.obj.pairs[i].key, given->u.obj.pairs[i].value);
+	return result;
 }
 
 /* Start the child execution of a Subflow task run; NULL with *error when it cannot start. */
@@ -274,7 +308,9 @@ subflow_start(Execution *e, TaskRun *run, char **error)
 						  (char *) linitial(errors));
 		return NULL;
 	}
-	label_map = flow_labels_to_map(labels);
+	label_map = subflow_labels(e, run, flow, labels, error);
+	if (label_map == NULL)
+		return NULL;
 	trigger = fp_object(4);
 	fp_set(trigger, "type", fp_cstring(task_subflow.name));
 	fp_set(trigger, "executionId", fp_cstring(e->id));
@@ -352,7 +388,19 @@ subflow_advance(Execution *e, TaskRun *run, char **error)
 	 * secret in the child (its secrets and SECRET inputs), or a transform in
 	 * the parent (| upper) would reveal what the child's namespace keeps.
 	 */
-	if (child->outputs)
+	if (fp_get(run->node->def, "outputs"))
+	{
+		/* the deprecated Subflow outputs: rendered in the child's context, as Kestra does */
+		FpValue    *rendered;
+
+		if (!exec_render_value(child, NULL, fp_get(run->node->def, "outputs"), &rendered, error))
+		{
+			*error = psprintf("outputs of subflow execution %s: %s", child->id, *error);
+			return ST_FAILED;
+		}
+		fp_set(run->outputs, "outputs", exec_mask_value(child, rendered));
+	}
+	else if (child->outputs)
 		fp_set(run->outputs, "outputs", exec_mask_value(child, child->outputs));
 	run->dirty = true;
 	exec_outputs_changed(e, run);

@@ -46,6 +46,34 @@ trigger_type(const char *name)
 	return NULL;
 }
 
+/*
+ * Every trigger and condition type name flowpg accepts, in pairs: the full
+ * Kestra name, then its older alias.
+ */
+const char *const trigger_type_names[] = {
+	FLOW_TRIGGER, "io.kestra.core.models.triggers.types.Flow",
+	SCHEDULE_TRIGGER, "io.kestra.core.models.triggers.types.Schedule",
+	"io.kestra.plugin.core.condition.ExecutionStatus",
+	"io.kestra.core.models.conditions.types.ExecutionStatusCondition",
+	"io.kestra.plugin.core.condition.ExecutionFlow",
+	"io.kestra.core.models.conditions.types.ExecutionFlowCondition",
+	"io.kestra.plugin.core.condition.ExecutionNamespace",
+	"io.kestra.core.models.conditions.types.ExecutionNamespaceCondition",
+	NULL
+};
+
+/* The full name of a trigger or condition type given by name or alias, or NULL. */
+const char *
+trigger_canonical_type(const char *name)
+{
+	int			i;
+
+	for (i = 0; trigger_type_names[i]; i++)
+		if (strcmp(trigger_type_names[i], name) == 0)
+			return trigger_type_names[i - i % 2];
+	return NULL;
+}
+
 /* Whether key is one of a NULL-terminated list. */
 static bool
 key_allowed(const char *const *keys, const char *key)

@@ -19,6 +19,12 @@ typedef void (*TemplateCheckFn) (const FpValue *v, const char *path, void *arg);
 extern void triggers_check(const FpValue *list, const char *path, List **problems,
 						   TemplateCheckFn check_templates, void *arg);
 
+/* Every trigger and condition type name, in pairs (full name, alias); NULL-terminated. */
+extern const char *const trigger_type_names[];
+
+/* The full name of a trigger or condition type given by name or alias, or NULL. */
+extern const char *trigger_canonical_type(const char *name);
+
 /* Whether name is one of the states of SPEC section 4. */
 extern bool state_name_is_valid(const char *name);
 
