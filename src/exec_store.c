@@ -80,9 +80,9 @@ static DbQuery q_insert_log = DB_QUERY(
 	7, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 
 static DbQuery q_insert_work = DB_QUERY(
-	"INSERT INTO flowpg.work (kind, execution_id, task_run_id, due_at, detail)"
-	" VALUES ($1, $2, $3, $4, $5)",
-	5, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID);
+	"INSERT INTO flowpg.work (kind, execution_id, task_run_id, due_at, detail, namespace)"
+	" VALUES ($1, $2, $3, $4, $5, $6)",
+	6, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID, TEXTOID);
 
 static DbQuery q_cancel_work = DB_QUERY(
 	"DELETE FROM flowpg.work WHERE task_run_id = $1",
@@ -477,13 +477,14 @@ save_log(Execution *e, PendingLog *l)
 static void
 save_work(Execution *e, PendingWork *w)
 {
-	Datum		v[5];
+	Datum		v[6];
 
 	v[0] = CStringGetTextDatum(w->kind);
 	v[1] = CStringGetTextDatum(e->id);
 	v[2] = CStringGetTextDatum(w->task_run_id);
 	v[3] = TimestampTzGetDatum(w->due_at);
 	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
+	v[5] = CStringGetTextDatum(e->namespace);
 	db_exec(&q_insert_work, v, NULL, false, 0);
 	/* a send that no worker will send says so (worker_status.c) */
 	if (w->detail && fp_get(w->detail, "request"))

@@ -67,3 +67,11 @@ COMMENT ON FUNCTION flowpg.worker_status_row() IS
     'the row of flowpg.worker_status; needs membership of pg_monitor or ADMIN on ''''';
 CREATE VIEW flowpg.worker_status AS SELECT * FROM flowpg.worker_status_row();
 GRANT SELECT ON flowpg.worker_status TO PUBLIC;
+
+-- The worker shares its in-flight slots fairly among namespaces (sql/install/00_storage.sql):
+-- work rows carry their execution's namespace, and the queued sends are indexed by it.
+ALTER TABLE flowpg.work ADD COLUMN namespace text NOT NULL DEFAULT '';
+UPDATE flowpg.work w SET namespace = e.namespace FROM flowpg.executions e WHERE e.id = w.execution_id;
+CREATE INDEX work_send_namespace_idx ON flowpg.work (namespace, due_at)
+    WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the worker shares its in-flight slots among namespaces';
