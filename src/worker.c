@@ -20,10 +20,14 @@
  *	wait on the latch, the engine's sockets, or the next due time
  *	record each finished request, one transaction each
  *	survey the queues in one transaction: due timers and schedules,
- *		claims for as many due sends as there are free slots (committed
- *		before anything is sent), and when the next work falls due
- *	fire each due timer and schedule, one transaction each
+ *		which sends in flight lost their work row (after a commit that
+ *		deleted work rows, and at least every GONE_CHECK_MS), claims for
+ *		the free slots as shared among namespaces (worker_share.c; a
+ *		namespace above its share may give sends back), committed before
+ *		anything is sent, and when the next work falls due
+ *	abort the sends in flight whose row is gone or was given back
  *	hand the claimed sends to the engine
+ *	fire each due timer and schedule, one transaction each
  *
  * Notifications.  Transactions that change execution states hand their
  * NOTIFY flowpg payloads to the worker through a ring in shared memory

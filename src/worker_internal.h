@@ -21,6 +21,9 @@
 /* room for an execution or task run id (22 characters) with a wide margin */
 #define WORKER_ID_LEN 64
 
+/* a send in flight may be given back to its queue (worker_share.c) after this long */
+#define WORKER_GIVE_BACK_AFTER_MS 1000
+
 /* How many timers and schedules one survey hands out. */
 #define WORKER_BATCH 100
 
@@ -54,6 +57,7 @@ typedef struct WorkerShare
 {
 	const char *namespace;
 	int			in_flight;		/* its sends in flight */
+	int			can_give;		/* of which in flight long enough to be given back */
 	int			due;			/* its sends due and not claimed (at most all slots) */
 	int			claim;			/* out: how many of them to claim now */
 	int			give_back;		/* out: how many in flight to abort and queue again */

@@ -13,8 +13,10 @@
  *	   one at a time round the namespaces, while slots are free;
  *	2. if slots ran out before every namespace below its share got what it
  *	   waits for, namespaces above their share give slots back (their
- *	   youngest sends in flight, the most above first, never below their
- *	   share), and those slots go round the namespaces still waiting;
+ *	   youngest sends among those in flight for WORKER_GIVE_BACK_AFTER_MS
+ *	   or more, can_give: a request about to be answered is left alone;
+ *	   the most above first, never below their share), and those slots go
+ *	   round the namespaces still waiting;
  *	3. slots still free go round every namespace with due sends left,
  *	   whatever its share: the worker never leaves a slot idle while a
  *	   send waits (work-conserving), so one namespace alone uses them all.
@@ -107,14 +109,17 @@ worker_share(WorkerShare *ns, int n, int slots, int free_slots)
 	while (unmet > 0)
 	{
 		int			most = -1;
+		int			most_excess = 0;
 
 		for (i = 0; i < n; i++)
 		{
-			int			excess = ns[i].in_flight - ns[i].give_back - share;
+			int			excess = Min(ns[i].in_flight - share, ns[i].can_give) - ns[i].give_back;
 
-			if (excess > 0 && (most < 0 ||
-							   excess > ns[most].in_flight - ns[most].give_back - share))
+			if (excess > most_excess)
+			{
 				most = i;
+				most_excess = excess;
+			}
 		}
 		if (most < 0)
 			break;

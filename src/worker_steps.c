@@ -386,8 +386,8 @@ find_gone(WorkerSurvey *s, const WorkerInFlight *in_flight, int n, bool *gone,
 /*
  * Share the slots among namespaces (worker_share.c): read how many sends
  * each namespace has due, count those in flight (n, not gone), decide, and
- * give back the youngest sends in flight of the namespaces above their
- * share (their rows are queued again here; s lists them, in cxt, for the
+ * give back the youngest sends in flight for WORKER_GIVE_BACK_AFTER_MS or
+ * more of the namespaces above their share (their rows are queued again here; s lists them, in cxt, for the
  * worker to abort).  Returns the shares, *nshares of them.
  */
 static WorkerShare *
@@ -406,6 +406,7 @@ share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
 	int64	   *back_ids;
 	int64	   *back_claims;
 	int			nback = 0;
+	TimestampTz old_enough = TimestampTzPlusMilliseconds(now, -WORKER_GIVE_BACK_AFTER_MS);
 
 	args[0] = TimestampTzGetDatum(now);
 	args[1] = Int32GetDatum(Max(slots, 1));
@@ -443,7 +444,11 @@ share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
 		while (j < n && (gone[j] || strcmp(in_flight[j].namespace, name) == 0))
 		{
 			if (!gone[j])
+			{
 				ns[count].in_flight++;
+				if (in_flight[j].claimed_at <= old_enough)
+					ns[count].can_give++;
+			}
 			j++;
 		}
 		count++;
@@ -459,7 +464,8 @@ share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
 
 		for (j = 0; j < n && left > 0; j++)
 		{
-			if (gone[j] || strcmp(in_flight[j].namespace, ns[k].namespace) != 0)
+			if (gone[j] || strcmp(in_flight[j].namespace, ns[k].namespace) != 0 ||
+				in_flight[j].claimed_at > old_enough)
 				continue;
 			back_ids[nback] = in_flight[j].work_id;
 			back_claims[nback] = in_flight[j].claimed_at;
