@@ -63,8 +63,10 @@ static DbQuery q_due_schedules = DB_QUERY(
 	" WHERE schedule IS NOT NULL AND next_at <= $1 ORDER BY next_at LIMIT $2",
 	2, TIMESTAMPTZOID, INT4OID);
 
-/* the namespaces with sends queued (skipping through work_send_namespace_idx), each with how
- * many are due (at most $2), at most $3 namespaces */
+/*
+ * the namespaces with sends queued (skipping through work_send_namespace_idx), each with how
+ * many are due (at most $2); at most $3 namespaces
+ */
 static DbQuery q_due_namespaces = DB_QUERY(
 	"WITH RECURSIVE ns(namespace) AS ("
 	"  (SELECT namespace FROM flowpg.work WHERE claimed_at IS NULL AND " SEND_ROW
@@ -81,7 +83,8 @@ static DbQuery q_due_namespaces = DB_QUERY(
 
 /* claim, in each namespace $2[i], its $3[i] sends due first */
 static DbQuery q_claim = DB_QUERY(
-	"WITH c AS (SELECT x.id FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.int4[]))"
+	"WITH c AS (SELECT x.id FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]),"
+	"                                       pg_catalog.unnest($3::pg_catalog.int4[]))"
 	"  AS q(namespace, n),"
 	"  LATERAL (SELECT w.id FROM flowpg.work w WHERE w.namespace = q.namespace"
 	"   AND w.claimed_at IS NULL AND " SEND_ROW " AND w.due_at <= $1"
@@ -94,7 +97,8 @@ static DbQuery q_claim = DB_QUERY(
 
 /* of the sends in flight ($1 with their claims $2), those whose row is gone or claimed anew */
 static DbQuery q_gone = DB_QUERY(
-	"SELECT c.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]), pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
+	"SELECT c.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]),"
+	"                            pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
 	"  AS c(id, claimed_at)"
 	" WHERE NOT EXISTS (SELECT 1 FROM flowpg.work w WHERE w.id = c.id"
 	"  AND w.claimed_at = c.claimed_at)",
@@ -103,7 +107,8 @@ static DbQuery q_gone = DB_QUERY(
 /* give sends in flight back to the queue (worker_share.c): due again, at their old time */
 static DbQuery q_give_back = DB_QUERY(
 	"UPDATE flowpg.work w SET claimed_at = NULL"
-	" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]), pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
+	" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]),"
+	"                 pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
 	"  AS c(id, claimed_at)"
 	" WHERE w.id = c.id AND w.claimed_at = c.claimed_at",
 	2, INT8ARRAYOID, TIMESTAMPTZARRAYOID);
@@ -383,12 +388,26 @@ find_gone(WorkerSurvey *s, const WorkerInFlight *in_flight, int n, bool *gone,
 	}
 }
 
+/* Whether a send in flight (not gone) is old enough to be given back (worker_share.c). */
+static bool
+any_can_give(const WorkerInFlight *in_flight, int n, const bool *gone, TimestampTz now)
+{
+	TimestampTz old_enough = TimestampTzPlusMilliseconds(now, -WORKER_GIVE_BACK_AFTER_MS);
+	int			j;
+
+	for (j = 0; j < n; j++)
+		if (!gone[j] && in_flight[j].claimed_at <= old_enough)
+			return true;
+	return false;
+}
+
 /*
  * Share the slots among namespaces (worker_share.c): read how many sends
  * each namespace has due, count those in flight (n, not gone), decide, and
  * give back the youngest sends in flight for WORKER_GIVE_BACK_AFTER_MS or
- * more of the namespaces above their share (their rows are queued again here; s lists them, in cxt, for the
- * worker to abort).  Returns the shares, *nshares of them.
+ * more of the namespaces above their share (their rows are queued again
+ * here; s lists them, in cxt, for the worker to abort).  Returns the
+ * shares, *nshares of them.
  */
 static WorkerShare *
 share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
@@ -637,10 +656,14 @@ worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
 	if (check_gone && n_in_flight > 0)
 		find_gone(s, in_flight, n_in_flight, gone, caller);
 	free_slots += s->ngone;
-	shares = share_slots(s, s->claimed_at, slots, free_slots, in_flight, n_in_flight, gone,
-						 &nshares, caller);
-	free_slots += s->ngiven_back;
-	free_slots -= claim_sends(s, shares, nshares, caller);
+	/* no slot free and none that could be given back: nothing to share */
+	if (free_slots > 0 || any_can_give(in_flight, n_in_flight, gone, s->claimed_at))
+	{
+		shares = share_slots(s, s->claimed_at, slots, free_slots, in_flight, n_in_flight, gone,
+							 &nshares, caller);
+		free_slots += s->ngiven_back;
+		free_slots -= claim_sends(s, shares, nshares, caller);
+	}
 
 	db_exec(&q_next_due, NULL, NULL, true, 1);
 	s->next_send = free_slots > 0 ? db_time(0, 1) : 0;
