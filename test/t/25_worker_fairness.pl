@@ -7,6 +7,7 @@
 # namespace over its share gives slots back).  Killing team_a's executions must abort their
 # transfers (flowpg.worker_status.in_flight drops to 0, the stuck sink sees every connection
 # closed) and record nothing against them; a work row deleted under the worker is aborted too.
+# When team_b has slow sends as well, the two share the slots: 4 each.
 
 use strict;
 use warnings;
@@ -92,6 +93,15 @@ tasks:
     timeout: PT1H
 });
 deploy($node, qq{
+id: stuck
+namespace: team_b
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.http.Request
+    uri: "http://127.0.0.1:$stuck_port/never"
+    timeout: PT1H
+});
+deploy($node, qq{
 id: quick
 namespace: team_b
 tasks:
@@ -123,25 +133,48 @@ is(scalar(@{ $http->records }), 1, 'the normal sink got team_b\'s request');
 ok(poll_until(sub { in_flight() eq '8' }, 10),
 	'team_b done, team_a has all 8 slots again (work-conserving)');
 
-# --- killing team_a's executions aborts their transfers -----------------------------------
+# --- two namespaces with slow sends each hold their fair share: 8 / 2 = 4 -------------------
+sub claimed_by_namespace
+{
+	return $node->safe_psql('postgres',
+		"SELECT string_agg(namespace || '=' || n, ' ' ORDER BY namespace) FROM"
+		  . " (SELECT namespace, count(*) AS n FROM flowpg.work WHERE claimed_at IS NOT NULL"
+		  . " GROUP BY namespace) c");
+}
+$node->safe_psql('postgres',
+	"SELECT count(flow_start('team_b', 'stuck')) FROM generate_series(1, 20)");
+ok(poll_until(sub { claimed_by_namespace() eq 'team_a=4 team_b=4' && in_flight() eq '8' }, 15),
+	'team_a gives back what is above its share: 4 slots each');
+Time::HiRes::sleep(2.5);
+is(claimed_by_namespace(), 'team_a=4 team_b=4', 'and it stays so (no slot moves back and forth)');
+
+# --- killing the executions aborts their transfers -----------------------------------------
 my ($accepted_before) = stuck_stats();
 $t0 = Time::HiRes::time();
 is($node->safe_psql('postgres',
 		"SELECT count(flow_kill(id)) FROM flowpg.executions WHERE namespace = 'team_a'"),
 	'80', 'team_a\'s 80 executions are killed');
-ok(poll_until(sub { in_flight() eq '0' }, 10), 'flowpg.worker_status.in_flight drops to 0');
+ok(poll_until(sub { claimed_by_namespace() eq 'team_b=8' }, 10),
+	'their 4 transfers are aborted, and team_b, alone now, takes every slot');
 $took = Time::HiRes::time() - $t0;
 ok($took < 5, sprintf('promptly, not at the requests\' timeout (%.2f s)', $took));
+$t0 = Time::HiRes::time();
+is($node->safe_psql('postgres',
+		"SELECT count(flow_kill(id)) FROM flowpg.executions WHERE namespace = 'team_b' AND state = 'RUNNING'"),
+	'20', 'team_b\'s 20 slow executions are killed');
+ok(poll_until(sub { in_flight() eq '0' }, 10), 'flowpg.worker_status.in_flight drops to 0');
+$took = Time::HiRes::time() - $t0;
+ok($took < 5, sprintf('promptly (%.2f s)', $took));
 ok(poll_until(sub { my ($a, $c) = stuck_stats(); $a > 0 && $a == $c }, 10),
 	'the stuck sink sees every connection it accepted closed');
 my ($accepted, $closed) = stuck_stats();
 note("stuck sink: $accepted accepted, $closed closed (before the kill: $accepted_before)");
 is($node->safe_psql('postgres',
-		"SELECT count(*) FROM flowpg.executions WHERE namespace = 'team_a' AND state <> 'KILLED'"),
-	'0', 'every team_a execution stays KILLED');
+		"SELECT count(*) FROM flowpg.executions WHERE flow_id = 'stuck' AND state <> 'KILLED'"),
+	'0', 'every killed execution stays KILLED');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM flowpg.task_runs r JOIN flowpg.executions e ON e.id = r.execution_id"
-		  . " WHERE e.namespace = 'team_a' AND (r.state <> 'KILLED' OR r.outputs IS NOT NULL AND r.outputs <> '{}')"),
+		  . " WHERE e.flow_id = 'stuck' AND (r.state <> 'KILLED' OR r.outputs IS NOT NULL AND r.outputs <> '{}')"),
 	'0', 'and no result of an aborted transfer was recorded against them');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM flowpg.work'), '0', 'no work is left');
 
