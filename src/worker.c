@@ -697,7 +697,7 @@ static void
 abort_sends(const int64 *ids, int n)
 {
 	int			i;
-	int			aborted = 0;
+	int			marked = 0;
 
 	for (i = 0; i < n; i++)
 	{
@@ -707,10 +707,12 @@ abort_sends(const int64 *ids, int n)
 		if (c == NULL || c->gone || c->result || c->error)
 			continue;
 		c->gone = true;
-		if (http_engine_cancel(engine, (uint64) id))
-			aborted++;
+		marked++;
+		/* false: it has just finished, and its result waits in the engine */
+		(void) http_engine_cancel(engine, (uint64) id);
 	}
-	if (aborted > 0)
+	/* every one's result is in the engine now: drop them, so that the ids may be claimed anew */
+	if (marked > 0)
 		collect_results();
 }
 
