@@ -94,6 +94,20 @@ COMMENT ON COLUMN flowpg.namespace_grants.grantee IS 'the role (and every role w
 COMMENT ON COLUMN flowpg.namespace_grants.permission IS 'VIEW, EXECUTE, RESUME, DEPLOY or ADMIN';
 COMMENT ON COLUMN flowpg.namespace_grants.granted_by IS 'who granted it';
 COMMENT ON COLUMN flowpg.namespace_grants.granted_at IS 'when';
+COMMENT ON TYPE flowpg.grantee_role IS
+    'a role''s oid, written as its name (as regrole); its input warns about a name that is no role and gives oid 0, so that a restore into a cluster without that role skips its grants instead of failing';
+COMMENT ON FUNCTION flowpg.grantee_role_in(cstring) IS
+    'input of grantee_role: a role name; one that is no role gives oid 0 with a WARNING naming it';
+COMMENT ON FUNCTION flowpg.grantee_role_out(flowpg.grantee_role) IS
+    'output of grantee_role: the role''s name, quoted if it needs to be (as regrole)';
+COMMENT ON FUNCTION flowpg.namespace_grants_skip_missing() IS
+    'trigger function: leaves out a grant row whose role a restore did not find (grantee oid 0)';
+COMMENT ON TRIGGER namespace_grants_skip_missing ON flowpg.namespace_grants IS
+    'a restore into a cluster that lacks a grantee role restores the other grants';
+COMMENT ON CAST (flowpg.grantee_role AS oid) IS 'a grantee is a role oid';
+COMMENT ON CAST (oid AS flowpg.grantee_role) IS 'a role oid as a grantee';
+COMMENT ON CAST (regrole AS flowpg.grantee_role) IS 'flow_grant''s regrole as a grantee';
+COMMENT ON CAST (flowpg.grantee_role AS regrole) IS 'a grantee as a regrole';
 
 COMMENT ON TABLE flowpg.execution_secrets IS 'the real values of SECRET inputs of executions; readable by no role';
 COMMENT ON COLUMN flowpg.execution_secrets.execution_id IS 'the execution';
