@@ -1,8 +1,9 @@
 
 # Issue 11, finding 6 (the worker's part): one namespace's slow requests cannot starve another's,
 # and killing their executions frees their slots at once.  A loopback sink accepts connections
-# and never answers; namespace team_a starts 80 executions that each send it a request with a
-# timeout of an hour, with flowpg.max_in_flight = 8.  team_a alone may use all 8 slots; a send of
+# and never answers; namespace team_a starts 80 executions that each send it a request with
+# timeout: PT1H (cut to flowpg.max_request_timeout, 300 s: far longer than this test), with
+# flowpg.max_in_flight = 8.  team_a alone may use all 8 slots; a send of
 # team_b to a normal sink must still arrive within seconds (slots are shared by namespace, and a
 # namespace over its share gives slots back).  Killing team_a's executions must abort their
 # transfers (flowpg.worker_status.in_flight drops to 0, the stuck sink sees every connection
