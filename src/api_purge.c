@@ -40,6 +40,7 @@
 #include "security.h"
 #include "state.h"
 #include "value.h"
+#include "wake.h"
 
 PG_FUNCTION_INFO_V1(flow_purge);
 
@@ -224,7 +225,9 @@ flow_purge(PG_FUNCTION_ARGS)
 
 		db_exec(&q_delete_runs, &arr, NULL, false, 0);
 		db_exec(&q_delete_logs, &arr, NULL, false, 0);
-		db_exec(&q_delete_work, &arr, NULL, false, 0);
+		/* a send in flight for a purged execution is aborted when this commits */
+		if (db_exec(&q_delete_work, &arr, NULL, false, 0) > 0)
+			wake_worker_work_gone_at_commit();
 		db_exec(&q_delete_secrets, &arr, NULL, false, 0);
 		db_exec(&q_delete_executions, &arr, NULL, false, 0);
 

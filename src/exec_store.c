@@ -10,9 +10,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "db.h"
@@ -86,6 +88,12 @@ static DbQuery q_insert_log = DB_QUERY(
 	7, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID);
 
 static DbQuery q_insert_work = DB_QUERY(
+	"INSERT INTO flowpg.work (kind, execution_id, task_run_id, due_at, detail, namespace)"
+	" VALUES ($1, $2, $3, $4, $5, $6)",
+	6, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID, TEXTOID);
+
+/* the same, for a database still at version 0.1 (before ALTER EXTENSION flowpg UPDATE) */
+static DbQuery q_insert_work_01 = DB_QUERY(
 	"INSERT INTO flowpg.work (kind, execution_id, task_run_id, due_at, detail)"
 	" VALUES ($1, $2, $3, $4, $5)",
 	5, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID);
@@ -566,17 +574,34 @@ exec_work_detail_open(const char *task_run_id, FpValue *stored)
 }
 
 /* Insert one work row for the worker. */
+
+/*
+ * Whether flowpg.work has its namespace column (version 0.2 on): a library
+ * newer than the extension's objects still queues work for the update to
+ * find (two syscache lookups).
+ */
+static bool
+work_has_namespace(void)
+{
+	Oid			nsp = get_namespace_oid("flowpg", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("work", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "namespace") != InvalidAttrNumber;
+}
+
+/* Insert one work row for the worker, with its execution's namespace. */
 static void
 save_work(Execution *e, PendingWork *w)
 {
-	Datum		v[5];
+	Datum		v[6];
 
 	v[0] = CStringGetTextDatum(w->kind);
 	v[1] = CStringGetTextDatum(e->id);
 	v[2] = CStringGetTextDatum(w->task_run_id);
 	v[3] = TimestampTzGetDatum(w->due_at);
 	v[4] = fp_to_jsonb_datum(seal_work_detail(w->task_run_id, w->detail ? w->detail : fp_object(0)));
-	db_exec(&q_insert_work, v, NULL, false, 0);
+	v[5] = CStringGetTextDatum(e->namespace);
+	db_exec(work_has_namespace() ? &q_insert_work : &q_insert_work_01, v, NULL, false, 0);
 	/* a send that no worker will send says so (worker_status.c) */
 	if (w->detail && fp_get(w->detail, "request"))
 		worker_status_check_served();

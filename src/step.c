@@ -9,8 +9,10 @@
  *
  *	1. write the execution's rows (exec_save: storage only);
  *	2. ask for the worker to be woken at commit, if work rows were queued
- *	   (a rollback wakes nothing);
- *	3. queue the NOTIFY flowpg of each state change (sent at commit);
+ *	   or deleted (a rollback wakes nothing); deleted rows make it abort
+ *	   the sends it has in flight for them;
+ *	3. queue one NOTIFY flowpg with the execution's id, when its state
+ *	   changed (sent at commit);
  *	4. the same, 1 to 5, for each subflow started or loaded in this step;
  *	5. start the executions of flows whose Flow triggers listen for those
  *	   state changes, in this transaction;
@@ -28,16 +30,20 @@
 #include "trigger_flow.h"
 #include "wake.h"
 
-/* Queue the NOTIFY of one state change (sent when the transaction commits). */
+/*
+ * Queue the NOTIFY of a step that changed e's state (sent when the
+ * transaction commits).  Every role may LISTEN, so the payload is only
+ * {"execution_id": ...}: nothing that row security on flowpg.executions
+ * would hide from a listener, who reads the state (and whether it may see
+ * the execution at all) from there.  One per execution and step: a listener
+ * reads the current state, not each one the step passed through.
+ */
 static void
-notify_state(Execution *e, FlowState s)
+notify_state_change(Execution *e)
 {
-	FpValue    *payload = fp_object(4);
+	FpValue    *payload = fp_object(1);
 
 	fp_set(payload, "execution_id", fp_cstring(e->id));
-	fp_set(payload, "namespace", fp_cstring(e->namespace));
-	fp_set(payload, "flow_id", fp_cstring(e->flow_id));
-	fp_set(payload, "state", fp_cstring(state_name(s)));
 	notify_relay_send(fp_to_json(payload));
 }
 
@@ -47,14 +53,18 @@ end_step_tree(Execution *e)
 {
 	List	   *states = e->notify_states;
 	bool		queued = e->work != NIL;
+	bool		voided = e->work_cancel != NIL;
 	ListCell   *lc;
 
 	exec_save(e);
 	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
 	if (queued)
 		wake_worker_at_commit();
-	foreach(lc, states)
-		notify_state(e, (FlowState) lfirst_int(lc));
+	/* work rows deleted (a kill, a resume, a restart): sends in flight for them are aborted */
+	if (voided)
+		wake_worker_work_gone_at_commit();
+	if (states != NIL)
+		notify_state_change(e);
 	e->notify_states = NIL;
 
 	foreach(lc, e->children)

@@ -9,6 +9,10 @@
  * work registers, once per backend, a transaction callback; at COMMIT it
  * sets the worker's latch, at abort it forgets.  The notify relay sets the
  * same latch when it hands over a committed transaction's notifications.
+ * A transaction that deletes work rows (a kill, a resume that voids a
+ * timer, a purge) also bumps a counter at COMMIT, before it sets the
+ * latch: the worker, seeing the counter move, checks that the sends it has
+ * in flight still have their rows, and aborts those that do not.
  * Nothing here knows anything of executions or of the worker's loop.
  *
  *-------------------------------------------------------------------------
@@ -17,6 +21,7 @@
 
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -32,6 +37,7 @@ typedef struct WakeShared
 	slock_t		mutex;
 	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
 	pid_t		pid;			/* its pid, or 0 */
+	pg_atomic_uint64 work_gone; /* commits that deleted work rows, ever */
 } WakeShared;
 
 static WakeShared *wake_shared = NULL;
@@ -40,6 +46,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* per backend: whether this transaction asked for a wake-up, and the callback is in place */
 static bool wake_pending = false;
+static bool gone_pending = false;
 static bool wake_callback_registered = false;
 
 /* Ask for the shared memory of the worker's identity. */
@@ -66,6 +73,7 @@ wake_shmem_startup(void)
 		SpinLockInit(&wake_shared->mutex);
 		wake_shared->pgprocno = -1;
 		wake_shared->pid = 0;
+		pg_atomic_init_u64(&wake_shared->work_gone, 0);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -108,18 +116,34 @@ wake_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			if (wake_pending)
+			/* the counter first: the woken worker must see it moved */
+			if (gone_pending)
+				pg_atomic_fetch_add_u64(&wake_shared->work_gone, 1);
+			if (wake_pending || gone_pending)
 				wake_worker_now();
 			wake_pending = false;
+			gone_pending = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			/* a prepared transaction's work is found at the worker's next look */
 			wake_pending = false;
+			gone_pending = false;
 			break;
 		default:
 			break;
+	}
+}
+
+/* Register the transaction callback, once per backend. */
+static void
+wake_register_callback(void)
+{
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_xact_callback, NULL);
+		wake_callback_registered = true;
 	}
 }
 
@@ -129,12 +153,27 @@ wake_worker_at_commit(void)
 {
 	if (wake_shared == NULL)
 		return;					/* not preloaded: there is no worker to wake */
-	if (!wake_callback_registered)
-	{
-		RegisterXactCallback(wake_xact_callback, NULL);
-		wake_callback_registered = true;
-	}
+	wake_register_callback();
 	wake_pending = true;
+}
+
+/* Tell the worker, when this transaction commits, that work rows are gone (see wake.h). */
+void
+wake_worker_work_gone_at_commit(void)
+{
+	if (wake_shared == NULL)
+		return;
+	wake_register_callback();
+	gone_pending = true;
+}
+
+/* How many committed transactions deleted work rows so far (see wake.h). */
+uint64
+wake_work_gone_count(void)
+{
+	if (wake_shared == NULL)
+		return 0;
+	return pg_atomic_read_u64(&wake_shared->work_gone);
 }
 
 /* The worker publishes itself as the process to wake. */

@@ -20,6 +20,16 @@ extern void wake_init(void);
  */
 extern void wake_worker_at_commit(void);
 
+/*
+ * Work rows were deleted in this transaction (a kill, a purge, a voided
+ * timer): at commit, count it where the worker looks and wake the worker,
+ * so that it aborts the sends in flight whose rows are gone.
+ */
+extern void wake_worker_work_gone_at_commit(void);
+
+/* The worker: how many committed transactions said so, ever (0 when not preloaded). */
+extern uint64 wake_work_gone_count(void);
+
 /* Set the worker's latch now, if a worker is published (must not fail: used at COMMIT). */
 extern void wake_worker_now(void);
 

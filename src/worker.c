@@ -20,10 +20,14 @@
  *	wait on the latch, the engine's sockets, or the next due time
  *	record each finished request, one transaction each
  *	survey the queues in one transaction: due timers and schedules,
- *		claims for as many due sends as there are free slots (committed
- *		before anything is sent), and when the next work falls due
- *	fire each due timer and schedule, one transaction each
+ *		which sends in flight lost their work row (after a commit that
+ *		deleted work rows, and at least every GONE_CHECK_MS), claims for
+ *		the free slots as shared among namespaces (worker_share.c; a
+ *		namespace above its share may give sends back), committed before
+ *		anything is sent, and when the next work falls due
+ *	abort the sends in flight whose row is gone or was given back
  *	hand the claimed sends to the engine
+ *	fire each due timer and schedule, one transaction each
  *
  * Notifications.  Transactions that change execution states hand their
  * NOTIFY flowpg payloads to the worker through a ring in shared memory
@@ -99,6 +103,8 @@
 #define BUSY_RETRY_MS 50
 /* while requests fill most slots, the queues are surveyed at most this often */
 #define SURVEY_GAP_MS 20
+/* while sends are in flight, the survey checks at least this often that their rows exist */
+#define GONE_CHECK_MS 1000
 
 PGDLLEXPORT void flowpg_worker_main(Datum arg);
 
@@ -128,6 +134,8 @@ static TimestampTz processing_since = 0;	/* occurrences before this were missed 
 static TimestampTz last_survey = 0;
 static TimestampTz next_fire = 0;	/* the earliest timer or schedule the last survey saw */
 static bool skip_latch = false; /* the next wait is for sockets and time only */
+static uint64 gone_seen = 0;	/* wake_work_gone_count() at the last check of sends in flight */
+static TimestampTz last_gone_check = 0;
 
 /* ---------------------------------------------------------------------
  * Registration, shared memory and waking
@@ -365,6 +373,8 @@ drop_claim(WorkerClaim *c)
 		http_result_free(engine, c->result);
 	if (c->error)
 		pfree(c->error);
+	if (c->namespace)
+		pfree(c->namespace);
 	hash_search(claims, &id, HASH_REMOVE, NULL);
 }
 
@@ -391,6 +401,8 @@ submit_claim(WorkerItem *item, TimestampTz claimed_at)
 	c->result = NULL;
 	c->error = NULL;
 	c->retry_at = 0;
+	c->namespace = MemoryContextStrdup(worker_cxt, item->namespace ? item->namespace : "");
+	c->gone = false;
 
 	old = MemoryContextSwitchTo(unit_cxt);
 	PG_TRY();
@@ -441,6 +453,13 @@ collect_results(void)
 		if (c == NULL)
 		{
 			http_result_free(engine, r);
+			continue;
+		}
+		if (c->gone)
+		{
+			/* aborted: its row is gone or queued again; nothing is recorded */
+			http_result_free(engine, r);
+			drop_claim(c);
 			continue;
 		}
 		c->result = r;
@@ -644,6 +663,61 @@ fire_schedules(List *schedules)
 	}
 }
 
+/*
+ * The sends the engine has (running or queued) as the survey sees them, in
+ * memory of the current context; *n of them.
+ */
+static WorkerInFlight *
+list_in_flight(int *n)
+{
+	HASH_SEQ_STATUS seq;
+	WorkerClaim *c;
+	WorkerInFlight *list = palloc(sizeof(WorkerInFlight) * (hash_get_num_entries(claims) + 1));
+	int			count = 0;
+
+	hash_seq_init(&seq, claims);
+	while ((c = hash_seq_search(&seq)) != NULL)
+	{
+		if (c->result || c->error || c->gone)
+			continue;
+		list[count].work_id = c->work_id;
+		list[count].claimed_at = c->claimed_at;
+		list[count].namespace = c->namespace;
+		count++;
+	}
+	*n = count;
+	return list;
+}
+
+/*
+ * Abort the sends in flight of these work rows (their rows are gone, or
+ * were given back to the queue): the engine drops their transfers at once,
+ * closing their connections and freeing their slots, and their results,
+ * collected here, are dropped without being recorded.
+ */
+static void
+abort_sends(const int64 *ids, int n)
+{
+	int			i;
+	int			marked = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		int64		id = ids[i];
+		WorkerClaim *c = hash_search(claims, &id, HASH_FIND, NULL);
+
+		if (c == NULL || c->gone || c->result || c->error)
+			continue;
+		c->gone = true;
+		marked++;
+		/* false: it has just finished, and its result waits in the engine */
+		(void) http_engine_cancel(engine, (uint64) id);
+	}
+	/* every one's result is in the engine now: drop them, so that the ids may be claimed anew */
+	if (marked > 0)
+		collect_results();
+}
+
 /* Milliseconds from now until t, at least 0 (t = 0: never, -1). */
 static long
 ms_until(TimestampTz t, TimestampTz now)
@@ -718,7 +792,22 @@ worker_iteration(void)
 	}
 
 	pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
-	worker_survey(&s, enabled, Max(free_slots, 0));
+	{
+		int			n_in_flight;
+		WorkerInFlight *in_flight = list_in_flight(&n_in_flight);
+		uint64		gone_now = wake_work_gone_count();
+		bool		check_gone = n_in_flight > 0 &&
+			(gone_now != gone_seen ||
+			 now >= TimestampTzPlusMilliseconds(last_gone_check, GONE_CHECK_MS));
+
+		worker_survey(&s, enabled, slots, Max(free_slots, 0), in_flight, n_in_flight,
+					  check_gone);
+		if (check_gone && s.extension && enabled)
+		{
+			gone_seen = gone_now;
+			last_gone_check = now;
+		}
+	}
 	last_survey = GetCurrentTimestamp();
 	next_fire = s.next_timer;
 	if (s.next_schedule != 0 && (next_fire == 0 || s.next_schedule < next_fire))
@@ -736,6 +825,9 @@ worker_iteration(void)
 	if (!enabled)
 		return results_wait >= 0 ? results_wait : flowpg_naptime_ms;
 
+	/* slots of sends whose work is gone, or given back to another namespace, free first */
+	abort_sends(s.gone, s.ngone);
+	abort_sends(s.given_back, s.ngiven_back);
 	/* sends first: their claims are committed, and the network overlaps the rest */
 	foreach(lc, s.claims)
 		submit_claim(lfirst(lc), s.claimed_at);
@@ -757,6 +849,9 @@ worker_iteration(void)
 	wait_ms = min_wait(wait_ms, results_wait);
 	if (wait_ms < 0 || wait_ms > flowpg_naptime_ms)
 		wait_ms = flowpg_naptime_ms;
+	/* sends in flight: look again soon whether their rows still exist */
+	if (http_engine_running(engine) + http_engine_queued(engine) > 0 && wait_ms > GONE_CHECK_MS)
+		wait_ms = GONE_CHECK_MS;
 	return wait_ms;
 }
 

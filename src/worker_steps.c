@@ -30,6 +30,7 @@
 #include "pgstat.h"
 #include "step.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -62,15 +63,58 @@ static DbQuery q_due_schedules = DB_QUERY(
 	" WHERE schedule IS NOT NULL AND next_at <= $1 ORDER BY next_at LIMIT $2",
 	2, TIMESTAMPTZOID, INT4OID);
 
+/*
+ * the namespaces with sends queued (skipping through work_send_namespace_idx), each with how
+ * many are due (at most $2); at most $3 namespaces
+ */
+static DbQuery q_due_namespaces = DB_QUERY(
+	"WITH RECURSIVE ns(namespace) AS ("
+	"  (SELECT namespace FROM flowpg.work WHERE claimed_at IS NULL AND " SEND_ROW
+	"   ORDER BY namespace LIMIT 1)"
+	"  UNION ALL"
+	"  SELECT (SELECT w.namespace FROM flowpg.work w WHERE w.claimed_at IS NULL AND " SEND_ROW
+	"          AND w.namespace > ns.namespace ORDER BY w.namespace LIMIT 1)"
+	"  FROM ns WHERE ns.namespace IS NOT NULL)"
+	" SELECT ns.namespace, (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM flowpg.work w"
+	"   WHERE w.namespace = ns.namespace AND w.claimed_at IS NULL AND " SEND_ROW
+	"   AND w.due_at <= $1 LIMIT $2) d)::int4"
+	" FROM ns WHERE ns.namespace IS NOT NULL LIMIT $3",
+	3, TIMESTAMPTZOID, INT4OID, INT4OID);
+
+/* claim, in each namespace $2[i], its $3[i] sends due first */
 static DbQuery q_claim = DB_QUERY(
-	"WITH c AS (SELECT id FROM flowpg.work"
-	"  WHERE claimed_at IS NULL AND " SEND_ROW " AND due_at <= $1"
-	"  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+	"WITH c AS (SELECT x.id FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]),"
+	"                                       pg_catalog.unnest($3::pg_catalog.int4[]))"
+	"  AS q(namespace, n),"
+	"  LATERAL (SELECT w.id FROM flowpg.work w WHERE w.namespace = q.namespace"
+	"   AND w.claimed_at IS NULL AND " SEND_ROW " AND w.due_at <= $1"
+	"   ORDER BY w.due_at LIMIT q.n FOR UPDATE OF w SKIP LOCKED) x)"
 	" UPDATE flowpg.work w SET claimed_at = $1 FROM c WHERE w.id = c.id"
 	" RETURNING w.id, w.execution_id, w.task_run_id, w.detail,"
 	"  (SELECT pg_catalog.jsonb_array_length(r.attempts) FROM flowpg.task_runs r"
-	"   WHERE r.id = w.task_run_id)",
-	2, TIMESTAMPTZOID, INT4OID);
+	"   WHERE r.id = w.task_run_id), w.namespace",
+	3, TIMESTAMPTZOID, TEXTARRAYOID, INT4ARRAYOID);
+
+/* of the sends in flight ($1 with their claims $2), those whose row is gone or claimed anew */
+static DbQuery q_gone = DB_QUERY(
+	"SELECT c.id FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]),"
+	"                            pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
+	"  AS c(id, claimed_at)"
+	" WHERE NOT EXISTS (SELECT 1 FROM flowpg.work w WHERE w.id = c.id"
+	"  AND w.claimed_at = c.claimed_at)",
+	2, INT8ARRAYOID, TIMESTAMPTZARRAYOID);
+
+/* give sends in flight back to the queue (worker_share.c): due again, at their old time */
+static DbQuery q_give_back = DB_QUERY(
+	"UPDATE flowpg.work w SET claimed_at = NULL"
+	" FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int8[]),"
+	"                 pg_catalog.unnest($2::pg_catalog.timestamptz[]))"
+	"  AS c(id, claimed_at)"
+	" WHERE w.id = c.id AND w.claimed_at = c.claimed_at",
+	2, INT8ARRAYOID, TIMESTAMPTZARRAYOID);
+
+/* at most this many namespaces share the slots of one survey */
+#define SHARE_MAX_NAMESPACES 10000
 
 static DbQuery q_next_due = DB_QUERY(
 	"SELECT (SELECT due_at FROM flowpg.work WHERE claimed_at IS NULL AND " SEND_ROW
@@ -273,17 +317,262 @@ list_append_in(MemoryContext cxt, List *list, void *item)
 	return list;
 }
 
+/* An array datum of n int8 (or timestamptz: the same representation) values. */
+static Datum
+int8_array(const int64 *v, int n, Oid type)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* qsort order of sends in flight: by namespace, the youngest claim first, then the newest row. */
+static int
+in_flight_cmp(const void *a, const void *b)
+{
+	const WorkerInFlight *x = a;
+	const WorkerInFlight *y = b;
+	int			c = strcmp(x->namespace, y->namespace);
+
+	if (c != 0)
+		return c;
+	if (x->claimed_at != y->claimed_at)
+		return x->claimed_at > y->claimed_at ? -1 : 1;
+	return x->work_id > y->work_id ? -1 : (x->work_id < y->work_id ? 1 : 0);
+}
+
+/* qsort order of shares: by namespace. */
+static int
+share_cmp(const void *a, const void *b)
+{
+	return strcmp(((const WorkerShare *) a)->namespace, ((const WorkerShare *) b)->namespace);
+}
+
+/*
+ * Of the n sends in flight, find those whose row is gone (killed, purged,
+ * deleted) or no longer carries their claim; mark them (gone[i]) and list
+ * their ids in s, in the caller's context cxt.
+ */
+static void
+find_gone(WorkerSurvey *s, const WorkerInFlight *in_flight, int n, bool *gone,
+		  MemoryContext cxt)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *claims = palloc(sizeof(int64) * Max(n, 1));
+	Datum		args[2];
+	uint64		found;
+	uint64		i;
+	int			j;
+
+	for (j = 0; j < n; j++)
+	{
+		ids[j] = in_flight[j].work_id;
+		claims[j] = in_flight[j].claimed_at;
+	}
+	args[0] = int8_array(ids, n, INT8OID);
+	args[1] = int8_array(claims, n, TIMESTAMPTZOID);
+	found = db_exec(&q_gone, args, NULL, true, 0);
+	s->gone = MemoryContextAlloc(cxt, sizeof(int64) * Max(found, 1));
+	for (i = 0; i < found; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(db_datum(i, 1, &isnull));
+
+		s->gone[s->ngone++] = id;
+		for (j = 0; j < n; j++)
+			if (in_flight[j].work_id == id)
+				gone[j] = true;
+	}
+}
+
+/* Whether a send in flight (not gone) is old enough to be given back (worker_share.c). */
+static bool
+any_can_give(const WorkerInFlight *in_flight, int n, const bool *gone, TimestampTz now)
+{
+	TimestampTz old_enough = TimestampTzPlusMilliseconds(now, -WORKER_GIVE_BACK_AFTER_MS);
+	int			j;
+
+	for (j = 0; j < n; j++)
+		if (!gone[j] && in_flight[j].claimed_at <= old_enough)
+			return true;
+	return false;
+}
+
+/*
+ * Share the slots among namespaces (worker_share.c): read how many sends
+ * each namespace has due, count those in flight (n, not gone), decide, and
+ * give back the youngest sends in flight for WORKER_GIVE_BACK_AFTER_MS or
+ * more of the namespaces above their share (their rows are queued again
+ * here; s lists them, in cxt, for the worker to abort).  Returns the
+ * shares, *nshares of them.
+ */
+static WorkerShare *
+share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
+			WorkerInFlight *in_flight, int n, const bool *gone, int *nshares,
+			MemoryContext cxt)
+{
+	Datum		args[3];
+	uint64		ndue;
+	uint64		i;
+	WorkerShare *due;
+	WorkerShare *ns;
+	int			count = 0;
+	int			j;
+	int			k;
+	int64	   *back_ids;
+	int64	   *back_claims;
+	int			nback = 0;
+	TimestampTz old_enough = TimestampTzPlusMilliseconds(now, -WORKER_GIVE_BACK_AFTER_MS);
+
+	args[0] = TimestampTzGetDatum(now);
+	args[1] = Int32GetDatum(Max(slots, 1));
+	args[2] = Int32GetDatum(SHARE_MAX_NAMESPACES);
+	ndue = db_exec(&q_due_namespaces, args, NULL, true, 0);
+	due = palloc0(sizeof(WorkerShare) * Max(ndue, 1));
+	for (i = 0; i < ndue; i++)
+	{
+		due[i].namespace = db_text(i, 1) ? db_text(i, 1) : "";
+		due[i].due = db_int4(i, 2);
+	}
+	qsort(due, ndue, sizeof(WorkerShare), share_cmp);
+	qsort(in_flight, n, sizeof(WorkerInFlight), in_flight_cmp);
+
+	/* merge: one share per namespace with sends due or in flight (gone ones do not count) */
+	ns = palloc0(sizeof(WorkerShare) * (ndue + n + 1));
+	j = 0;
+	i = 0;
+	while (i < ndue || j < n)
+	{
+		const char *name;
+
+		if (j < n && gone[j])
+		{
+			j++;
+			continue;
+		}
+		if (j < n && (i >= ndue || strcmp(in_flight[j].namespace, due[i].namespace) <= 0))
+			name = in_flight[j].namespace;
+		else
+			name = due[i].namespace;
+		ns[count].namespace = name;
+		if (i < ndue && strcmp(due[i].namespace, name) == 0)
+			ns[count].due = due[i++].due;
+		while (j < n && (gone[j] || strcmp(in_flight[j].namespace, name) == 0))
+		{
+			if (!gone[j])
+			{
+				ns[count].in_flight++;
+				if (in_flight[j].claimed_at <= old_enough)
+					ns[count].can_give++;
+			}
+			j++;
+		}
+		count++;
+	}
+	(void) worker_share(ns, count, slots, free_slots);
+
+	/* the youngest sends in flight of each namespace that gives slots back */
+	back_ids = palloc(sizeof(int64) * Max(n, 1));
+	back_claims = palloc(sizeof(int64) * Max(n, 1));
+	for (k = 0; k < count; k++)
+	{
+		int			left = ns[k].give_back;
+
+		for (j = 0; j < n && left > 0; j++)
+		{
+			if (gone[j] || strcmp(in_flight[j].namespace, ns[k].namespace) != 0 ||
+				in_flight[j].claimed_at > old_enough)
+				continue;
+			back_ids[nback] = in_flight[j].work_id;
+			back_claims[nback] = in_flight[j].claimed_at;
+			nback++;
+			left--;
+		}
+	}
+	if (nback > 0)
+	{
+		args[0] = int8_array(back_ids, nback, INT8OID);
+		args[1] = int8_array(back_claims, nback, TIMESTAMPTZOID);
+		db_exec(&q_give_back, args, NULL, false, 0);
+		s->given_back = MemoryContextAlloc(cxt, sizeof(int64) * nback);
+		memcpy(s->given_back, back_ids, sizeof(int64) * nback);
+		s->ngiven_back = nback;
+	}
+	*nshares = count;
+	return ns;
+}
+
+/*
+ * Claim the due sends the shares say, each namespace's first due, and add
+ * them to s in cxt.  Returns how many were claimed.
+ */
+static int
+claim_sends(WorkerSurvey *s, const WorkerShare *ns, int count, MemoryContext cxt)
+{
+	Datum	   *names = palloc(sizeof(Datum) * Max(count, 1));
+	Datum	   *wants = palloc(sizeof(Datum) * Max(count, 1));
+	Datum		args[3];
+	int			m = 0;
+	int			k;
+	uint64		n;
+	uint64		i;
+
+	for (k = 0; k < count; k++)
+	{
+		if (ns[k].claim <= 0)
+			continue;
+		names[m] = CStringGetTextDatum(ns[k].namespace);
+		wants[m] = Int32GetDatum(ns[k].claim);
+		m++;
+	}
+	if (m == 0)
+		return 0;
+	args[0] = TimestampTzGetDatum(s->claimed_at);
+	args[1] = PointerGetDatum(construct_array(names, m, TEXTOID, -1, false, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(wants, m, INT4OID, 4, true, TYPALIGN_INT));
+	n = db_exec(&q_claim, args, NULL, false, 0);
+	for (i = 0; i < n; i++)
+	{
+		WorkerItem *t = MemoryContextAllocZero(cxt, sizeof(WorkerItem));
+		bool		isnull;
+		Datum		attempts;
+		MemoryContext old;
+
+		t->work_id = DatumGetInt64(db_datum(i, 1, &isnull));
+		t->execution_id = MemoryContextStrdup(cxt, db_text(i, 2) ? db_text(i, 2) : "");
+		t->task_run_id = MemoryContextStrdup(cxt, db_text(i, 3) ? db_text(i, 3) : "");
+		old = MemoryContextSwitchTo(cxt);
+		t->detail = fp_from_jsonb_datum(db_datum(i, 4, &isnull));
+		MemoryContextSwitchTo(old);
+		attempts = db_datum(i, 5, &isnull);
+		/* the attempt this send is: one more than those the task run has made */
+		t->attempt = (isnull ? 0 : DatumGetInt32(attempts)) + 1;
+		t->namespace = MemoryContextStrdup(cxt, db_text(i, 6) ? db_text(i, 6) : "");
+		s->claims = list_append_in(cxt, s->claims, t);
+	}
+	return (int) n;
+}
+
 /*
  * One survey of the queues, in one transaction (see worker_internal.h):
  * relay the notifications that committed transactions queued (notify_relay.c);
  * when the extension (re)appears, clear stale claims first; then, when
- * enabled, list due timers and schedules, claim up to free_slots due sends
- * (their claim is committed before anything is sent), and read when the
- * next work falls due.  Everything handed out is allocated in the caller's
+ * enabled, list due timers and schedules; with check_gone, find which of
+ * the n_in_flight sends in flight lost their row (s->gone); share the
+ * slots among namespaces (worker_share.c), giving back sends in flight of
+ * namespaces above their share (s->given_back: queued again); claim due
+ * sends in the free slots as shared, each namespace's first due (their
+ * claim is committed before anything is sent); and read when the next
+ * work falls due.  The worker aborts the sends of s->gone and
+ * s->given_back.  Everything handed out is allocated in the caller's
  * memory context.
  */
 void
-worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
+worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
+			  WorkerInFlight *in_flight, int n_in_flight, bool check_gone)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	DbScope		scope;
@@ -292,6 +581,9 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 	uint64		n;
 	uint64		i;
 	bool		present;
+	bool	   *gone;
+	WorkerShare *shares;
+	int			nshares;
 
 	memset(s, 0, sizeof(WorkerSurvey));
 	worker_step_begin(true);
@@ -359,29 +651,18 @@ worker_survey(WorkerSurvey *s, bool enabled, int free_slots)
 		s->schedules = list_append_in(caller, s->schedules, t);
 	}
 
-	if (free_slots > 0)
+	/* sends in flight whose work is gone are aborted (worker.c): they no longer count */
+	gone = palloc0(sizeof(bool) * Max(n_in_flight, 1));
+	if (check_gone && n_in_flight > 0)
+		find_gone(s, in_flight, n_in_flight, gone, caller);
+	free_slots += s->ngone;
+	/* no slot free and none that could be given back: nothing to share */
+	if (free_slots > 0 || any_can_give(in_flight, n_in_flight, gone, s->claimed_at))
 	{
-		args[1] = Int32GetDatum(free_slots);
-		n = db_exec(&q_claim, args, NULL, false, 0);
-		for (i = 0; i < n; i++)
-		{
-			WorkerItem *t = MemoryContextAllocZero(caller, sizeof(WorkerItem));
-			bool		isnull;
-			Datum		attempts;
-			MemoryContext old;
-
-			t->work_id = DatumGetInt64(db_datum(i, 1, &isnull));
-			t->execution_id = MemoryContextStrdup(caller, db_text(i, 2) ? db_text(i, 2) : "");
-			t->task_run_id = MemoryContextStrdup(caller, db_text(i, 3) ? db_text(i, 3) : "");
-			old = MemoryContextSwitchTo(caller);
-			t->detail = fp_from_jsonb_datum(db_datum(i, 4, &isnull));
-			MemoryContextSwitchTo(old);
-			attempts = db_datum(i, 5, &isnull);
-			/* the attempt this send is: one more than those the task run has made */
-			t->attempt = (isnull ? 0 : DatumGetInt32(attempts)) + 1;
-			s->claims = list_append_in(caller, s->claims, t);
-		}
-		free_slots -= (int) n;
+		shares = share_slots(s, s->claimed_at, slots, free_slots, in_flight, n_in_flight, gone,
+							 &nshares, caller);
+		free_slots += s->ngiven_back;
+		free_slots -= claim_sends(s, shares, nshares, caller);
 	}
 
 	db_exec(&q_next_due, NULL, NULL, true, 1);

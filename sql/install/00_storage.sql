@@ -182,6 +182,7 @@ CREATE TABLE flowpg.execution_secrets (
 -- {behavior}; the worker adds workerFailures when it had to put a row off after an error.  A
 -- request rendered with secrets is stored sealed when a key file is set ({request: sealed text,
 -- key_id}, src/exec_store.c), like flowpg.secrets.value.
+-- namespace is the execution's, for sharing the worker's slots fairly among namespaces.
 CREATE TABLE flowpg.work (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry')),
@@ -189,7 +190,8 @@ CREATE TABLE flowpg.work (
     task_run_id  text,
     due_at       timestamptz NOT NULL,
     claimed_at   timestamptz,
-    detail       jsonb       NOT NULL DEFAULT '{}'
+    detail       jsonb       NOT NULL DEFAULT '{}',
+    namespace    text        NOT NULL DEFAULT ''
 );
 -- the worker's two queues, each read in due order: sends (bounded by the requests it may have in
 -- flight) and timers; the predicates are spelled exactly as the worker's queries spell them
@@ -197,6 +199,10 @@ CREATE INDEX work_send_idx ON flowpg.work (due_at)
     WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
 CREATE INDEX work_timer_idx ON flowpg.work (due_at)
     WHERE claimed_at IS NULL AND NOT (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+-- the sends queued by namespace, each namespace's in due order: the worker shares its slots
+-- among the namespaces with sends waiting (it finds them by skipping through this index)
+CREATE INDEX work_send_namespace_idx ON flowpg.work (namespace, due_at)
+    WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
 CREATE INDEX work_claimed_idx ON flowpg.work (claimed_at) WHERE claimed_at IS NOT NULL;
 CREATE INDEX work_task_run_idx ON flowpg.work (task_run_id);
 

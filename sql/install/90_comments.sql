@@ -124,6 +124,7 @@ COMMENT ON COLUMN flowpg.work.task_run_id IS 'the task run it belongs to';
 COMMENT ON COLUMN flowpg.work.due_at IS 'when it is due';
 COMMENT ON COLUMN flowpg.work.claimed_at IS 'when the worker claimed a send (committed before it goes out), or NULL';
 COMMENT ON COLUMN flowpg.work.detail IS 'the rendered request ({request, secrets}; with a key file and secrets, {request: sealed text, key_id}) or the pause''s {behavior}, with workerFailures after errors';
+COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the worker shares its in-flight slots among namespaces';
 
 COMMENT ON TABLE flowpg.trigger_state IS 'the state of triggers: schedules and their next fire, Flow trigger windows; readable by no role';
 COMMENT ON COLUMN flowpg.trigger_state.namespace IS 'the listening flow''s namespace';

@@ -117,3 +117,11 @@ CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
     AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION flow_secret_key_rotate() IS
     'encrypt every secret and SECRET input value with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted';
+
+-- The worker shares its in-flight slots fairly among namespaces (sql/install/00_storage.sql):
+-- work rows carry their execution's namespace, and the queued sends are indexed by it.
+ALTER TABLE flowpg.work ADD COLUMN namespace text NOT NULL DEFAULT '';
+UPDATE flowpg.work w SET namespace = e.namespace FROM flowpg.executions e WHERE e.id = w.execution_id;
+CREATE INDEX work_send_namespace_idx ON flowpg.work (namespace, due_at)
+    WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the worker shares its in-flight slots among namespaces';
