@@ -573,8 +573,6 @@ exec_work_detail_open(const char *task_run_id, FpValue *stored)
 	return v;
 }
 
-/* Insert one work row for the worker. */
-
 /*
  * Whether flowpg.work has its namespace column (version 0.2 on): a library
  * newer than the extension's objects still queues work for the update to
