@@ -20,7 +20,6 @@
 #include "ids.h"
 #include "inputs.h"
 #include "value_jsonb.h"
-#include "worker_status.h"
 
 static DbQuery q_lock_execution = DB_QUERY(
 	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
@@ -485,9 +484,6 @@ save_work(Execution *e, PendingWork *w)
 	v[3] = TimestampTzGetDatum(w->due_at);
 	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
 	db_exec(&q_insert_work, v, NULL, false, 0);
-	/* a send that no worker will send says so (worker_status.c) */
-	if (w->detail && fp_get(w->detail, "request"))
-		worker_status_check_served();
 }
 
 /* Write the rows of e (storage only; exec_end_step does the rest of a step's end). */

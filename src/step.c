@@ -9,7 +9,8 @@
  *
  *	1. write the execution's rows (exec_save: storage only);
  *	2. ask for the worker to be woken at commit, if work rows were queued
- *	   (a rollback wakes nothing);
+ *	   (a rollback wakes nothing), and warn when a send was queued that no
+ *	   worker will send (worker_status.c);
  *	3. queue the NOTIFY flowpg of each state change (sent at commit);
  *	4. the same, 1 to 5, for each subflow started or loaded in this step;
  *	5. start the executions of flows whose Flow triggers listen for those
@@ -27,6 +28,7 @@
 #include "step.h"
 #include "trigger_flow.h"
 #include "wake.h"
+#include "worker_status.h"
 
 /* Queue the NOTIFY of one state change (sent when the transaction commits). */
 static void
@@ -41,18 +43,38 @@ notify_state(Execution *e, FlowState s)
 	notify_relay_send(fp_to_json(payload));
 }
 
+/* Whether e queued a send (a work row with a request: HTTP, webhook or mail). */
+static bool
+queues_send(const Execution *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->work)
+	{
+		PendingWork *w = lfirst(lc);
+
+		if (w->detail && fp_get(w->detail, "request"))
+			return true;
+	}
+	return false;
+}
+
 /* Steps 1 to 5 for e and the subflows it touched. */
 static void
 end_step_tree(Execution *e)
 {
 	List	   *states = e->notify_states;
 	bool		queued = e->work != NIL;
+	bool		sends = queues_send(e);
 	ListCell   *lc;
 
 	exec_save(e);
 	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
 	if (queued)
 		wake_worker_at_commit();
+	/* a send that no worker will send says so */
+	if (sends)
+		worker_status_check_served();
 	foreach(lc, states)
 		notify_state(e, (FlowState) lfirst_int(lc));
 	e->notify_states = NIL;
