@@ -92,16 +92,6 @@ static DbQuery q_upsert_secrets = DB_QUERY(
 	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs",
 	2, TEXTOID, JSONBOID);
 
-/* A jsonb column as an FpValue, or NULL. */
-static FpValue *
-col_json(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? NULL : fp_from_jsonb_datum(d);
-}
-
 /* A state column. */
 static FlowState
 col_state(uint64 row, int col)
@@ -167,12 +157,12 @@ exec_load(const char *execution_id)
 	e->flow_id = db_text(0, 2);
 	e->revision = db_int4(0, 3);
 	e->state = col_state(0, 4);
-	e->inputs_shown = col_json(0, 5);
-	e->labels = col_json(0, 6);
-	e->outputs = col_json(0, 7);
-	e->history = col_json(0, 8);
+	e->inputs_shown = db_json(0, 5);
+	e->labels = db_json(0, 6);
+	e->outputs = db_json(0, 7);
+	e->history = db_json(0, 8);
 	e->parent_id = db_text(0, 9);
-	e->trigger = col_json(0, 10);
+	e->trigger = db_json(0, 10);
 	e->created_by = db_text(0, 11);
 	e->created_at = db_time(0, 12);
 	e->ended_at = db_time(0, 13);
@@ -189,7 +179,7 @@ exec_load(const char *execution_id)
 		FpValue    *real;
 		FpValue    *inherited;
 
-		e->secret_values = col_json(0, 1);
+		e->secret_values = db_json(0, 1);
 		real = fp_get_object(e->secret_values, "inputs");
 		if (real)
 		{
@@ -213,11 +203,11 @@ exec_load(const char *execution_id)
 		r->task_id = db_text(i, 2);
 		r->parent_id = db_text(i, 3);
 		r->state = col_state(i, 4);
-		r->outputs = col_json(i, 5);
-		r->attempts = col_json(i, 6);
-		r->history = col_json(i, 7);
-		r->assigned_users = col_json(i, 8);
-		r->assigned_groups = col_json(i, 9);
+		r->outputs = db_json(i, 5);
+		r->attempts = db_json(i, 6);
+		r->history = db_json(i, 7);
+		r->assigned_users = db_json(i, 8);
+		r->assigned_groups = db_json(i, 9);
 		r->due_at = db_time(i, 10);
 		r->created_at = db_time(i, 11);
 		r->ended_at = db_time(i, 12);

@@ -77,15 +77,12 @@ FpValue *
 store_kv_lookup(const char *namespace, const char *key)
 {
 	Datum		values[2];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = chain_array(namespace);
 	values[1] = CStringGetTextDatum(key);
 	if (db_exec(&kv_lookup, values, NULL, true, 1) == 0)
 		return NULL;
-	d = db_datum(0, 1, &isnull);
-	return isnull ? NULL : fp_from_jsonb_datum(d);
+	return db_json(0, 1);
 }
 
 /* secret() for an expression hook (see store.h). */
