@@ -1,9 +1,9 @@
 -- How task errors are contained (README, "Errors in tasks"): an internal task reports a user's
 -- mistake (a template that does not render, a missing value, a value of the wrong type or out of
 -- range) by failing its task run, with the reason in an ERROR log line; it never raises, so the
--- caller's flow_start (and its transaction) goes on.  Only Query runs in a subtransaction (its
--- SQL may raise anything, see 44_query).  One flow per task type, each deployed fine and failing
--- only when it runs.
+-- caller's flow_start or flow_resume (and its transaction) goes on.  Only Query runs in a
+-- subtransaction (its SQL may raise anything, see 44_query).  One flow per task type, each
+-- deployed fine and failing only when it runs; then one failing after a resume.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS flowpg CASCADE;
 CREATE EXTENSION flowpg;
@@ -255,3 +255,28 @@ SELECT * FROM pg_temp.fails('mail-port', $$
     plainTextContent: hi
 $$);
 
+
+-- The same in flow_resume: a task after the pause fails on an onResume value it cannot use; the
+-- resume returns FAILED, and the caller's own write in that transaction commits with it
+SELECT revision FROM flow_deploy($$
+id: after-resume
+namespace: t.errors
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: n
+        type: STRING
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.n + outputs.wait.onResume.n }}"
+$$);
+CREATE TABLE pg_temp.decisions (execution_id text, state text);
+SELECT flow_start('t.errors', 'after-resume', '{}') AS id \gset
+BEGIN;
+INSERT INTO pg_temp.decisions SELECT :'id', flow_resume(:'id', '{"n": "x"}');
+COMMIT;
+SELECT d.state AS resumed_to, pg_temp.runs(d.execution_id) AS runs,
+    (SELECT string_agg(l.task_id || ': ' || l.message, E'\n') FROM flowpg.logs l
+     WHERE l.execution_id = d.execution_id AND l.level = 'ERROR') AS errors
+FROM pg_temp.decisions d;

@@ -401,26 +401,6 @@ invalid_link(void)
 	return fp_to_jsonb_datum(result);
 }
 
-/* A jsonb column as an FpValue, or NULL. */
-static FpValue *
-json_col(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? NULL : fp_from_jsonb_datum(d);
-}
-
-/* A timestamptz column, or 0 when NULL. */
-static TimestampTz
-time_col(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? 0 : DatumGetTimestampTz(d);
-}
-
 /* A state column (an unknown one reads as CREATED; it cannot be stored). */
 static FlowState
 state_col(uint64 row, int col)
@@ -447,19 +427,19 @@ read_view(const LinkToken *tok, LinkView *v)
 	v->flow_id = db_text(0, 2);
 	v->revision = db_int4(0, 3);
 	v->exec_state = state_col(0, 4);
-	v->inputs = json_col(0, 5);
-	v->labels = json_col(0, 6);
+	v->inputs = db_json(0, 5);
+	v->labels = db_json(0, 6);
 	v->started_by = db_text(0, 7);
 	if (db_exec(&q_link_run, args, NULL, true, 1) == 1)
 	{
 		v->has_run = true;
 		v->run_id = db_text(0, 1);
 		v->run_state = state_col(0, 2);
-		v->outputs = json_col(0, 3);
+		v->outputs = db_json(0, 3);
 		v->attempts = db_int4(0, 4);
-		v->users = json_col(0, 5);
-		v->groups = json_col(0, 6);
-		v->due_at = time_col(0, 7);
+		v->users = db_json(0, 5);
+		v->groups = db_json(0, 6);
+		v->due_at = db_time(0, 7);
 		v->paused_at = db_text(0, 8);
 		if (v->users && v->users->type != FP_ARRAY)
 			v->users = NULL;

@@ -996,12 +996,11 @@ append_year_field(StringInfo buf, int64 v, int count)
 		append_padded(buf, v, count);
 }
 
-/* Append one pattern field of the broken-down instant b. */
+/* Append a date field (era, year, quarter, month, day, day of week) of b. */
 static void
-append_field(StringInfo buf, char letter, int count, const Broken *b)
+append_date_field(StringInfo buf, char letter, int count, const Broken *b)
 {
 	int64		yoe = b->year >= 1 ? b->year : 1 - b->year;
-	int			h12;
 
 	switch (letter)
 	{
@@ -1058,6 +1057,17 @@ append_field(StringInfo buf, char letter, int count, const Broken *b)
 			else
 				appendStringInfoChar(buf, day_names[b->dow - 1][0]);
 			break;
+	}
+}
+
+/* Append a time-of-day field (AM/PM, hours, minutes, seconds, fractions) of b. */
+static void
+append_time_field(StringInfo buf, char letter, int count, const Broken *b)
+{
+	int			h12;
+
+	switch (letter)
+	{
 		case 'a':
 			appendStringInfoString(buf, b->hour < 12 ? "AM" : "PM");
 			break;
@@ -1099,6 +1109,15 @@ append_field(StringInfo buf, char letter, int count, const Broken *b)
 			append_padded(buf, (((int64) b->hour * 3600 + b->minute * 60 + b->second) *
 								USECS_PER_SEC_DT + b->micro) * 1000, count);
 			break;
+	}
+}
+
+/* Append a zone offset field (V, O, X, x, Z) of b. */
+static void
+append_zone_field(StringInfo buf, char letter, int count, const Broken *b)
+{
+	switch (letter)
+	{
 		case 'V':
 			append_offset(buf, b->offset, true, 2, true, "Z");
 			break;
@@ -1161,6 +1180,18 @@ append_field(StringInfo buf, char letter, int count, const Broken *b)
 				append_offset(buf, b->offset, true, 2, true, "Z");
 			break;
 	}
+}
+
+/* Append one pattern field of the broken-down instant b. */
+static void
+append_field(StringInfo buf, char letter, int count, const Broken *b)
+{
+	if (letter != '\0' && strchr("GyuQMLdDE", letter))
+		append_date_field(buf, letter, count, b);
+	else if (letter != '\0' && strchr("VOXxZ", letter))
+		append_zone_field(buf, letter, count, b);
+	else
+		append_time_field(buf, letter, count, b);
 }
 
 /* Format an instant at an offset with a Java pattern (see datetime.h). */
@@ -1300,133 +1331,145 @@ match_name(const char *s, const char *const *names, int n, int len, int *matched
 	return -1;
 }
 
+/* Check and store the value v of the numeric field it; false when out of range. */
+static bool
+store_numeric_field(const PatItem *it, int64 v, Parsed *st)
+{
+	switch (it->letter)
+	{
+		case 'y':
+			st->has_yoe = true;
+			st->yoe = v;
+			st->yoe_reduced = it->count == 2;
+			break;
+		case 'u':
+			st->has_year = true;
+			st->year = it->count == 2 ? 2000 + v : v;
+			break;
+		case 'M':
+		case 'L':
+			if (v < 1 || v > 12)
+				return false;
+			st->month = (int) v;
+			break;
+		case 'Q':
+			if (v < 1 || v > 4)
+				return false;
+			break;
+		case 'd':
+			if (v < 1 || v > 31)
+				return false;
+			st->day = (int) v;
+			break;
+		case 'D':
+			if (v < 1 || v > 366)
+				return false;
+			st->doy = (int) v;
+			break;
+		case 'H':
+			if (v > 23)
+				return false;
+			st->hour = (int) v;
+			break;
+		case 'k':
+			if (v < 1 || v > 24)
+				return false;
+			st->hour = (int) v % 24;
+			break;
+		case 'h':
+			if (v < 1 || v > 12)
+				return false;
+			st->hour12 = (int) v % 12;
+			break;
+		case 'K':
+			if (v > 11)
+				return false;
+			st->hour12 = (int) v;
+			break;
+		case 'm':
+			if (v > 59)
+				return false;
+			st->minute = (int) v;
+			break;
+		case 's':
+			if (v > 59)
+				return false;
+			st->second = (int) v;
+			break;
+		case 'S':
+			/* count digits of a fraction: scale to microseconds */
+			for (int i = it->count; i < 6; i++)
+				v *= 10;
+			for (int i = 6; i < it->count; i++)
+				v /= 10;
+			st->micro = (int) v;
+			break;
+		case 'n':
+			if (v > 999999999)
+				return false;
+			st->micro = (int) (v / 1000);
+			break;
+		case 'A':
+			if (v >= DT_SECS_PER_DAY * 1000)
+				return false;
+			st->milli_of_day = v;
+			break;
+		case 'N':
+			if (v >= DT_USECS_PER_DAY * 1000)
+				return false;
+			st->nano_of_day = v;
+			break;
+	}
+	return true;
+}
+
 /*
- * Parse one field at s + *pos.  reserved is the number of digits that the
- * numeric fields right after this one need, so that yyyyMMdd splits.
+ * Parse a numeric field at s + *pos: a sign where the year takes one, then
+ * as many digits as it reads, leaving reserved digits for the fields after.
  */
 static bool
-parse_field(const PatItem *it, int reserved, const char *s, int *pos, Parsed *st)
+parse_numeric_field(const PatItem *it, int reserved, const char *s, int *pos, Parsed *st)
+{
+	const char *p = s + *pos;
+	int			minw;
+	int			maxw;
+	int			run = 0;
+	int			take;
+	int64		v = 0;
+	bool		neg = false;
+
+	numeric_widths(it, &minw, &maxw);
+	if ((it->letter == 'u' || (it->letter == 'y' && it->count >= 4)) &&
+		(*p == '+' || *p == '-'))
+	{
+		if (*p == '-' && it->letter == 'y')
+			return false;
+		neg = *p == '-';
+		p++;
+	}
+	while (is_digit(p[run]))
+		run++;
+	take = Min(maxw, run - reserved);
+	if (take < minw)
+		return false;
+	for (int i = 0; i < take; i++)
+		v = v * 10 + (p[i] - '0');
+	if (neg)
+		v = -v;
+	p += take;
+	if (!store_numeric_field(it, v, st))
+		return false;
+	*pos = p - s;
+	return true;
+}
+
+/* Parse a text field (names of eras, quarters, months, days; AM/PM; zone offsets) at s + *pos. */
+static bool
+parse_text_field(const PatItem *it, const char *s, int *pos, Parsed *st)
 {
 	const char *p = s + *pos;
 	int			matched;
 	int			idx;
-
-	if (is_numeric_field(it))
-	{
-		int			minw;
-		int			maxw;
-		int			run = 0;
-		int			take;
-		int64		v = 0;
-		bool		neg = false;
-
-		numeric_widths(it, &minw, &maxw);
-		if ((it->letter == 'u' || (it->letter == 'y' && it->count >= 4)) &&
-			(*p == '+' || *p == '-'))
-		{
-			if (*p == '-' && it->letter == 'y')
-				return false;
-			neg = *p == '-';
-			p++;
-		}
-		while (is_digit(p[run]))
-			run++;
-		take = Min(maxw, run - reserved);
-		if (take < minw)
-			return false;
-		for (int i = 0; i < take; i++)
-			v = v * 10 + (p[i] - '0');
-		if (neg)
-			v = -v;
-		p += take;
-		switch (it->letter)
-		{
-			case 'y':
-				st->has_yoe = true;
-				st->yoe = v;
-				st->yoe_reduced = it->count == 2;
-				break;
-			case 'u':
-				st->has_year = true;
-				st->year = it->count == 2 ? 2000 + v : v;
-				break;
-			case 'M':
-			case 'L':
-				if (v < 1 || v > 12)
-					return false;
-				st->month = (int) v;
-				break;
-			case 'Q':
-				if (v < 1 || v > 4)
-					return false;
-				break;
-			case 'd':
-				if (v < 1 || v > 31)
-					return false;
-				st->day = (int) v;
-				break;
-			case 'D':
-				if (v < 1 || v > 366)
-					return false;
-				st->doy = (int) v;
-				break;
-			case 'H':
-				if (v > 23)
-					return false;
-				st->hour = (int) v;
-				break;
-			case 'k':
-				if (v < 1 || v > 24)
-					return false;
-				st->hour = (int) v % 24;
-				break;
-			case 'h':
-				if (v < 1 || v > 12)
-					return false;
-				st->hour12 = (int) v % 12;
-				break;
-			case 'K':
-				if (v > 11)
-					return false;
-				st->hour12 = (int) v;
-				break;
-			case 'm':
-				if (v > 59)
-					return false;
-				st->minute = (int) v;
-				break;
-			case 's':
-				if (v > 59)
-					return false;
-				st->second = (int) v;
-				break;
-			case 'S':
-				/* count digits of a fraction: scale to microseconds */
-				for (int i = it->count; i < 6; i++)
-					v *= 10;
-				for (int i = 6; i < it->count; i++)
-					v /= 10;
-				st->micro = (int) v;
-				break;
-			case 'n':
-				if (v > 999999999)
-					return false;
-				st->micro = (int) (v / 1000);
-				break;
-			case 'A':
-				if (v >= DT_SECS_PER_DAY * 1000)
-					return false;
-				st->milli_of_day = v;
-				break;
-			case 'N':
-				if (v >= DT_USECS_PER_DAY * 1000)
-					return false;
-				st->nano_of_day = v;
-				break;
-		}
-		*pos = p - s;
-		return true;
-	}
 
 	switch (it->letter)
 	{
@@ -1511,6 +1554,18 @@ parse_field(const PatItem *it, int reserved, const char *s, int *pos, Parsed *st
 	}
 	*pos += matched;
 	return true;
+}
+
+/*
+ * Parse one field at s + *pos.  reserved is the number of digits that the
+ * numeric fields right after this one need, so that yyyyMMdd splits.
+ */
+static bool
+parse_field(const PatItem *it, int reserved, const char *s, int *pos, Parsed *st)
+{
+	if (is_numeric_field(it))
+		return parse_numeric_field(it, reserved, s, pos, st);
+	return parse_text_field(it, s, pos, st);
 }
 
 /* Digits that the numeric fields right after item i need (adjacent value parsing). */

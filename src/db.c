@@ -30,6 +30,7 @@
 #include "utils/timestamp.h"
 
 #include "db.h"
+#include "value_jsonb.h"
 
 /*
  * The flowpg extension of this database, from pg_extension: its oid, owner
@@ -223,6 +224,16 @@ db_time(uint64 row, int col)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
 
 	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* Column col of row, a jsonb, as an FpValue (NULL when NULL). */
+FpValue *
+db_json(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : fp_from_jsonb_datum(d);
 }
 
 /* A timestamptz Datum, 0 standing for NULL (see db.h). */

@@ -14,6 +14,8 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 
+#include "value.h"
+
 /* A statement whose plan is prepared on first use and kept for the backend's life. */
 typedef struct DbQuery
 {
@@ -66,6 +68,7 @@ extern char *db_text(uint64 row, int col);	/* NULL when SQL NULL */
 extern Datum db_datum(uint64 row, int col, bool *isnull);
 extern int32 db_int4(uint64 row, int col);
 extern TimestampTz db_time(uint64 row, int col);	/* 0 when NULL */
+extern FpValue *db_json(uint64 row, int col);	/* a jsonb column; NULL when NULL */
 
 /* A timestamptz Datum from t, with *null set: 0 stands for SQL NULL. */
 extern Datum db_time_arg(TimestampTz t, char *null);

@@ -23,7 +23,6 @@
 #include "inputs.h"
 #include "secret_crypt.h"
 #include "value_jsonb.h"
-#include "worker_status.h"
 
 static DbQuery q_lock_execution = DB_QUERY(
 	"SELECT namespace, flow_id, flow_revision, state, inputs, labels, outputs, history,"
@@ -112,16 +111,6 @@ static DbQuery q_upsert_secrets = DB_QUERY(
 	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs, key_id = EXCLUDED.key_id",
 	3, TEXTOID, JSONBOID, TEXTOID);
 
-/* A jsonb column as an FpValue, or NULL. */
-static FpValue *
-col_json(uint64 row, int col)
-{
-	bool		isnull;
-	Datum		d = db_datum(row, col, &isnull);
-
-	return isnull ? NULL : fp_from_jsonb_datum(d);
-}
-
 /* A state column. */
 static FlowState
 col_state(uint64 row, int col)
@@ -142,7 +131,7 @@ col_state(uint64 row, int col)
 static FpValue *
 col_secret_values(const char *id)
 {
-	FpValue    *stored = col_json(0, 1);
+	FpValue    *stored = db_json(0, 1);
 	CryptStored sealed;
 	char	   *json;
 	FpValue    *v;
@@ -214,12 +203,12 @@ exec_load(const char *execution_id)
 	e->flow_id = db_text(0, 2);
 	e->revision = db_int4(0, 3);
 	e->state = col_state(0, 4);
-	e->inputs_shown = col_json(0, 5);
-	e->labels = col_json(0, 6);
-	e->outputs = col_json(0, 7);
-	e->history = col_json(0, 8);
+	e->inputs_shown = db_json(0, 5);
+	e->labels = db_json(0, 6);
+	e->outputs = db_json(0, 7);
+	e->history = db_json(0, 8);
 	e->parent_id = db_text(0, 9);
-	e->trigger = col_json(0, 10);
+	e->trigger = db_json(0, 10);
 	e->created_by = db_text(0, 11);
 	e->created_at = db_time(0, 12);
 	e->ended_at = db_time(0, 13);
@@ -260,11 +249,11 @@ exec_load(const char *execution_id)
 		r->task_id = db_text(i, 2);
 		r->parent_id = db_text(i, 3);
 		r->state = col_state(i, 4);
-		r->outputs = col_json(i, 5);
-		r->attempts = col_json(i, 6);
-		r->history = col_json(i, 7);
-		r->assigned_users = col_json(i, 8);
-		r->assigned_groups = col_json(i, 9);
+		r->outputs = db_json(i, 5);
+		r->attempts = db_json(i, 6);
+		r->history = db_json(i, 7);
+		r->assigned_users = db_json(i, 8);
+		r->assigned_groups = db_json(i, 9);
 		r->due_at = db_time(i, 10);
 		r->created_at = db_time(i, 11);
 		r->ended_at = db_time(i, 12);
@@ -600,9 +589,6 @@ save_work(Execution *e, PendingWork *w)
 	v[4] = fp_to_jsonb_datum(seal_work_detail(w->task_run_id, w->detail ? w->detail : fp_object(0)));
 	v[5] = CStringGetTextDatum(e->namespace);
 	db_exec(work_has_namespace() ? &q_insert_work : &q_insert_work_01, v, NULL, false, 0);
-	/* a send that no worker will send says so (worker_status.c) */
-	if (w->detail && fp_get(w->detail, "request"))
-		worker_status_check_served();
 }
 
 /* Write e's secret values, sealed when a key is configured (see col_secret_values). */

@@ -1091,6 +1091,111 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 	return true;
 }
 
+/* What parse_tag found: an error, a tag parsed into the body, or one of the stops. */
+typedef enum TagResult
+{
+	TAG_FAILED,
+	TAG_PARSED,
+	TAG_STOP
+} TagResult;
+
+/*
+ * Parse the tag "{%" at open (p: just after "{%" or "{%-") into body; a
+ * closing tag in stops is described in *stop instead.  *pos: after the tag.
+ */
+static TagResult
+parse_tag(Parser *P, int open, int p, int *pos, TBody *body, int stops, StopInfo *stop)
+{
+	int			name_start;
+	char	   *name;
+
+	while (p < P->len && expr_is_space(P->src[p]))
+		p++;
+	name_start = p;
+	while (p < P->len && expr_is_name_char((unsigned char) P->src[p]))
+		p++;
+	if (p == name_start)
+	{
+		if (p >= P->len)
+			parse_fail(P, open, "unclosed \"{%%\"");
+		else
+			parse_fail(P, name_start, "expected a tag name after \"{%%\"");
+		return TAG_FAILED;
+	}
+	name = pnstrdup(P->src + name_start, p - name_start);
+	if (strcmp(name, "if") == 0)
+	{
+		if (!parse_if(P, &p, body, open))
+			return TAG_FAILED;
+	}
+	else if (strcmp(name, "for") == 0)
+	{
+		if (!parse_for(P, &p, body, open))
+			return TAG_FAILED;
+	}
+	else if (strcmp(name, "raw") == 0 || strcmp(name, "verbatim") == 0)
+	{
+		if (!parse_raw(P, &p, body, open,
+					   name[0] == 'r' ? "endraw" : "endverbatim"))
+			return TAG_FAILED;
+	}
+	else if (strcmp(name, "elseif") == 0 && (stops & STOP_ELSEIF))
+	{
+		stop->which = STOP_ELSEIF;
+		stop->start = open;
+		if ((stop->cond = parse_delimited(P, &p, CLOSE_TAG, open)) == NULL)
+			return TAG_FAILED;
+		stop->end = p;
+		*pos = p;
+		return TAG_STOP;
+	}
+	else if ((strcmp(name, "else") == 0 && (stops & STOP_ELSE)) ||
+			 (strcmp(name, "endif") == 0 && (stops & STOP_ENDIF)) ||
+			 (strcmp(name, "endfor") == 0 && (stops & STOP_ENDFOR)))
+	{
+		stop->which = name[1] == 'l' ? STOP_ELSE :
+			name[3] == 'i' ? STOP_ENDIF : STOP_ENDFOR;
+		stop->start = open;
+		if (!parse_tag_end(P, &p, open))
+			return TAG_FAILED;
+		stop->end = p;
+		*pos = p;
+		return TAG_STOP;
+	}
+	else if (strcmp(name, "elseif") == 0 || strcmp(name, "else") == 0 ||
+			 strcmp(name, "endif") == 0 || strcmp(name, "endfor") == 0 ||
+			 strcmp(name, "endraw") == 0 || strcmp(name, "endverbatim") == 0)
+	{
+		parse_fail(P, name_start, "unexpected tag \"%s\"", name);
+		return TAG_FAILED;
+	}
+	else
+	{
+		parse_fail(P, name_start, "unknown tag \"%s\"", name);
+		return TAG_FAILED;
+	}
+	*pos = p;
+	return TAG_PARSED;
+}
+
+/* Skip the comment "{#" at open (p: just after "{#" or "{#-"); *pos: after it. */
+static bool
+parse_comment(Parser *P, int open, int p, int *pos)
+{
+	int			q = p;
+
+	while (q + 1 < P->len && !(P->src[q] == '#' && P->src[q + 1] == '}'))
+		q++;
+	if (q + 1 >= P->len)
+	{
+		parse_fail(P, open, "unclosed comment");
+		return false;
+	}
+	P->trim_next = q > p && P->src[q - 1] == '-';
+	*pos = q + 2;
+	return true;
+}
+
 /*
  * Parse template text from *pos into body until the end of the template or
  * one of the closing tags in stops, which is then described in *stop.
@@ -1146,89 +1251,17 @@ parse_body(Parser *P, int *pos, TBody *body, int stops, StopInfo *stop)
 		}
 		else if (kind == '#')
 		{
-			int			q = p;
-
-			while (q + 1 < P->len && !(P->src[q] == '#' && P->src[q + 1] == '}'))
-				q++;
-			if (q + 1 >= P->len)
-			{
-				parse_fail(P, open, "unclosed comment");
+			if (!parse_comment(P, open, p, pos))
 				return false;
-			}
-			P->trim_next = q > p && P->src[q - 1] == '-';
-			*pos = q + 2;
 		}
 		else
 		{
-			int			name_start;
-			char	   *name;
+			TagResult	r = parse_tag(P, open, p, pos, body, stops, stop);
 
-			while (p < P->len && expr_is_space(P->src[p]))
-				p++;
-			name_start = p;
-			while (p < P->len && expr_is_name_char((unsigned char) P->src[p]))
-				p++;
-			if (p == name_start)
-			{
-				if (p >= P->len)
-					parse_fail(P, open, "unclosed \"{%%\"");
-				else
-					parse_fail(P, name_start, "expected a tag name after \"{%%\"");
+			if (r == TAG_FAILED)
 				return false;
-			}
-			name = pnstrdup(P->src + name_start, p - name_start);
-			if (strcmp(name, "if") == 0)
-			{
-				if (!parse_if(P, &p, body, open))
-					return false;
-			}
-			else if (strcmp(name, "for") == 0)
-			{
-				if (!parse_for(P, &p, body, open))
-					return false;
-			}
-			else if (strcmp(name, "raw") == 0 || strcmp(name, "verbatim") == 0)
-			{
-				if (!parse_raw(P, &p, body, open,
-							   name[0] == 'r' ? "endraw" : "endverbatim"))
-					return false;
-			}
-			else if (strcmp(name, "elseif") == 0 && (stops & STOP_ELSEIF))
-			{
-				stop->which = STOP_ELSEIF;
-				stop->start = open;
-				if ((stop->cond = parse_delimited(P, &p, CLOSE_TAG, open)) == NULL)
-					return false;
-				stop->end = p;
-				*pos = p;
+			if (r == TAG_STOP)
 				break;
-			}
-			else if ((strcmp(name, "else") == 0 && (stops & STOP_ELSE)) ||
-					 (strcmp(name, "endif") == 0 && (stops & STOP_ENDIF)) ||
-					 (strcmp(name, "endfor") == 0 && (stops & STOP_ENDFOR)))
-			{
-				stop->which = name[1] == 'l' ? STOP_ELSE :
-					name[3] == 'i' ? STOP_ENDIF : STOP_ENDFOR;
-				stop->start = open;
-				if (!parse_tag_end(P, &p, open))
-					return false;
-				stop->end = p;
-				*pos = p;
-				break;
-			}
-			else if (strcmp(name, "elseif") == 0 || strcmp(name, "else") == 0 ||
-					 strcmp(name, "endif") == 0 || strcmp(name, "endfor") == 0 ||
-					 strcmp(name, "endraw") == 0 || strcmp(name, "endverbatim") == 0)
-			{
-				parse_fail(P, name_start, "unexpected tag \"%s\"", name);
-				return false;
-			}
-			else
-			{
-				parse_fail(P, name_start, "unknown tag \"%s\"", name);
-				return false;
-			}
-			*pos = p;
 		}
 	}
 	P->tag_depth--;

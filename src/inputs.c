@@ -551,31 +551,18 @@ read_time_bound(const InputDecl *d, const FpValue *v, const char *key, const cha
 }
 
 /*
- * Read one declaration map into *d.  With problems, every problem found is
- * reported (deploy time); without, bad parts are just left unset (run time
- * trusts the deploy check).  d->id and d->type are NULL when unusable.
+ * Reading one declaration, part by part: with problems, every problem
+ * found is reported (deploy time); without, bad parts are just left unset
+ * (run time trusts the deploy check).
  */
+
+/* id (or its deprecated spelling name): d->id, when valid. */
 static void
-decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
+decl_read_id(const FpValue *node, const char *path, List **problems, InputDecl *d)
 {
 	const FpValue *v;
 	const char *idkey;
-	int			present = 0;
 
-	memset(d, 0, sizeof(*d));
-	d->node = node;
-	d->path = path;
-	d->required = true;
-	d->min_length = -1;
-	d->max_length = -1;
-
-	if (node->type != FP_OBJECT)
-	{
-		report(problems, node, path, "an input must be a map, not %s", a_type(node));
-		return;
-	}
-
-	/* id */
 	v = decl_id_node(node, &idkey);
 	if (fp_get(node, "id") && fp_get(node, "name") && problems)
 		problem_add_key(problems, node, "name", path_key(path, "name"),
@@ -590,8 +577,14 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 			   "invalid input id \"%s\": the parts of a dotted id must not be empty", v->u.str.ptr);
 	else
 		d->id = v->u.str.ptr;
+}
 
-	/* type */
+/* type: d->type, when known. */
+static void
+decl_read_type(const FpValue *node, const char *path, List **problems, InputDecl *d)
+{
+	const FpValue *v;
+
 	v = fp_get(node, "type");
 	if (v == NULL)
 		report(problems, node, path, "an input needs a type");
@@ -600,8 +593,18 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 	else if ((d->type = find_type(v->u.str.ptr)) == NULL)
 		report(problems, v, path_key(path, "type"), "unknown input type \"%s\" (supported: %s)",
 			   v->u.str.ptr, type_names(false));
+}
 
-	/* keys: common ones, then the validation keys of the type */
+/*
+ * The keys of the map: the common ones are known, the validation keys
+ * only for a type that has them; the others are problems.  Returns the
+ * validation keys present (VK_* bits).
+ */
+static int
+decl_read_keys(const FpValue *node, const char *path, List **problems, InputDecl *d)
+{
+	int			present = 0;
+
 	for (int i = 0; i < node->u.obj.count; i++)
 	{
 		const char *key = node->u.obj.pairs[i].key;
@@ -630,6 +633,14 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 			problem_add_key(problems, node, key, path_key(path, key),
 							"unknown property \"%s\" of an input", key);
 	}
+	return present;
+}
+
+/* required, displayName, description and defaults. */
+static void
+decl_read_common(const FpValue *node, const char *path, List **problems, InputDecl *d)
+{
+	const FpValue *v;
 
 	if ((v = opt_key(node, "required")) != NULL)
 	{
@@ -643,11 +654,14 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 	if ((v = opt_key(node, "description")) != NULL && v->type != FP_STRING)
 		report(problems, v, path_key(path, "description"), "description must be a string, not %s", a_type(v));
 	d->defaults = opt_key(node, "defaults");
+}
 
-	if (d->type == NULL)
-		return;
+/* validator, minLength and maxLength (present: the validation keys given). */
+static void
+decl_read_string_keys(const FpValue *node, const char *path, List **problems, InputDecl *d, int present)
+{
+	const FpValue *v;
 
-	/* validation keys of the type */
 	if ((present & VK_VALIDATOR) && (v = opt_key(node, "validator")) != NULL)
 	{
 		char	   *error;
@@ -677,6 +691,13 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 		report(problems, fp_get(node, "maxLength"), path_key(path, "maxLength"),
 			   "maxLength (" INT64_FORMAT ") must not be less than minLength (" INT64_FORMAT ")",
 			   d->max_length, d->min_length);
+}
+
+/* min and max, after and before (present: the validation keys given). */
+static void
+decl_read_bounds(const FpValue *node, const char *path, List **problems, InputDecl *d, int present)
+{
+	const FpValue *v;
 
 	if ((present & VK_MIN) && (v = opt_key(node, "min")) != NULL)
 		d->has_min = read_number_bound(d, v, "min", path_key(path, "min"), problems,
@@ -698,6 +719,13 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 	if (d->has_after && d->has_before && d->after > d->before)
 		report(problems, fp_get(node, "before"), path_key(path, "before"),
 			   "before (%s) must not be earlier than after (%s)", d->before_text, d->after_text);
+}
+
+/* values and allowCustomValue of SELECT and MULTISELECT (present: the validation keys given). */
+static void
+decl_read_values(const FpValue *node, const char *path, List **problems, InputDecl *d, int present)
+{
+	const FpValue *v;
 
 	if (d->type->keys & VK_VALUES)
 	{
@@ -733,6 +761,13 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 		else
 			report(problems, v, path_key(path, "allowCustomValue"), "allowCustomValue must be true or false");
 	}
+}
+
+/* itemType of an ARRAY. */
+static void
+decl_read_item_type(const FpValue *node, const char *path, List **problems, InputDecl *d)
+{
+	const FpValue *v;
 
 	if (d->type->keys & VK_ITEM_TYPE)
 	{
@@ -747,6 +782,40 @@ decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
 		else
 			d->item_type = it;
 	}
+}
+
+/*
+ * Read one declaration map into *d.  With problems, every problem found is
+ * reported (deploy time); without, bad parts are just left unset (run time
+ * trusts the deploy check).  d->id and d->type are NULL when unusable.
+ */
+static void
+decl_read(const FpValue *node, const char *path, List **problems, InputDecl *d)
+{
+	int			present;
+
+	memset(d, 0, sizeof(*d));
+	d->node = node;
+	d->path = path;
+	d->required = true;
+	d->min_length = -1;
+	d->max_length = -1;
+
+	if (node->type != FP_OBJECT)
+	{
+		report(problems, node, path, "an input must be a map, not %s", a_type(node));
+		return;
+	}
+	decl_read_id(node, path, problems, d);
+	decl_read_type(node, path, problems, d);
+	present = decl_read_keys(node, path, problems, d);
+	decl_read_common(node, path, problems, d);
+	if (d->type == NULL)
+		return;
+	decl_read_string_keys(node, path, problems, d, present);
+	decl_read_bounds(node, path, problems, d, present);
+	decl_read_values(node, path, problems, d, present);
+	decl_read_item_type(node, path, problems, d);
 }
 
 /* ---------------------------------------------------------------------
@@ -1020,6 +1089,325 @@ as_list(const FpValue *v)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------------
+ * Checking a given value, one function per kind of input type (each
+ * says why not in *why, never raises; check_value dispatches)
+ * ---------------------------------------------------------------------
+ */
+
+/* STRING and SECRET: a string of the declared length that matches the validator. */
+static bool
+check_string(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	bool		secret = d->type->kind == IK_SECRET;
+
+	if (v->type != FP_STRING)
+	{
+		*why = expected(d->type, v, secret);
+		return false;
+	}
+	if (d->min_length >= 0 || d->max_length >= 0)
+	{
+		int			chars = pg_mbstrlen_with_len(v->u.str.ptr, v->u.str.len);
+
+		if (d->min_length >= 0 && chars < d->min_length)
+		{
+			*why = psprintf("must be at least " INT64_FORMAT " characters long, received %s",
+							d->min_length, received(v, secret));
+			return false;
+		}
+		if (d->max_length >= 0 && chars > d->max_length)
+		{
+			*why = psprintf("must be at most " INT64_FORMAT " characters long, received %s",
+							d->max_length, received(v, secret));
+			return false;
+		}
+	}
+	if (d->validator && !validator_matches(d->validator, v->u.str.ptr, v->u.str.len))
+	{
+		*why = psprintf("must match the pattern \"%s\", received %s", d->validator,
+						received(v, secret));
+		return false;
+	}
+	*out = fp_string(v->u.str.ptr, v->u.str.len);
+	return true;
+}
+
+/* Whether i (an INT or a DURATION in microseconds) is within the declared min and max. */
+static bool
+check_int_range(const InputDecl *d, const FpValue *v, int64 i, char **why)
+{
+	if (d->has_min && i < d->min_i)
+	{
+		*why = psprintf("must be at least %s, received %s", d->min_text, received(v, false));
+		return false;
+	}
+	if (d->has_max && i > d->max_i)
+	{
+		*why = psprintf("must be at most %s, received %s", d->max_text, received(v, false));
+		return false;
+	}
+	return true;
+}
+
+/* INT: a JSON integer or integer text, within min and max. */
+static bool
+check_int(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const char *s = clean_str(v);
+	int64		i;
+
+	if (v->type == FP_INT)
+		i = v->u.i;
+	else if (s == NULL || !parse_int_text(s, &i))
+	{
+		*why = expected(d->type, v, false);
+		return false;
+	}
+	if (!check_int_range(d, v, i, why))
+		return false;
+	*out = fp_int(i);
+	return true;
+}
+
+/* FLOAT: a JSON number or number text, within min and max. */
+static bool
+check_float(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const char *s = clean_str(v);
+	double		f;
+
+	if (fp_is_number(v))
+		f = fp_as_double(v);
+	else if (s == NULL || !parse_float_text(s, &f))
+	{
+		*why = expected(d->type, v, false);
+		return false;
+	}
+	if (d->has_min && f < d->min_f)
+	{
+		*why = psprintf("must be at least %s, received %s", d->min_text, received(v, false));
+		return false;
+	}
+	if (d->has_max && f > d->max_f)
+	{
+		*why = psprintf("must be at most %s, received %s", d->max_text, received(v, false));
+		return false;
+	}
+	*out = fp_float(f);
+	return true;
+}
+
+/* BOOLEAN: a JSON boolean, or the text true or false in any case. */
+static bool
+check_boolean(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const char *s = clean_str(v);
+
+	if (v->type == FP_BOOL)
+		*out = fp_bool(v->u.b);
+	else if (s && pg_strcasecmp(s, "true") == 0)
+		*out = fp_bool(true);
+	else if (s && pg_strcasecmp(s, "false") == 0)
+		*out = fp_bool(false);
+	else
+	{
+		*why = expected(d->type, v, false);
+		return false;
+	}
+	return true;
+}
+
+/* DATE, DATETIME and TIME: parsed, within after and before, normalized to ISO text. */
+static bool
+check_temporal(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const InputType *t = d->type;
+	const char *s = clean_str(v);
+	int32		days;
+	int			offset;
+	int64		x;
+	char	   *text;
+
+	if (s == NULL ||
+		(t->kind == IK_DATE && !dt_parse_date(s, &days)) ||
+		(t->kind == IK_DATETIME && !dt_parse_datetime(s, true, &x, &offset)) ||
+		(t->kind == IK_TIME && !dt_parse_time(s, &x)))
+	{
+		*why = expected(t, v, false);
+		return false;
+	}
+	if (t->kind == IK_DATE)
+	{
+		x = days;
+		text = dt_format_date(days);
+	}
+	else if (t->kind == IK_DATETIME)
+		text = dt_format_datetime(x, 0);
+	else
+		text = dt_format_time(x);
+	if (d->has_after && x < d->after)
+	{
+		*why = psprintf("must not be before %s, received %s", d->after_text, received(v, false));
+		return false;
+	}
+	if (d->has_before && x > d->before)
+	{
+		*why = psprintf("must not be after %s, received %s", d->before_text, received(v, false));
+		return false;
+	}
+	*out = fp_cstring(text);
+	return true;
+}
+
+/* DURATION: ISO 8601 duration text within min and max, normalized. */
+static bool
+check_duration(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const char *s = clean_str(v);
+	int64		i;
+
+	if (s == NULL || !dt_parse_duration(s, &i))
+	{
+		*why = expected(d->type, v, false);
+		return false;
+	}
+	if (!check_int_range(d, v, i, why))
+		return false;
+	*out = fp_cstring(dt_format_duration(i));
+	return true;
+}
+
+/* SELECT: one of the values (any string with allowCustomValue). */
+static bool
+check_select(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	if (v->type != FP_STRING || (!d->allow_custom && !in_values(d->values, v)))
+	{
+		if (d->allow_custom)
+			*why = psprintf("expected a string, received %s", received(v, false));
+		else
+			*why = psprintf("must be one of %s, received %s",
+							d->values ? fp_to_json(d->values) : "[]", received(v, false));
+		return false;
+	}
+	*out = fp_string(v->u.str.ptr, v->u.str.len);
+	return true;
+}
+
+/* MULTISELECT: a list (or JSON text of one) of strings, each one of the values. */
+static bool
+check_multiselect(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const FpValue *list = as_list(v);
+	FpValue    *result;
+
+	if (list == NULL)
+	{
+		*why = psprintf("expected a list of strings, received %s", received(v, false));
+		return false;
+	}
+	result = fp_array(list->u.arr.count);
+	for (int k = 0; k < list->u.arr.count; k++)
+	{
+		const FpValue *item = list->u.arr.items[k];
+
+		if (item->type != FP_STRING)
+		{
+			*why = psprintf("expected a list of strings, received %s", received(v, false));
+			return false;
+		}
+		if (!d->allow_custom && !in_values(d->values, item))
+		{
+			*why = psprintf("every item must be one of %s, received %s",
+							d->values ? fp_to_json(d->values) : "[]", received(v, false));
+			return false;
+		}
+		fp_append(result, fp_string(item->u.str.ptr, item->u.str.len));
+	}
+	*out = result;
+	return true;
+}
+
+/* JSON: any JSON value; a string is taken as JSON text and parsed. */
+static bool
+check_json(const FpValue *v, FpValue **out, char **why)
+{
+	if (v->type == FP_STRING)
+	{
+		char	   *error;
+		FpValue    *parsed = fp_parse_json(v->u.str.ptr, v->u.str.len, &error);
+
+		if (parsed == NULL)
+		{
+			*why = psprintf("expected JSON text, received %s", received(v, false));
+			return false;
+		}
+		*out = parsed;
+	}
+	else
+		*out = fp_copy(v);
+	return true;
+}
+
+/* URI and EMAIL: text that the matching check accepts. */
+static bool
+check_text_form(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const char *s = clean_str(v);
+
+	if (s == NULL || !(d->type->kind == IK_URI ? uri_is_valid(s) : email_is_valid(s)))
+	{
+		*why = expected(d->type, v, false);
+		return false;
+	}
+	*out = fp_cstring(s);
+	return true;
+}
+
+/* ARRAY: a list (or JSON text of one) whose every item is a valid non-null itemType value. */
+static bool
+check_array(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
+{
+	const FpValue *list = as_list(v);
+	InputDecl	item_decl;
+	FpValue    *result;
+	bool		item_secret = d->item_type && d->item_type->kind == IK_SECRET;
+
+	if (d->item_type == NULL)
+	{
+		*why = pstrdup("its declaration has no valid itemType");
+		return false;
+	}
+	if (list == NULL)
+	{
+		*why = psprintf("expected a list of %s, received %s", d->item_type->name,
+						received(v, item_secret));
+		return false;
+	}
+	memset(&item_decl, 0, sizeof(item_decl));
+	item_decl.type = d->item_type;
+	item_decl.min_length = -1;
+	item_decl.max_length = -1;
+	result = fp_array(list->u.arr.count);
+	for (int k = 0; k < list->u.arr.count; k++)
+	{
+		FpValue    *item_out;
+		char	   *item_why;
+
+		if (list->u.arr.items[k]->type == FP_NULL ||
+			!check_value(&item_decl, list->u.arr.items[k], &item_out, &item_why))
+		{
+			*why = psprintf("expected a list of %s, received %s", d->item_type->name,
+							received(v, item_secret));
+			return false;
+		}
+		fp_append(result, item_out);
+	}
+	*out = result;
+	return true;
+}
+
 /*
  * Turn a given value into the input's typed, normalized value (*out), or
  * say why not (*why, the part after "invalid value for input "x": ").
@@ -1028,282 +1416,34 @@ as_list(const FpValue *v)
 static bool
 check_value(const InputDecl *d, const FpValue *v, FpValue **out, char **why)
 {
-	const InputType *t = d->type;
-	bool		secret = t->kind == IK_SECRET;
-	const char *s = clean_str(v);
-	int64		i;
-	double		f;
-	int32		days;
-	int			offset;
-
-	switch (t->kind)
+	switch (d->type->kind)
 	{
 		case IK_STRING:
 		case IK_SECRET:
-			if (v->type != FP_STRING)
-			{
-				*why = expected(t, v, secret);
-				return false;
-			}
-			if (d->min_length >= 0 || d->max_length >= 0)
-			{
-				int			chars = pg_mbstrlen_with_len(v->u.str.ptr, v->u.str.len);
-
-				if (d->min_length >= 0 && chars < d->min_length)
-				{
-					*why = psprintf("must be at least " INT64_FORMAT " characters long, received %s",
-									d->min_length, received(v, secret));
-					return false;
-				}
-				if (d->max_length >= 0 && chars > d->max_length)
-				{
-					*why = psprintf("must be at most " INT64_FORMAT " characters long, received %s",
-									d->max_length, received(v, secret));
-					return false;
-				}
-			}
-			if (d->validator && !validator_matches(d->validator, v->u.str.ptr, v->u.str.len))
-			{
-				*why = psprintf("must match the pattern \"%s\", received %s", d->validator,
-								received(v, secret));
-				return false;
-			}
-			*out = fp_string(v->u.str.ptr, v->u.str.len);
-			return true;
-
+			return check_string(d, v, out, why);
 		case IK_INT:
-			if (v->type == FP_INT)
-				i = v->u.i;
-			else if (s == NULL || !parse_int_text(s, &i))
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			if (d->has_min && i < d->min_i)
-			{
-				*why = psprintf("must be at least %s, received %s", d->min_text, received(v, false));
-				return false;
-			}
-			if (d->has_max && i > d->max_i)
-			{
-				*why = psprintf("must be at most %s, received %s", d->max_text, received(v, false));
-				return false;
-			}
-			*out = fp_int(i);
-			return true;
-
+			return check_int(d, v, out, why);
 		case IK_FLOAT:
-			if (fp_is_number(v))
-				f = fp_as_double(v);
-			else if (s == NULL || !parse_float_text(s, &f))
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			if (d->has_min && f < d->min_f)
-			{
-				*why = psprintf("must be at least %s, received %s", d->min_text, received(v, false));
-				return false;
-			}
-			if (d->has_max && f > d->max_f)
-			{
-				*why = psprintf("must be at most %s, received %s", d->max_text, received(v, false));
-				return false;
-			}
-			*out = fp_float(f);
-			return true;
-
+			return check_float(d, v, out, why);
 		case IK_BOOLEAN:
-			if (v->type == FP_BOOL)
-				*out = fp_bool(v->u.b);
-			else if (s && pg_strcasecmp(s, "true") == 0)
-				*out = fp_bool(true);
-			else if (s && pg_strcasecmp(s, "false") == 0)
-				*out = fp_bool(false);
-			else
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			return true;
-
+			return check_boolean(d, v, out, why);
 		case IK_DATE:
 		case IK_DATETIME:
 		case IK_TIME:
-			{
-				int64		x;
-				char	   *text;
-
-				if (s == NULL ||
-					(t->kind == IK_DATE && !dt_parse_date(s, &days)) ||
-					(t->kind == IK_DATETIME && !dt_parse_datetime(s, true, &x, &offset)) ||
-					(t->kind == IK_TIME && !dt_parse_time(s, &x)))
-				{
-					*why = expected(t, v, false);
-					return false;
-				}
-				if (t->kind == IK_DATE)
-				{
-					x = days;
-					text = dt_format_date(days);
-				}
-				else if (t->kind == IK_DATETIME)
-					text = dt_format_datetime(x, 0);
-				else
-					text = dt_format_time(x);
-				if (d->has_after && x < d->after)
-				{
-					*why = psprintf("must not be before %s, received %s", d->after_text, received(v, false));
-					return false;
-				}
-				if (d->has_before && x > d->before)
-				{
-					*why = psprintf("must not be after %s, received %s", d->before_text, received(v, false));
-					return false;
-				}
-				*out = fp_cstring(text);
-				return true;
-			}
-
+			return check_temporal(d, v, out, why);
 		case IK_DURATION:
-			if (s == NULL || !dt_parse_duration(s, &i))
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			if (d->has_min && i < d->min_i)
-			{
-				*why = psprintf("must be at least %s, received %s", d->min_text, received(v, false));
-				return false;
-			}
-			if (d->has_max && i > d->max_i)
-			{
-				*why = psprintf("must be at most %s, received %s", d->max_text, received(v, false));
-				return false;
-			}
-			*out = fp_cstring(dt_format_duration(i));
-			return true;
-
+			return check_duration(d, v, out, why);
 		case IK_SELECT:
-			if (v->type != FP_STRING || (!d->allow_custom && !in_values(d->values, v)))
-			{
-				if (d->allow_custom)
-					*why = psprintf("expected a string, received %s", received(v, false));
-				else
-					*why = psprintf("must be one of %s, received %s",
-									d->values ? fp_to_json(d->values) : "[]", received(v, false));
-				return false;
-			}
-			*out = fp_string(v->u.str.ptr, v->u.str.len);
-			return true;
-
+			return check_select(d, v, out, why);
 		case IK_MULTISELECT:
-			{
-				const FpValue *list = as_list(v);
-				FpValue    *result;
-
-				if (list == NULL)
-				{
-					*why = psprintf("expected a list of strings, received %s", received(v, false));
-					return false;
-				}
-				result = fp_array(list->u.arr.count);
-				for (int k = 0; k < list->u.arr.count; k++)
-				{
-					const FpValue *item = list->u.arr.items[k];
-
-					if (item->type != FP_STRING)
-					{
-						*why = psprintf("expected a list of strings, received %s", received(v, false));
-						return false;
-					}
-					if (!d->allow_custom && !in_values(d->values, item))
-					{
-						*why = psprintf("every item must be one of %s, received %s",
-										d->values ? fp_to_json(d->values) : "[]", received(v, false));
-						return false;
-					}
-					fp_append(result, fp_string(item->u.str.ptr, item->u.str.len));
-				}
-				*out = result;
-				return true;
-			}
-
+			return check_multiselect(d, v, out, why);
 		case IK_JSON:
-			if (v->type == FP_STRING)
-			{
-				char	   *error;
-				FpValue    *parsed = fp_parse_json(v->u.str.ptr, v->u.str.len, &error);
-
-				if (parsed == NULL)
-				{
-					*why = psprintf("expected JSON text, received %s", received(v, false));
-					return false;
-				}
-				*out = parsed;
-			}
-			else
-				*out = fp_copy(v);
-			return true;
-
+			return check_json(v, out, why);
 		case IK_URI:
-			if (s == NULL || !uri_is_valid(s))
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			*out = fp_cstring(s);
-			return true;
-
 		case IK_EMAIL:
-			if (s == NULL || !email_is_valid(s))
-			{
-				*why = expected(t, v, false);
-				return false;
-			}
-			*out = fp_cstring(s);
-			return true;
-
+			return check_text_form(d, v, out, why);
 		case IK_ARRAY:
-			{
-				const FpValue *list = as_list(v);
-				InputDecl	item_decl;
-				FpValue    *result;
-				bool		item_secret = d->item_type && d->item_type->kind == IK_SECRET;
-
-				if (d->item_type == NULL)
-				{
-					*why = pstrdup("its declaration has no valid itemType");
-					return false;
-				}
-				if (list == NULL)
-				{
-					*why = psprintf("expected a list of %s, received %s", d->item_type->name,
-									received(v, item_secret));
-					return false;
-				}
-				memset(&item_decl, 0, sizeof(item_decl));
-				item_decl.type = d->item_type;
-				item_decl.min_length = -1;
-				item_decl.max_length = -1;
-				result = fp_array(list->u.arr.count);
-				for (int k = 0; k < list->u.arr.count; k++)
-				{
-					FpValue    *item_out;
-					char	   *item_why;
-
-					if (list->u.arr.items[k]->type == FP_NULL ||
-						!check_value(&item_decl, list->u.arr.items[k], &item_out, &item_why))
-					{
-						*why = psprintf("expected a list of %s, received %s", d->item_type->name,
-										received(v, item_secret));
-						return false;
-					}
-					fp_append(result, item_out);
-				}
-				*out = result;
-				return true;
-			}
+			return check_array(d, v, out, why);
 	}
 	*why = pstrdup("unsupported input type");
 	return false;

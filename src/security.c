@@ -620,15 +620,9 @@ sec_role_assigned_executions(Oid role)
 	n = db_exec(&q_assigned_executions, values, NULL, true, 0);
 	for (i = 0; i < n; i++)
 	{
-		bool		isnull;
-		Datum		d;
-		FpValue    *users;
-		FpValue    *groups;
+		FpValue    *users = db_json(i, 2);
+		FpValue    *groups = db_json(i, 3);
 
-		d = db_datum(i, 2, &isnull);
-		users = isnull ? NULL : fp_from_jsonb_datum(d);
-		d = db_datum(i, 3, &isnull);
-		groups = isnull ? NULL : fp_from_jsonb_datum(d);
 		if (sec_role_is_assignee(role, users, groups))
 			result = lappend(result, db_text(i, 1));
 	}
@@ -650,15 +644,9 @@ sec_role_assigned_to(Oid role, const char *execution_id)
 	n = db_exec(&q_assignments, &arg, NULL, true, 0);
 	for (i = 0; i < n && !result; i++)
 	{
-		bool		isnull;
-		Datum		d;
-		FpValue    *users;
-		FpValue    *groups;
+		FpValue    *users = db_json(i, 1);
+		FpValue    *groups = db_json(i, 2);
 
-		d = db_datum(i, 1, &isnull);
-		users = isnull ? NULL : fp_from_jsonb_datum(d);
-		d = db_datum(i, 2, &isnull);
-		groups = isnull ? NULL : fp_from_jsonb_datum(d);
 		result = sec_role_is_assignee(role, users, groups);
 	}
 	db_leave(&scope);

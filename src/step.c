@@ -10,7 +10,8 @@
  *	1. write the execution's rows (exec_save: storage only);
  *	2. ask for the worker to be woken at commit, if work rows were queued
  *	   or deleted (a rollback wakes nothing); deleted rows make it abort
- *	   the sends it has in flight for them;
+ *	   the sends it has in flight for them; warn when a send was queued
+ *	   that no worker will send (worker_status.c);
  *	3. queue one NOTIFY flowpg with the execution's id, when its state
  *	   changed (sent at commit);
  *	4. the same, 1 to 5, for each subflow started or loaded in this step;
@@ -29,6 +30,7 @@
 #include "step.h"
 #include "trigger_flow.h"
 #include "wake.h"
+#include "worker_status.h"
 
 /*
  * Queue the NOTIFY of a step that changed e's state (sent when the
@@ -47,6 +49,22 @@ notify_state_change(Execution *e)
 	notify_relay_send(fp_to_json(payload));
 }
 
+/* Whether e queued a send (a work row with a request: HTTP, webhook or mail). */
+static bool
+queues_send(const Execution *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->work)
+	{
+		PendingWork *w = lfirst(lc);
+
+		if (w->detail && fp_get(w->detail, "request"))
+			return true;
+	}
+	return false;
+}
+
 /* Steps 1 to 5 for e and the subflows it touched. */
 static void
 end_step_tree(Execution *e)
@@ -54,6 +72,7 @@ end_step_tree(Execution *e)
 	List	   *states = e->notify_states;
 	bool		queued = e->work != NIL;
 	bool		voided = e->work_cancel != NIL;
+	bool		sends = queues_send(e);
 	ListCell   *lc;
 
 	exec_save(e);
@@ -63,6 +82,9 @@ end_step_tree(Execution *e)
 	/* work rows deleted (a kill, a resume, a restart): sends in flight for them are aborted */
 	if (voided)
 		wake_worker_work_gone_at_commit();
+	/* a send that no worker will send says so */
+	if (sends)
+		worker_status_check_served();
 	if (states != NIL)
 		notify_state_change(e);
 	e->notify_states = NIL;

@@ -91,16 +91,13 @@ FpValue *
 store_kv_lookup(const char *namespace, const char *key)
 {
 	Datum		values[2];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = chain_array(namespace);
 	values[1] = CStringGetTextDatum(key);
 	/* not read-only: a fresh snapshot sees what a kv.Set task wrote earlier in this step */
 	if (db_exec(&kv_lookup, values, NULL, false, 1) == 0)
 		return NULL;
-	d = db_datum(0, 1, &isnull);
-	return isnull ? NULL : fp_from_jsonb_datum(d);
+	return db_json(0, 1);
 }
 
 /* secret() for an expression hook (see store.h). */

@@ -38,7 +38,8 @@ static const TaskType *const task_registry[] = {
 };
 
 static const char *const retry_types[] = {"constant", "exponential", "random", NULL};
-static const char *const log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};
+/* The log levels, lowest first (see tasks.h). */
+const char *const task_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};
 
 /* retry: {type, interval, maxAttempts, maxInterval, maxDuration, ...} (SPEC section 5) */
 static const PropSpec retry_fields[] = {
@@ -64,7 +65,7 @@ const PropSpec task_common_props[] = {
 	P_OBJECT("retry", retry_fields),
 	P("allowFailure", PROP_BOOL),
 	P("allowWarning", PROP_BOOL),
-	P_ENUM("logLevel", log_levels),
+	P_ENUM("logLevel", task_log_levels),
 	P_END
 };
 

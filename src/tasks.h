@@ -149,6 +149,9 @@ extern char *task_type_names(void);
 /* Properties every task accepts (id, type, description, disabled, runIf, ...). */
 extern const PropSpec task_common_props[];
 
+/* The log levels, lowest first (NULL-terminated): Log's level and every task's logLevel. */
+extern const char *const task_log_levels[];
+
 /* The registry's members, one per task family file. */
 extern const TaskType task_log;
 extern const TaskType task_return;

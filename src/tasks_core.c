@@ -10,16 +10,14 @@
 #include "task_api.h"
 #include "tasks.h"
 
-static const char *const log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};
-
 /* The rank of a log level name; -1 when unknown. */
 static int
 level_rank(const char *level)
 {
 	int			i;
 
-	for (i = 0; log_levels[i]; i++)
-		if (strcmp(log_levels[i], level) == 0)
+	for (i = 0; task_log_levels[i]; i++)
+		if (strcmp(task_log_levels[i], level) == 0)
 			return i;
 	return -1;
 }
@@ -63,7 +61,7 @@ log_run(Execution *e, TaskRun *run, char **error)
 static const char *const log_aliases[] = {"io.kestra.core.tasks.log.Log", NULL};
 static const PropSpec log_props[] = {
 	P_REQ("message", PROP_STRING_OR_LIST),
-	P_ENUM("level", log_levels),
+	P_ENUM("level", task_log_levels),
 	P_END
 };
 

@@ -816,7 +816,9 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 	db_enter(&scope);
 	lock = lock_execution(execution_id);
 	if (lock == EXEC_BUSY)
-		elog(ERROR, "execution %s is locked", execution_id);
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("execution %s is locked", execution_id)));
 	args[0] = Int64GetDatum(work_id);
 	args[1] = db_time_arg(claimed_at, &nulls[1]);
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
