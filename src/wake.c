@@ -7,8 +7,11 @@
  * The connected worker publishes its pgprocno and pid here (never a
  * pointer: shared memory outlives processes).  A transaction that queues
  * work registers, once per backend, a transaction callback; at COMMIT it
- * sets the worker's latch, at abort it forgets.  The notify relay sets the
- * same latch when it hands over a committed transaction's notifications.
+ * raises the "work queued" flag and sets the worker's latch, at abort it
+ * forgets.  The notify relay sets the same latch, without the flag, when it
+ * hands over a committed transaction's notifications: the worker looks at
+ * its queues only when the flag is up (or something falls due), not each
+ * time a state changes.
  * Nothing here knows anything of executions or of the worker's loop.
  *
  *-------------------------------------------------------------------------
@@ -17,6 +20,7 @@
 
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -32,6 +36,7 @@ typedef struct WakeShared
 	slock_t		mutex;
 	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
 	pid_t		pid;			/* its pid, or 0 */
+	pg_atomic_uint32 queued;	/* 1: a commit queued work since the worker last looked */
 } WakeShared;
 
 static WakeShared *wake_shared = NULL;
@@ -66,6 +71,7 @@ wake_shmem_startup(void)
 		SpinLockInit(&wake_shared->mutex);
 		wake_shared->pgprocno = -1;
 		wake_shared->pid = 0;
+		pg_atomic_init_u32(&wake_shared->queued, 1);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -109,7 +115,12 @@ wake_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			if (wake_pending)
+			{
+				/* the flag first: the worker reads it after its latch is set */
+				pg_atomic_write_u32(&wake_shared->queued, 1);
+				pg_write_barrier();
 				wake_worker_now();
+			}
 			wake_pending = false;
 			break;
 		case XACT_EVENT_ABORT:
@@ -135,6 +146,15 @@ wake_worker_at_commit(void)
 		wake_callback_registered = true;
 	}
 	wake_pending = true;
+}
+
+/* The worker: whether work was queued since it last asked, lowering the flag (see wake.h). */
+bool
+wake_take_queued(void)
+{
+	if (wake_shared == NULL)
+		return true;
+	return pg_atomic_exchange_u32(&wake_shared->queued, 0) != 0;
 }
 
 /* The worker publishes itself as the process to wake. */

@@ -76,6 +76,7 @@ typedef enum WorkerStep
 /* worker_steps.c */
 extern bool worker_extension_ready(bool *present);
 extern void worker_survey(WorkerSurvey *s, bool enabled, int free_slots);
+extern void worker_relay_notifications(void);
 extern WorkerStep worker_record_result(WorkerClaim *c, FpValue *result);
 extern WorkerStep worker_fire_timer(WorkerItem *t);
 extern void worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_id,
