@@ -46,7 +46,7 @@ COMMENT ON FUNCTION flow_link_key_rotate() IS
 
 -- Retention and the worker's health (sql/install/70_operations.sql, as it is there).
 
--- flow_purge finds the oldest finished executions by their end time.
+-- for flow_purge, which finds the oldest finished executions by their end time:
 CREATE INDEX executions_ended_idx ON flowpg.executions (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE FUNCTION flow_purge(older_than interval, namespace text DEFAULT NULL, batch_size int DEFAULT 1000)
@@ -67,3 +67,8 @@ COMMENT ON FUNCTION flowpg.worker_status_row() IS
     'the row of flowpg.worker_status; needs membership of pg_monitor or ADMIN on ''''';
 CREATE VIEW flowpg.worker_status AS SELECT * FROM flowpg.worker_status_row();
 GRANT SELECT ON flowpg.worker_status TO PUBLIC;
+
+-- Indexes no query of flowpg's needs (issue 15): each cost every insert and update.
+DROP INDEX flowpg.executions_flow_idx;
+DROP INDEX flowpg.executions_unfinished_idx;
+DROP INDEX flowpg.audit_log_namespace_idx;
