@@ -209,3 +209,45 @@ $y$, i, i));
 SELECT flow_start('t.ddl', 'ddl-up') IS NOT NULL AS started;
 SELECT flow_id, state FROM flowpg.executions WHERE namespace = 't.ddl' ORDER BY flow_id;
 SELECT count(*) AS tables FROM pg_class WHERE relname LIKE 't45_ddl_%';
+
+-- Each listener is first checked against the upstream flows it can fire for at all (its
+-- preconditions' flows, or its ExecutionFlow condition), then in full; a disabled trigger
+-- never fires.  A change of another flow fires none of these, a change of theirs fires them.
+SELECT revision FROM flow_deploy($$
+id: pin-up
+namespace: t.pin
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: up
+$$);
+SELECT revision FROM flow_deploy($$
+id: pin-other
+namespace: t.pin
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: other
+$$);
+SELECT count(*) AS deployed FROM (VALUES
+  ('by-condition', 'false', 'conditions: [{type: io.kestra.plugin.core.condition.ExecutionFlow, namespace: t.pin, flowId: pin-up}]'),
+  ('by-precondition', 'false', 'preconditions: {id: p, flows: [{namespace: t.x, flowId: nope}, {namespace: t.pin, flowId: pin-up, states: [SUCCESS]}]}'),
+  ('by-namespace', 'false', 'conditions: [{type: io.kestra.plugin.core.condition.ExecutionNamespace, namespace: t.pin}]'),
+  ('disabled', 'true', 'conditions: [{type: io.kestra.plugin.core.condition.ExecutionFlow, namespace: t.pin, flowId: pin-up}]'))
+  AS v(id, disabled, how), LATERAL flow_deploy(format($y$
+id: %s
+namespace: t.pin.down
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: fired
+triggers:
+  - id: on-up
+    type: io.kestra.plugin.core.trigger.Flow
+    disabled: %s
+    %s
+$y$, v.id, v.disabled, v.how));
+SELECT flow_start('t.pin', 'pin-other') IS NOT NULL AS other_started;
+SELECT flow_id, count(*) FROM flowpg.executions WHERE namespace = 't.pin.down' GROUP BY 1 ORDER BY 1;
+SELECT flow_start('t.pin', 'pin-up') IS NOT NULL AS up_started;
+SELECT flow_id, count(*) FROM flowpg.executions WHERE namespace = 't.pin.down' GROUP BY 1 ORDER BY 1;

@@ -163,6 +163,16 @@ db_exec(DbQuery *q, Datum *values, const char *nulls, bool read_only, long count
 			elog(ERROR, "SPI_keepplan failed");
 		q->plan = plan;
 	}
+	/*
+	 * The previous statement's rows are no longer reachable (see db_datum):
+	 * free them, or a call that runs many statements (flow_resume_bulk)
+	 * keeps every result until SPI_finish.
+	 */
+	if (SPI_tuptable != NULL)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		SPI_tuptable = NULL;
+	}
 	rc = SPI_execute_plan(q->plan, values, nulls, read_only, count);
 	become_caller(&saved);
 	/* SPI leaves its own procedure context current; go back to the caller's */

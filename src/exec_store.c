@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -150,8 +151,22 @@ col_secret_values(const char *id)
 	return v;
 }
 
-/* Executions held in memory by the running call (see exec_hold). */
-static List *held = NIL;
+/*
+ * Executions held in memory by the running call (see exec_hold), by id: a
+ * hash table, since flow_resume_bulk holds every execution it loads and
+ * looks each new one up first.  Ids too long for its keys (none that flowpg
+ * makes) are held in a list.
+ */
+#define HELD_KEY_SIZE 64
+
+typedef struct HeldExecution
+{
+	char		id[HELD_KEY_SIZE];	/* the hash key */
+	Execution  *e;
+} HeldExecution;
+
+static HTAB *held = NULL;
+static List *held_long = NIL;
 
 /* whether exec_load fails at once on a locked row (the worker) rather than wait */
 static bool load_nowait = false;
@@ -167,14 +182,64 @@ exec_load_without_waiting(void)
 void
 exec_hold(Execution *e)
 {
-	held = lappend(held, e);
+	HeldExecution *h;
+
+	if (strlen(e->id) >= HELD_KEY_SIZE)
+	{
+		held_long = lappend(held_long, e);
+		return;
+	}
+	if (held == NULL)
+	{
+		HASHCTL		ctl;
+
+		/* in the caller's memory, which outlives the call's exec_release_all */
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = HELD_KEY_SIZE;
+		ctl.entrysize = sizeof(HeldExecution);
+		ctl.hcxt = CurrentMemoryContext;
+		held = hash_create("flowpg held executions", 64, &ctl,
+						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	h = hash_search(held, e->id, HASH_ENTER, NULL);
+	h->e = e;
 }
 
 /* Forget the held executions (see exec.h). */
 void
 exec_release_all(void)
 {
-	held = NIL;
+	if (held != NULL)
+		hash_destroy(held);
+	held = NULL;
+	held_long = NIL;
+}
+
+/* The held execution of an id, or NULL. */
+static Execution *
+held_execution(const char *execution_id)
+{
+	ListCell   *lc;
+
+	if (strlen(execution_id) >= HELD_KEY_SIZE)
+	{
+		foreach(lc, held_long)
+		{
+			Execution  *e = lfirst(lc);
+
+			if (strcmp(e->id, execution_id) == 0)
+				return e;
+		}
+		return NULL;
+	}
+	if (held != NULL)
+	{
+		HeldExecution *h = hash_search(held, execution_id, HASH_FIND, NULL);
+
+		if (h != NULL)
+			return h->e;
+	}
+	return NULL;
 }
 
 /* Lock and read an execution with its task runs (see exec.h). */
@@ -185,14 +250,10 @@ exec_load(const char *execution_id)
 	Datum		arg;
 	uint64		n;
 	uint64		i;
-	ListCell   *lc;
 
-	foreach(lc, held)
-	{
-		e = lfirst(lc);
-		if (strcmp(e->id, execution_id) == 0)
-			return e;
-	}
+	e = held_execution(execution_id);
+	if (e != NULL)
+		return e;
 	arg = CStringGetTextDatum(execution_id);
 	if (db_exec(load_nowait ? &q_lock_execution_nowait : &q_lock_execution,
 				&arg, NULL, false, 1) == 0)

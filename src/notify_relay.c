@@ -324,6 +324,20 @@ notify_relay_attach(Oid database)
 	LWLockRelease(relay->lock);
 }
 
+/* The worker: whether the ring holds anything, committed or not yet (see notify_relay.h). */
+bool
+notify_relay_waiting(void)
+{
+	bool		waiting;
+
+	if (relay == NULL)
+		return false;
+	LWLockAcquire(relay->lock, LW_SHARED);
+	waiting = relay->tail < relay->head;
+	LWLockRelease(relay->lock);
+	return waiting;
+}
+
 /*
  * Take the committed notifications off the ring (in commit order) and NOTIFY
  * them; the caller commits.  Returns how many were queued.

@@ -21,6 +21,9 @@ extern void notify_relay_send(const char *payload);
 /* The worker: relay for database (InvalidOid: stop relaying). */
 extern void notify_relay_attach(Oid database);
 
+/* The worker: whether there is anything on the ring (a transaction is then worth starting). */
+extern bool notify_relay_waiting(void);
+
 /* The worker, inside a transaction it then commits: NOTIFY what committed transactions queued. */
 extern int	notify_relay_flush(void);
 

@@ -43,9 +43,20 @@ typedef struct Listener
 	char	   *flow_id;
 	char	   *trigger_id;
 	FpValue    *trigger;
+	bool		disabled;		/* disabled: true */
+
+	/*
+	 * The upstream flows it can fire for at all, as alternating namespace
+	 * and flow id strings (its preconditions' flows, or else its first
+	 * ExecutionFlow condition), or NIL: any.  A necessary condition only,
+	 * checked before the full one, so that a change nobody listens to costs
+	 * a few string comparisons per listener.
+	 */
+	List	   *upstreams;
 } Listener;
 
 static List *listeners = NIL;
+static Oid	listeners_relid = InvalidOid;	/* flowpg.flow_listeners when they were read */
 static bool listeners_valid = false;
 static uint64 listeners_generation = 0;	/* counts invalidations */
 static MemoryContext listeners_cxt = NULL;
@@ -74,12 +85,17 @@ static DbQuery q_save_window = DB_QUERY(
 	" WHERE namespace = $1 AND flow_id = $2 AND trigger_id = $3",
 	4, TEXTOID, TEXTOID, TEXTOID, JSONBOID);
 
-/* Relcache callback: a deploy changed flow_listeners (or every relation was invalidated). */
+/*
+ * Relcache callback: a deploy changed flow_listeners, or every relation was
+ * invalidated.  Other relations' invalidations (autovacuum's statistics of
+ * the tables every step writes, say) leave the cached copy alone.
+ */
 static void
 listeners_invalidate(Datum arg, Oid relid)
 {
 	(void) arg;
-	(void) relid;
+	if (OidIsValid(relid) && OidIsValid(listeners_relid) && relid != listeners_relid)
+		return;
 	listeners_valid = false;
 	listeners_generation++;
 }
@@ -132,6 +148,70 @@ trigger_flow_store(const char *ns, const char *flow_id, const FpValue *definitio
 		listeners_changed();
 }
 
+/* Work out a listener's disabled flag and the upstream flows it can fire for (see Listener). */
+static void
+listener_prepare(Listener *l)
+{
+	FpValue    *disabled = fp_get(l->trigger, "disabled");
+	FpValue    *pre = fp_get_object(l->trigger, "preconditions");
+	FpValue    *flows = pre ? fp_get_array(pre, "flows") : NULL;
+	FpValue    *conditions = fp_get(l->trigger, "conditions");
+	int			i;
+
+	l->disabled = disabled && disabled->type == FP_BOOL && disabled->u.b;
+	l->upstreams = NIL;
+	if (flows && flows->type == FP_ARRAY)
+	{
+		/* matching_entries: one of these must be the upstream flow */
+		for (i = 0; i < flows->u.arr.count; i++)
+		{
+			const char *ns = fp_get_str(flows->u.arr.items[i], "namespace");
+			const char *flow = fp_get_str(flows->u.arr.items[i], "flowId");
+
+			if (ns == NULL || flow == NULL)
+			{
+				l->upstreams = NIL;
+				return;			/* the full check decides */
+			}
+			l->upstreams = lappend(lappend(l->upstreams, pstrdup(ns)), pstrdup(flow));
+		}
+		return;
+	}
+	/* conditions_hold: every condition must hold, so an ExecutionFlow one names the upstream */
+	for (i = 0; conditions && conditions->type == FP_ARRAY && i < conditions->u.arr.count; i++)
+	{
+		const FpValue *c = conditions->u.arr.items[i];
+		const char *type = fp_get_str(c, "type");
+		const char *ns = fp_get_str(c, "namespace");
+		const char *flow = fp_get_str(c, "flowId");
+
+		if (type && strstr(type, "ExecutionFlow") && ns && flow)
+		{
+			l->upstreams = list_make2(pstrdup(ns), pstrdup(flow));
+			return;
+		}
+	}
+}
+
+/* Whether a listener can fire at all for a change of up (see Listener). */
+static bool
+listener_may_match(const Listener *l, const Execution *up)
+{
+	ListCell   *lc;
+
+	if (l->disabled)
+		return false;
+	if (l->upstreams == NIL)
+		return true;
+	for (lc = list_head(l->upstreams); lc != NULL; lc = lnext(l->upstreams, lnext(l->upstreams, lc)))
+	{
+		if (strcmp((char *) lfirst(lc), up->namespace) == 0 &&
+			strcmp((char *) lfirst(lnext(l->upstreams, lc)), up->flow_id) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The cached listeners, loaded on first use after an invalidation.  A new
  * list is built beside the old one, which may still be walked by a caller
@@ -152,6 +232,7 @@ get_listeners(void)
 
 	if (listeners_valid)
 		return listeners;
+	listeners_relid = get_relname_relid("flow_listeners", get_namespace_oid("flowpg", false));
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "flowpg flow listeners",
 								ALLOCSET_SMALL_SIZES);
 	n = db_exec(&q_listeners, NULL, NULL, true, 0);
@@ -165,6 +246,7 @@ get_listeners(void)
 		l->flow_id = db_text(i, 2);
 		l->trigger_id = db_text(i, 3);
 		l->trigger = fp_from_jsonb_datum(db_datum(i, 4, &isnull));
+		listener_prepare(l);
 		loaded = lappend(loaded, l);
 	}
 	MemoryContextSwitchTo(old);
@@ -417,18 +499,19 @@ trigger_flow_fire(Execution *up, FlowState s)
 	{
 		Listener   *l = lfirst(lc);
 		FpValue    *t = l->trigger;
-		FpValue    *disabled = fp_get(t, "disabled");
-		FpValue    *pre = fp_get_object(t, "preconditions");
-		FpValue    *states = fp_get(t, "states");
+		FpValue    *pre;
+		FpValue    *states;
 		FpValue    *outputs = up->outputs;
 		bool		has_status;
 		Execution  *e;
 
+		if (!listener_may_match(l, up))
+			continue;
 		/* a flow never triggers itself */
 		if (strcmp(l->namespace, up->namespace) == 0 && strcmp(l->flow_id, up->flow_id) == 0)
 			continue;
-		if (disabled && disabled->type == FP_BOOL && disabled->u.b)
-			continue;
+		pre = fp_get_object(t, "preconditions");
+		states = fp_get(t, "states");
 		if (!conditions_hold(fp_get(t, "conditions"), up, s, &has_status))
 			continue;
 		/* trigger-level states: as given, else the end states unless something else filters */

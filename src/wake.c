@@ -7,12 +7,15 @@
  * The connected worker publishes its pgprocno and pid here (never a
  * pointer: shared memory outlives processes).  A transaction that queues
  * work registers, once per backend, a transaction callback; at COMMIT it
- * sets the worker's latch, at abort it forgets.  The notify relay sets the
- * same latch when it hands over a committed transaction's notifications.
- * A transaction that deletes work rows (a kill, a resume that voids a
- * timer, a purge) also bumps a counter at COMMIT, before it sets the
- * latch: the worker, seeing the counter move, checks that the sends it has
- * in flight still have their rows, and aborts those that do not.
+ * sets the worker's latch, at abort it forgets.  With work queued it also
+ * raises the "work queued" flag first; the notify relay sets the same latch,
+ * without the flag, when it hands over a committed transaction's
+ * notifications: the worker looks at its queues only when the flag is up
+ * (or something falls due), not each time a state changes.  A transaction
+ * that deletes work rows (a kill, a resume that voids a timer, a purge)
+ * also bumps a counter at COMMIT, before it sets the latch: the worker,
+ * seeing the counter move, checks that the sends it has in flight still
+ * have their rows, and aborts those that do not.
  * Nothing here knows anything of executions or of the worker's loop.
  *
  *-------------------------------------------------------------------------
@@ -38,6 +41,7 @@ typedef struct WakeShared
 	int			pgprocno;		/* the connected worker's PGPROC, or -1 */
 	pid_t		pid;			/* its pid, or 0 */
 	pg_atomic_uint64 work_gone; /* commits that deleted work rows, ever */
+	pg_atomic_uint32 queued;	/* 1: a commit queued work since the worker last looked */
 } WakeShared;
 
 static WakeShared *wake_shared = NULL;
@@ -74,6 +78,7 @@ wake_shmem_startup(void)
 		wake_shared->pgprocno = -1;
 		wake_shared->pid = 0;
 		pg_atomic_init_u64(&wake_shared->work_gone, 0);
+		pg_atomic_init_u32(&wake_shared->queued, 1);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -116,9 +121,14 @@ wake_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			/* the counter first: the woken worker must see it moved */
+			/* the counter and the flag first: the woken worker must see them */
 			if (gone_pending)
 				pg_atomic_fetch_add_u64(&wake_shared->work_gone, 1);
+			if (wake_pending)
+			{
+				pg_atomic_write_u32(&wake_shared->queued, 1);
+				pg_write_barrier();
+			}
 			if (wake_pending || gone_pending)
 				wake_worker_now();
 			wake_pending = false;
@@ -174,6 +184,15 @@ wake_work_gone_count(void)
 	if (wake_shared == NULL)
 		return 0;
 	return pg_atomic_read_u64(&wake_shared->work_gone);
+}
+
+/* The worker: whether work was queued since it last asked, lowering the flag (see wake.h). */
+bool
+wake_take_queued(void)
+{
+	if (wake_shared == NULL)
+		return true;
+	return pg_atomic_exchange_u32(&wake_shared->queued, 0) != 0;
 }
 
 /* The worker publishes itself as the process to wake. */

@@ -30,7 +30,17 @@ extern void wake_worker_work_gone_at_commit(void);
 /* The worker: how many committed transactions said so, ever (0 when not preloaded). */
 extern uint64 wake_work_gone_count(void);
 
-/* Set the worker's latch now, if a worker is published (must not fail: used at COMMIT). */
+/*
+ * The worker, before it looks at its queues: whether a commit queued work
+ * (wake_worker_at_commit) since the last call, lowering the flag.  A commit
+ * after the call raises it again.  true when there is no shared memory.
+ */
+extern bool wake_take_queued(void);
+
+/*
+ * Set the worker's latch now, if a worker is published (must not fail: used
+ * at COMMIT).  This alone does not make the worker look at its queues.
+ */
 extern void wake_worker_now(void);
 
 /* The worker: publish this process as the one to wake, and stop being it (on exit). */

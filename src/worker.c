@@ -36,9 +36,14 @@
  *
  * Waking.  A transaction that queues work (the end of a step) or changes
  * schedules (a deploy) sets the worker's latch when it commits, through
- * wake.c, where the worker publishes its pgprocno and pid.  Nothing is set
- * when it rolls back, and nothing happens at all when flowpg is not
- * preloaded (no worker).
+ * wake.c, where the worker publishes its pgprocno and pid, and raises the
+ * flag that makes the next turn survey the queues.  Nothing is set when it
+ * rolls back, and nothing happens at all when flowpg is not preloaded (no
+ * worker).  A turn woken only by the notify relay (any state change), with
+ * nothing due, relays the notifications and surveys nothing: the queues are
+ * looked at when work was queued, when what the last survey saw falls due,
+ * when freed slots may take sends still queued, and at least every
+ * flowpg.naptime (work no commit announced, a prepared transaction's).
  *
  * Errors.  Each step runs in PG_TRY: an error is reported, the step's
  * transaction aborted, and the failure recorded on the task run in a fresh
@@ -133,6 +138,9 @@ static bool was_enabled = false;
 static TimestampTz processing_since = 0;	/* occurrences before this were missed */
 static TimestampTz last_survey = 0;
 static TimestampTz next_fire = 0;	/* the earliest timer or schedule the last survey saw */
+static TimestampTz next_send = 0;	/* the earliest unclaimed send the last survey saw */
+static bool sends_unknown = false;	/* the last survey filled every free slot */
+static bool look_again = true;	/* the next turn surveys, whatever woke it */
 static bool skip_latch = false; /* the next wait is for sockets and time only */
 static uint64 gone_seen = 0;	/* wake_work_gone_count() at the last check of sends in flight */
 static TimestampTz last_gone_check = 0;
@@ -740,6 +748,43 @@ min_wait(long a, long b)
 	return Min(a, b);
 }
 
+/* The time by which the queues must be surveyed again: what falls due, or flowpg.naptime. */
+static TimestampTz
+survey_deadline(void)
+{
+	TimestampTz t = TimestampTzPlusMilliseconds(last_survey, flowpg_naptime_ms);
+
+	if (next_fire != 0 && next_fire < t)
+		t = next_fire;
+	if (next_send != 0 && next_send < t)
+		t = next_send;
+	return t;
+}
+
+/* Whether the queues must be surveyed now, however the worker was woken. */
+static bool
+survey_due(TimestampTz now)
+{
+	return last_survey == 0 || survey_deadline() <= now;
+}
+
+/*
+ * A turn woken by the notify relay (or by results) with nothing queued or
+ * due: relay the notifications, and sleep until the survey falls due.
+ */
+static long
+relay_only_turn(long results_wait)
+{
+	long		wait_ms;
+
+	pgstat_report_activity(STATE_RUNNING, "flowpg worker: relaying notifications");
+	worker_relay_notifications();
+	wait_ms = min_wait(ms_until(survey_deadline(), GetCurrentTimestamp()), results_wait);
+	if (wait_ms < 0 || wait_ms > flowpg_naptime_ms)
+		wait_ms = flowpg_naptime_ms;
+	return wait_ms;
+}
+
 /*
  * One turn of the loop: record what finished, survey the queues, fire what
  * is due, send what was claimed.  Returns how long the worker may sleep
@@ -791,7 +836,6 @@ worker_iteration(void)
 						results_wait);
 	}
 
-	pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
 	{
 		int			n_in_flight;
 		WorkerInFlight *in_flight = list_in_flight(&n_in_flight);
@@ -799,7 +843,15 @@ worker_iteration(void)
 		bool		check_gone = n_in_flight > 0 &&
 			(gone_now != gone_seen ||
 			 now >= TimestampTzPlusMilliseconds(last_gone_check, GONE_CHECK_MS));
+		bool		queued = wake_take_queued();
 
+		/* woken by the relay or by results, with nothing queued, gone or due: relay only */
+		if (!queued && !check_gone && !look_again && enabled && was_enabled &&
+			!(sends_unknown && free_slots > 0) && !survey_due(now))
+			return relay_only_turn(results_wait);
+
+		pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
+		look_again = true;		/* until this survey is through */
 		worker_survey(&s, enabled, slots, Max(free_slots, 0), in_flight, n_in_flight,
 					  check_gone);
 		if (check_gone && s.extension && enabled)
@@ -812,6 +864,8 @@ worker_iteration(void)
 	next_fire = s.next_timer;
 	if (s.next_schedule != 0 && (next_fire == 0 || s.next_schedule < next_fire))
 		next_fire = s.next_schedule;
+	next_send = s.next_send;
+	sends_unknown = list_length(s.claims) >= Max(free_slots, 0);
 	worker_status_note_state(!s.extension ? WORKER_RUN_WAITING_EXTENSION :
 							 enabled ? WORKER_RUN_RUNNING : WORKER_RUN_PAUSED);
 	if (!s.extension)
@@ -824,6 +878,7 @@ worker_iteration(void)
 	}
 	if (!enabled)
 		return results_wait >= 0 ? results_wait : flowpg_naptime_ms;
+	look_again = false;
 
 	/* slots of sends whose work is gone, or given back to another namespace, free first */
 	abort_sends(s.gone, s.ngone);
@@ -835,11 +890,13 @@ worker_iteration(void)
 	fire_schedules(s.schedules);
 
 	/* something was fired, or could not even be sent: look again at once */
+	look_again = true;
 	if (fired > 0 || s.schedules != NIL)
 		return 0;
 	foreach(lc, finished)
 		if (((WorkerClaim *) lfirst(lc))->retry_at == 0)
 			return 0;
+	look_again = busy;
 
 	now = GetCurrentTimestamp();
 	wait_ms = min_wait(ms_until(s.next_send, now), ms_until(s.next_timer, now));

@@ -105,6 +105,7 @@ typedef enum WorkerStep
 extern bool worker_extension_ready(bool *present);
 extern void worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
 						  WorkerInFlight *in_flight, int n_in_flight, bool check_gone);
+extern void worker_relay_notifications(void);
 extern WorkerStep worker_record_result(WorkerClaim *c, FpValue *result);
 extern WorkerStep worker_fire_timer(WorkerItem *t);
 extern void worker_unit_failed(int64 work_id, TimestampTz claimed_at, const char *execution_id,

@@ -675,6 +675,22 @@ worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
 }
 
 /*
+ * A turn with nothing to look at in the queues: only NOTIFY what committed
+ * transactions left in the relay, in a transaction of its own when there is
+ * anything (not durable: a notification is not, and the changes it announces
+ * were committed by their own transactions).
+ */
+void
+worker_relay_notifications(void)
+{
+	if (!notify_relay_waiting())
+		return;
+	worker_step_begin(false);
+	(void) notify_relay_flush();
+	worker_step_end();
+}
+
+/*
  * Record what came back for a claimed send and advance its execution, in a
  * transaction of its own.  The row must still carry the claim: a kill or
  * a restart that deleted it meanwhile wins, and the result is dropped.

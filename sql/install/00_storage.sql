@@ -45,9 +45,11 @@ CREATE TABLE flowpg.executions (
     updated_at    timestamptz NOT NULL,
     ended_at      timestamptz
 );
-CREATE INDEX executions_flow_idx ON flowpg.executions (namespace, flow_id, created_at);
+-- Every index of flowpg's tables is there for a query of flowpg's that needs it (named in a
+-- "for" comment); each costs every insert and every update that is not HOT.
+-- for the lookups by id (every step's row lock) and flow_purge's trees: the primary key, and
+-- for a subflow's children (flow_kill, flow_purge's trees, a parent's advance):
 CREATE INDEX executions_parent_idx ON flowpg.executions (parent_id) WHERE parent_id IS NOT NULL;
-CREATE INDEX executions_unfinished_idx ON flowpg.executions (state) WHERE ended_at IS NULL;
 
 -- One row per run of one task inside an execution.  namespace is copied from the execution so
 -- that row-level security needs no join.  attempts is a jsonb array of {state, startDate,
@@ -68,8 +70,10 @@ CREATE TABLE flowpg.task_runs (
     created_at      timestamptz NOT NULL,
     ended_at        timestamptz
 );
+-- for exec_load's "SELECT ... FROM flowpg.task_runs WHERE execution_id = $1", the link page's
+-- pause, flow_purge's DELETE and the row security of task runs by execution:
 CREATE INDEX task_runs_execution_idx ON flowpg.task_runs (execution_id);
--- the inbox and resume look paused task runs up by assignee, or by namespace for plain pauses
+-- for the inbox and resume: look paused task runs up by assignee, or by namespace for plain pauses
 CREATE INDEX task_runs_paused_users_idx ON flowpg.task_runs USING gin (assigned_users)
     WHERE state = 'PAUSED';
 CREATE INDEX task_runs_paused_groups_idx ON flowpg.task_runs USING gin (assigned_groups)
@@ -86,6 +90,8 @@ CREATE TABLE flowpg.logs (
     message      text        NOT NULL,
     at           timestamptz NOT NULL
 );
+-- for the error logs of an execution in expressions (exec_render.c, by execution in order of
+-- time), the app's execution page and flow_purge's DELETE:
 CREATE INDEX logs_execution_idx ON flowpg.logs (execution_id, at);
 
 -- Who did what.  Append-only: a trigger below refuses updates, deletes and truncation.
@@ -100,9 +106,10 @@ CREATE TABLE flowpg.audit_log (
     task_run_id  text,
     detail       jsonb       NOT NULL DEFAULT '{}'
 );
+-- for an approval link's decision ("SELECT detail ->> 'via' FROM flowpg.audit_log WHERE
+-- execution_id = $1 ...", api_links.c) and the app's execution page:
 CREATE INDEX audit_log_execution_idx ON flowpg.audit_log (execution_id)
     WHERE execution_id IS NOT NULL;
-CREATE INDEX audit_log_namespace_idx ON flowpg.audit_log (namespace, at);
 
 -- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.  With
 -- flowpg.secret_key_file set, value is sealed (AES-256-GCM, src/secret_crypt.c) and key_id names
@@ -193,17 +200,19 @@ CREATE TABLE flowpg.work (
     detail       jsonb       NOT NULL DEFAULT '{}',
     namespace    text        NOT NULL DEFAULT ''
 );
--- the worker's two queues, each read in due order: sends (bounded by the requests it may have in
+-- for the worker's two queues, each read in due order: sends (bounded by the requests it may have in
 -- flight) and timers; the predicates are spelled exactly as the worker's queries spell them
 CREATE INDEX work_send_idx ON flowpg.work (due_at)
     WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
 CREATE INDEX work_timer_idx ON flowpg.work (due_at)
     WHERE claimed_at IS NULL AND NOT (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
--- the sends queued by namespace, each namespace's in due order: the worker shares its slots
+-- for the worker's sharing of slots: the sends queued by namespace, each namespace's in due order: the worker shares its slots
 -- among the namespaces with sends waiting (it finds them by skipping through this index)
 CREATE INDEX work_send_namespace_idx ON flowpg.work (namespace, due_at)
     WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
+-- for "UPDATE flowpg.work SET claimed_at = NULL WHERE claimed_at IS NOT NULL" (a new worker's start):
 CREATE INDEX work_claimed_idx ON flowpg.work (claimed_at) WHERE claimed_at IS NOT NULL;
+-- for "DELETE FROM flowpg.work WHERE task_run_id = $1" (a resumed pause's expiry, a killed run):
 CREATE INDEX work_task_run_idx ON flowpg.work (task_run_id);
 
 -- State kept for triggers: for each Schedule trigger of a flow that can run, its definition as
@@ -220,6 +229,7 @@ CREATE TABLE flowpg.trigger_state (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (namespace, flow_id, trigger_id)
 );
+-- for the worker's due schedules, in the order they fall due:
 CREATE INDEX trigger_state_next_idx ON flowpg.trigger_state (next_at) WHERE schedule IS NOT NULL;
 
 -- The Flow triggers of the latest revision of every flow that has some, kept at deploy so that

@@ -45,8 +45,8 @@ CREATE FUNCTION flowpg.namespace_path(namespace text) RETURNS text[]
 COMMENT ON FUNCTION flowpg.namespace_path(text) IS
     'a namespace, each of its parents, and '''': the namespaces whose grants cover it';
 
--- Plain pauses are found by the namespaces that cover them (the GIN indexes on assigned_users
--- and assigned_groups, in the storage part, find HumanTasks).
+-- for the inbox and resume: plain pauses are found by the namespaces that cover them (the GIN
+-- indexes on assigned_users and assigned_groups, in the storage part, find HumanTasks).
 CREATE INDEX task_runs_paused_ns_idx ON flowpg.task_runs USING gin (flowpg.namespace_path(namespace))
     WHERE state = 'PAUSED' AND assigned_users IS NULL AND assigned_groups IS NULL;
 

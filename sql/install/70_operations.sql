@@ -1,7 +1,7 @@
 -- flowpg install script, part 7: running flowpg for years: retention (flow_purge) and the
 -- background worker's health (flowpg.worker_status).
 
--- flow_purge finds the oldest finished executions by their end time.
+-- for flow_purge, which finds the oldest finished executions by their end time:
 CREATE INDEX executions_ended_idx ON flowpg.executions (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE FUNCTION flow_purge(older_than interval, namespace text DEFAULT NULL, batch_size int DEFAULT 1000)

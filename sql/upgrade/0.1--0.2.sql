@@ -46,7 +46,7 @@ COMMENT ON FUNCTION flow_link_key_rotate() IS
 
 -- Retention and the worker's health (sql/install/70_operations.sql, as it is there).
 
--- flow_purge finds the oldest finished executions by their end time.
+-- for flow_purge, which finds the oldest finished executions by their end time:
 CREATE INDEX executions_ended_idx ON flowpg.executions (ended_at) WHERE ended_at IS NOT NULL;
 
 CREATE FUNCTION flow_purge(older_than interval, namespace text DEFAULT NULL, batch_size int DEFAULT 1000)
@@ -125,3 +125,8 @@ UPDATE flowpg.work w SET namespace = e.namespace FROM flowpg.executions e WHERE 
 CREATE INDEX work_send_namespace_idx ON flowpg.work (namespace, due_at)
     WHERE claimed_at IS NULL AND (kind = 'send' OR (kind = 'retry' AND detail ? 'request'));
 COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the worker shares its in-flight slots among namespaces';
+
+-- Indexes no query of flowpg's needs (issue 15): each cost every insert and update.
+DROP INDEX flowpg.executions_flow_idx;
+DROP INDEX flowpg.executions_unfinished_idx;
+DROP INDEX flowpg.audit_log_namespace_idx;
