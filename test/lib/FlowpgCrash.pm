@@ -268,7 +268,7 @@ sub _rows
 =item crash_check(NODE, SINK, ACKS, timers => [IDS], settle => 60)
 
 Wait at most SETTLE seconds for every execution of namespace crash to be
-PAUSED or finished, then return the figures: acknowledged (starts and
+PAUSED or finished and for the timers IDS to have fired, then return the figures: acknowledged (starts and
 resumes acknowledged), resumes (of those, resumes), lost (an acknowledged
 start missing, or an acknowledged resume not recorded in full), half (an
 execution whose state, task runs, outputs, logs and audit rows do not
@@ -285,11 +285,14 @@ sub crash_check
 {
 	my ($node, $sink, $acks, %o) = @_;
 	my $settle = $o{settle} // 60;
+	my $timer_list = join(',', map { "'$_'" } @{ $o{timers} // [] }) || "''";
+	# (the timers given are due by now or soon: wait for them to fire as well)
 	poll_until(
 		sub {
 			$node->safe_psql('postgres',
 				"SELECT count(*) FROM flowpg.executions WHERE namespace = 'crash'"
-				  . " AND state NOT IN ('PAUSED', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED')") eq '0';
+				  . " AND (state NOT IN ('PAUSED', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED')"
+				  . " OR (state = 'PAUSED' AND id IN ($timer_list)))") eq '0';
 		},
 		$settle, 0.2);
 
