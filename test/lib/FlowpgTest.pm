@@ -82,11 +82,13 @@ sub flowpg_src
 
 =pod
 
-=item flowpg_node(NAME, conf => [LINES], no_extension => 1)
+=item flowpg_node(NAME, conf => [LINES], no_extension => 1, init => {OPTIONS})
 
 Create and start a node with shared_preload_libraries = 'flowpg' and
 flowpg.database_name = 'postgres' (plus any extra postgresql.conf lines),
 and run CREATE EXTENSION flowpg in the postgres database unless told not to.
+INIT is passed to PostgreSQL::Test::Cluster's init (allows_streaming => 1
+for a primary with standbys).
 
 =cut
 
@@ -94,7 +96,7 @@ sub flowpg_node
 {
 	my ($name, %opts) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(%{ $opts{init} // {} });
 	$node->append_conf('postgresql.conf',
 		join("\n",
 			"shared_preload_libraries = 'flowpg'",
