@@ -420,8 +420,10 @@ clients.  Returns (acks, timer ids).
 sub crash_round
 {
 	my ($node, %o) = @_;
-	my $load = crash_load($node, clients => $o{clients} // 3);
-	Time::HiRes::sleep($ENV{FLOWPG_CRASH_LOAD_SECONDS} // $o{load_seconds} // 3);
+	my $seconds = $ENV{FLOWPG_CRASH_LOAD_SECONDS} // $o{load_seconds} // 3;
+	# enough iterations that no client ends before the crash (about 400 a second each here)
+	my $load = crash_load($node, clients => $o{clients} // 3, iterations => 2000 + 2000 * $seconds);
+	Time::HiRes::sleep($seconds);
 	my $timers = crash_timers($node, $o{timers} // 10, 'PT2S');
 	$o{crash}->();
 	$o{restart}->();
