@@ -113,6 +113,11 @@ is($standby->safe_psql('postgres', $read, extra_params => [ '-U', 'reader' ]), $
 	  . " inbox, logs, audit rows, others')");
 like($on_primary, qr/^13 0 \d+ 3 \d+ \d+ 0$/, 'its own namespace only, with three items in its inbox');
 isnt($standby->safe_psql('postgres', $read), $on_primary, 'a superuser sees more there');
+my ($rc, $wout, $werr) = (0, '', '');
+$rc = $standby->psql('postgres', "\\set VERBOSITY verbose\nSELECT flow_resume(execution_id, '{}') FROM flowpg.inbox LIMIT 1",
+	stdout => \$wout, stderr => \$werr, extra_params => [ '-U', 'reader' ]);
+like($werr, qr/ERROR:  25006: cannot execute .+ in a read-only transaction/,
+	'a resume on the standby fails as every write there does (25006)');
 
 # flow_wait on the standby
 my $slow = start_flow($primary, 'crash.slow', 'slow');
