@@ -29,7 +29,7 @@ PG_CFLAGS = -Wall -Wextra
 ifdef WERROR
 PG_CFLAGS += -Werror
 endif
-SHLIB_LINK = -lcurl -lyaml
+SHLIB_LINK = -lcurl -lyaml -lcrypto
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -13,6 +13,8 @@ ORDER BY 1;
 
 -- the settings of SPEC section 9, with their defaults
 SELECT name, setting, unit, context FROM pg_settings WHERE name LIKE 'flowpg.%' ORDER BY 1;
+-- the test clusters turn allow_local_targets on (their sinks are on loopback): its default is off
+SELECT boot_val FROM pg_settings WHERE name = 'flowpg.allow_local_targets';
 
 -- the prefix is reserved: a typo is refused
 SET flowpg.app_ur = 'x';

@@ -190,7 +190,9 @@ JOIN pg_temp.holding('flowpg_t66_admin') a USING (relation)
 JOIN pg_temp.holding('flowpg_t66_global') g USING (relation)
 ORDER BY 1;
 -- (the values are kept only where rendering needs them: secrets, and the real values of SECRET
--- inputs in execution_secrets, which no role reads; a superuser reads everything, of course)
+-- inputs in execution_secrets, which no role reads; a superuser reads everything, of course, but
+-- with a key file configured, as test/run does here, finds them only encrypted: no row at all
+-- holds a value in clear; sql/78_secret_crypt.sql)
 SELECT relation FROM pg_temp.holding(current_user) WHERE rows_with_a_secret NOT IN ('0') ORDER BY 1;
 
 -- Every function of the extension that returns a value: none reads flowpg.secrets but

@@ -5,6 +5,8 @@
  *	  flow_secret_set, flow_secret_delete, flow_kv_set, flow_kv_get,
  *	  flow_kv_delete.  Each needs ADMIN on the namespace ('' is global) and
  *	  writes an audit row; secret values never appear in the audit log.
+ *	  Secret values are stored encrypted when flowpg.secret_key_file is set
+ *	  (secret_crypt.h), else in clear with a WARNING.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,6 +20,7 @@
 #include "audit.h"
 #include "db.h"
 #include "ids.h"
+#include "secret_crypt.h"
 #include "security.h"
 #include "value.h"
 
@@ -28,6 +31,15 @@ PG_FUNCTION_INFO_V1(flow_kv_get);
 PG_FUNCTION_INFO_V1(flow_kv_delete);
 
 static DbQuery secret_upsert = DB_QUERY(
+	"INSERT INTO flowpg.secrets (namespace, name, value, updated_at, updated_by, key_id)"
+	" VALUES ($1, $2, $3, now(), $4, $5)"
+	" ON CONFLICT (namespace, name) DO UPDATE"
+	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,"
+	" key_id = EXCLUDED.key_id",
+	5, TEXTOID, TEXTOID, TEXTOID, NAMEOID, TEXTOID);
+
+/* the same in a 0.1 database not yet updated (secret_crypt.h): in clear, no key_id */
+static DbQuery secret_upsert_01 = DB_QUERY(
 	"INSERT INTO flowpg.secrets (namespace, name, value, updated_at, updated_by)"
 	" VALUES ($1, $2, $3, now(), $4)"
 	" ON CONFLICT (namespace, name) DO UPDATE"
@@ -83,17 +95,42 @@ flow_secret_set(PG_FUNCTION_ARGS)
 {
 	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *plain = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	DbScope		scope;
-	Datum		values[4];
+	Datum		values[5];
+	char		nulls[5] = "     ";
+	CryptStored stored;
+	bool		has_key_ids;
 
 	check_store_args(ns, name, "secret name", "set secrets");
+	has_key_ids = crypt_schema_has_key_ids();
+	if (has_key_ids)
+		stored = crypt_seal(plain, crypt_secret_aad(ns, name));
+	else
+	{
+		stored.text = pstrdup(plain);
+		stored.key_id = NULL;
+	}
+	explicit_bzero(plain, strlen(plain));
+	if (stored.key_id == NULL)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("secret \"%s\" is stored in clear", name),
+				 has_key_ids ?
+				 errdetail("No key file is configured, so a dump, a backup or the data files hold the value as it is.") :
+				 errdetail("The extension is still at version 0.1 here (ALTER EXTENSION flowpg UPDATE), so a dump, a backup or the data files hold the value as it is."),
+				 errhint("Set flowpg.secret_key_file to a key file (openssl rand -hex 32 > FILE; chmod 600 FILE) and reload; flow_secret_key_rotate() then encrypts the values stored before.")));
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
-	values[2] = PG_GETARG_DATUM(2);
+	values[2] = CStringGetTextDatum(stored.text);
 	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+	if (stored.key_id)
+		values[4] = CStringGetTextDatum(stored.key_id);
+	else
+		nulls[4] = 'n';
 
 	db_enter(&scope);
-	db_exec(&secret_upsert, values, NULL, false, 0);
+	db_exec(has_key_ids ? &secret_upsert : &secret_upsert_01, values, nulls, false, 0);
 	audit_write("secret_set", ns, NULL, NULL, NULL, key_detail("name", name));
 	db_leave(&scope);
 	PG_RETURN_VOID();

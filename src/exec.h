@@ -146,6 +146,14 @@ extern void exec_log(Execution *e, TaskRun *run, const char *level, const char *
 extern void exec_queue_work(Execution *e, TaskRun *run, const char *kind,
 							TimestampTz due_at, FpValue *detail);
 
+/*
+ * The detail of a work row as read from flowpg.work: a request rendered with
+ * secrets is stored sealed ({"request": sealed text, "key_id": id}) when a
+ * key file is configured; this opens it (ERROR as crypt_open does).  Other
+ * details come back as they are.
+ */
+extern FpValue *exec_work_detail_open(const char *task_run_id, FpValue *stored);
+
 /* exec_render.c: rendering task properties */
 
 /* Render a property of run's task; *out is NULL when it is absent or null.  false + *error on failure. */

@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "ids.h"
 #include "inputs.h"
+#include "secret_crypt.h"
 #include "value_jsonb.h"
 #include "worker_status.h"
 
@@ -42,7 +43,12 @@ static DbQuery q_task_runs = DB_QUERY(
 	1, TEXTOID);
 
 static DbQuery q_secrets = DB_QUERY(
-	"SELECT inputs FROM flowpg.execution_secrets WHERE execution_id = $1",
+	"SELECT inputs, key_id FROM flowpg.execution_secrets WHERE execution_id = $1",
+	1, TEXTOID);
+
+/* q_secrets in a 0.1 database not yet updated (secret_crypt.h) */
+static DbQuery q_secrets_01 = DB_QUERY(
+	"SELECT inputs, NULL::text FROM flowpg.execution_secrets WHERE execution_id = $1",
 	1, TEXTOID);
 
 static DbQuery q_insert_execution = DB_QUERY(
@@ -88,10 +94,15 @@ static DbQuery q_cancel_work = DB_QUERY(
 	"DELETE FROM flowpg.work WHERE task_run_id = $1",
 	1, TEXTOID);
 
-static DbQuery q_upsert_secrets = DB_QUERY(
+static DbQuery q_upsert_secrets_01 = DB_QUERY(
 	"INSERT INTO flowpg.execution_secrets (execution_id, inputs) VALUES ($1, $2)"
 	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs",
 	2, TEXTOID, JSONBOID);
+
+static DbQuery q_upsert_secrets = DB_QUERY(
+	"INSERT INTO flowpg.execution_secrets (execution_id, inputs, key_id) VALUES ($1, $2, $3)"
+	" ON CONFLICT (execution_id) DO UPDATE SET inputs = EXCLUDED.inputs, key_id = EXCLUDED.key_id",
+	3, TEXTOID, JSONBOID, TEXTOID);
 
 /* A jsonb column as an FpValue, or NULL. */
 static FpValue *
@@ -113,6 +124,33 @@ col_state(uint64 row, int col)
 	if (s < 0)
 		elog(ERROR, "unknown state \"%s\" stored", name);
 	return (FlowState) s;
+}
+
+/*
+ * The secret values of execution id from the row just read by q_secrets:
+ * the jsonb itself when stored in clear (key_id NULL), else a JSON string
+ * holding the sealed JSON text (secret_crypt.h).
+ */
+static FpValue *
+col_secret_values(const char *id)
+{
+	FpValue    *stored = col_json(0, 1);
+	CryptStored sealed;
+	char	   *json;
+	FpValue    *v;
+
+	sealed.key_id = db_text(0, 2);
+	if (sealed.key_id == NULL)
+		return stored;
+	if (stored == NULL || stored->type != FP_STRING)
+		elog(ERROR, "the encrypted SECRET inputs of execution %s are not a string", id);
+	sealed.text = stored->u.str.ptr;
+	json = crypt_open(&sealed, crypt_execution_aad(id),
+					  psprintf("the SECRET inputs of execution %s", id));
+	/* through jsonb, as the values in clear are read */
+	v = fp_from_jsonb_datum(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	explicit_bzero(json, strlen(json));
+	return v;
 }
 
 /* Executions held in memory by the running call (see exec_hold). */
@@ -185,12 +223,12 @@ exec_load(const char *execution_id)
 
 	/* a subflow may hold its parent's secrets, masked where stored (see executor_start) */
 	if ((e->flow->has_secrets || e->parent_id != NULL) &&
-		db_exec(&q_secrets, &arg, NULL, false, 1) == 1)
+		db_exec(crypt_schema_has_key_ids() ? &q_secrets : &q_secrets_01, &arg, NULL, false, 1) == 1)
 	{
 		FpValue    *real;
 		FpValue    *inherited;
 
-		e->secret_values = col_json(0, 1);
+		e->secret_values = col_secret_values(e->id);
 		real = fp_get_object(e->secret_values, "inputs");
 		if (real)
 		{
@@ -473,6 +511,59 @@ save_log(Execution *e, PendingLog *l)
 	db_exec(&q_insert_log, v, n, false, 0);
 }
 
+/* The associated data of a work row's sealed request: its task run. */
+static char *
+work_aad(const char *task_run_id)
+{
+	return psprintf("flowpg.work/%s", task_run_id);
+}
+
+/*
+ * A work row's detail as stored: sealed when it carries secrets (a request
+ * rendered with them) and a key file is configured, else as it is.
+ */
+static FpValue *
+seal_work_detail(const char *task_run_id, FpValue *detail)
+{
+	char	   *json;
+	CryptStored stored;
+	FpValue    *sealed;
+
+	if (fp_get_array(detail, "secrets") == NULL || !crypt_configured())
+		return detail;
+	json = fp_to_json(detail);
+	stored = crypt_seal(json, work_aad(task_run_id));
+	explicit_bzero(json, strlen(json));
+	if (stored.key_id == NULL)
+		return detail;
+	/* "request" stays a key: the worker's queries tell sends by it */
+	sealed = fp_object(2);
+	fp_set(sealed, "request", fp_cstring(stored.text));
+	fp_set(sealed, "key_id", fp_cstring(stored.key_id));
+	return sealed;
+}
+
+/* Open a work row's detail that seal_work_detail sealed (see exec.h). */
+FpValue *
+exec_work_detail_open(const char *task_run_id, FpValue *stored)
+{
+	FpValue    *request = stored ? fp_get(stored, "request") : NULL;
+	const char *key_id = stored ? fp_get_str(stored, "key_id") : NULL;
+	CryptStored sealed;
+	char	   *json;
+	FpValue    *v;
+
+	if (key_id == NULL || request == NULL || request->type != FP_STRING || task_run_id == NULL)
+		return stored;
+	sealed.text = request->u.str.ptr;
+	sealed.key_id = (char *) key_id;
+	json = crypt_open(&sealed, work_aad(task_run_id),
+					  psprintf("the request of task run %s", task_run_id));
+	v = fp_from_jsonb_datum(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	explicit_bzero(json, strlen(json));
+	return v;
+}
+
 /* Insert one work row for the worker. */
 static void
 save_work(Execution *e, PendingWork *w)
@@ -483,11 +574,43 @@ save_work(Execution *e, PendingWork *w)
 	v[1] = CStringGetTextDatum(e->id);
 	v[2] = CStringGetTextDatum(w->task_run_id);
 	v[3] = TimestampTzGetDatum(w->due_at);
-	v[4] = fp_to_jsonb_datum(w->detail ? w->detail : fp_object(0));
+	v[4] = fp_to_jsonb_datum(seal_work_detail(w->task_run_id, w->detail ? w->detail : fp_object(0)));
 	db_exec(&q_insert_work, v, NULL, false, 0);
 	/* a send that no worker will send says so (worker_status.c) */
 	if (w->detail && fp_get(w->detail, "request"))
 		worker_status_check_served();
+}
+
+/* Write e's secret values, sealed when a key is configured (see col_secret_values). */
+static void
+save_secret_values(Execution *e)
+{
+	char	   *json;
+	CryptStored stored;
+	Datum		v[3];
+	char		nulls[3] = "   ";
+
+	v[0] = CStringGetTextDatum(e->id);
+	if (!crypt_schema_has_key_ids())
+	{
+		v[1] = fp_to_jsonb_datum(e->secret_values);
+		db_exec(&q_upsert_secrets_01, v, NULL, false, 0);
+		return;
+	}
+	json = fp_to_json(e->secret_values);
+	stored = crypt_seal(json, crypt_execution_aad(e->id));
+	if (stored.key_id == NULL)
+	{
+		v[1] = fp_to_jsonb_datum(e->secret_values);
+		nulls[2] = 'n';
+	}
+	else
+	{
+		v[1] = fp_to_jsonb_datum(fp_cstring(stored.text));
+		v[2] = CStringGetTextDatum(stored.key_id);
+	}
+	explicit_bzero(json, strlen(json));
+	db_exec(&q_upsert_secrets, v, nulls, false, 0);
 }
 
 /* Write the rows of e (storage only; exec_end_step does the rest of a step's end). */
@@ -499,11 +622,7 @@ exec_save(Execution *e)
 
 	save_execution_row(e);
 	if (e->secrets_dirty)
-	{
-		v[0] = CStringGetTextDatum(e->id);
-		v[1] = fp_to_jsonb_datum(e->secret_values);
-		db_exec(&q_upsert_secrets, v, NULL, false, 0);
-	}
+		save_secret_values(e);
 
 	foreach(lc, e->runs)
 		save_run(e, lfirst(lc));

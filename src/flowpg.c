@@ -9,6 +9,7 @@
 
 #include "fmgr.h"
 
+#include "api_restore.h"
 #include "flowpg.h"
 #include "notify_relay.h"
 #include "security.h"
@@ -29,6 +30,7 @@ _PG_init(void)
 	wake_init();
 	notify_relay_init();
 	sec_init();
+	restore_init();
 	trigger_flow_init();
 	worker_init();
 	worker_status_init();

@@ -19,6 +19,10 @@ extern char *flowpg_ca_file;
 extern int	flowpg_link_ttl_s;
 extern int	flowpg_max_flow_size_kb;
 extern int	flowpg_min_schedule_interval_s;
+extern bool flowpg_allow_local_targets;
+extern int	flowpg_max_request_timeout_s;
+extern char *flowpg_secret_key_file;
+extern char *flowpg_secret_key_file_previous;
 
 extern void guc_init(void);
 

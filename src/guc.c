@@ -22,6 +22,12 @@ char	   *flowpg_ca_file = NULL;
 int			flowpg_link_ttl_s = 7 * 24 * 3600;
 int			flowpg_max_flow_size_kb = 1024;
 int			flowpg_min_schedule_interval_s = 60;
+bool		flowpg_allow_local_targets = false;
+int			flowpg_max_request_timeout_s = 300;
+
+/* secrets at rest (issue 13, src/secret_crypt.c) */
+char	   *flowpg_secret_key_file = NULL;
+char	   *flowpg_secret_key_file_previous = NULL;
 
 /* Define every flowpg.* setting and reserve the prefix against typos. */
 void
@@ -122,6 +128,44 @@ guc_init(void)
 							PGC_SUSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	/* where and for how long a DEPLOY holder may make the worker connect */
+	DefineCustomBoolVariable("flowpg.allow_local_targets",
+							 "Whether the worker may send requests, webhooks and mail to loopback, link-local and unspecified addresses.",
+							 "When off, a connection to 127.0.0.0/8, ::1, 169.254.0.0/16, fe80::/10, 0.0.0.0/8 or :: (also IPv4-mapped) is refused, whatever name led to it.",
+							 &flowpg_allow_local_targets,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("flowpg.max_request_timeout",
+							"Longest time one HTTP, webhook or mail request may take.",
+							"A task's timeout above it, and flowpg.http_timeout, are cut to it.",
+							&flowpg_max_request_timeout_s,
+							300, 1, 24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	/* secrets at rest (issue 13): the key files of src/secret_crypt.c, read at use */
+	DefineCustomStringVariable("flowpg.secret_key_file",
+							   "File holding the key that secrets and SECRET inputs are stored encrypted with.",
+							   "64 hexadecimal digits (openssl rand -hex 32), readable only by the server; empty stores them in clear.",
+							   &flowpg_secret_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("flowpg.secret_key_file_previous",
+							   "File holding the key before flowpg.secret_key_file, during a key rotation.",
+							   "Values encrypted with it still open; flow_secret_key_rotate() re-encrypts them with the current key.",
+							   &flowpg_secret_key_file_previous,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("flowpg");
 }

@@ -25,12 +25,15 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +89,9 @@ typedef struct Transfer
 	size_t		header_bytes;
 	bool		oom;			/* an allocation failed in a callback */
 	bool		cancelled;
+	const char *refused_kind;	/* a connection to a local address was
+								 * refused: which kind of address */
+	char		refused_addr[INET6_ADDRSTRLEN];	/* and the address */
 	char		empty[1];		/* "" for results whose strings could not be
 								 * allocated */
 
@@ -907,6 +913,91 @@ setup_smtp(HttpEngine *e, Transfer *t, const char **what)
 	return CURLE_OK;
 }
 
+/* ---------------------------------------------------------------------
+ * Local targets: a request that does not say allow_local
+ * (flowpg.allow_local_targets in the worker) may not connect to the
+ * addresses http_local_address_kind names (http_local.c)
+ * ---------------------------------------------------------------------
+ */
+
+/* Write sa's address as text into buf (INET6_ADDRSTRLEN bytes). */
+static void
+address_text(const struct sockaddr *sa, char *buf)
+{
+	const void *src = sa->sa_family == AF_INET ?
+		(const void *) &((const struct sockaddr_in *) sa)->sin_addr :
+		(const void *) &((const struct sockaddr_in6 *) sa)->sin6_addr;
+
+	if (inet_ntop(sa->sa_family, src, buf, INET6_ADDRSTRLEN) == NULL)
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+}
+
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: libcurl asks for a socket to connect to an
+ * address it resolved (for the URL's host, a redirect's or a proxy's).
+ * A local address is refused here, before any packet goes out, when the
+ * request does not allow it; libcurl then tries the name's other
+ * addresses, if any, and fails with "could not connect" when none is left.
+ */
+static curl_socket_t
+opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	Transfer   *t = clientp;
+	const char *kind;
+
+	(void) purpose;
+	if (!t->req.allow_local &&
+		(kind = http_local_address_kind(&address->addr)) != NULL)
+	{
+		t->refused_kind = kind;
+		address_text(&address->addr, t->refused_addr);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+/*
+ * CURLOPT_PREREQFUNCTION: called before a request goes out on a connection,
+ * new or reused.  A reused connection was opened without opensocket_cb's
+ * check of this request (by an earlier request that allowed local
+ * addresses), so the address is checked again here.
+ */
+static int
+prereq_cb(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+		  int conn_primary_port, int conn_local_port)
+{
+	Transfer   *t = clientp;
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+	const struct sockaddr *sa = NULL;
+	const char *kind;
+
+	(void) conn_local_ip;
+	(void) conn_primary_port;
+	(void) conn_local_port;
+	if (t->req.allow_local || conn_primary_ip == NULL)
+		return CURL_PREREQFUNC_OK;
+	memset(&in, 0, sizeof(in));
+	memset(&in6, 0, sizeof(in6));
+	if (inet_pton(AF_INET, conn_primary_ip, &in.sin_addr) == 1)
+	{
+		in.sin_family = AF_INET;
+		sa = (const struct sockaddr *) &in;
+	}
+	else if (inet_pton(AF_INET6, conn_primary_ip, &in6.sin6_addr) == 1)
+	{
+		in6.sin6_family = AF_INET6;
+		sa = (const struct sockaddr *) &in6;
+	}
+	if (sa != NULL && (kind = http_local_address_kind(sa)) != NULL)
+	{
+		t->refused_kind = kind;
+		address_text(sa, t->refused_addr);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+
 /* Options common to both kinds: callbacks, timeouts, TLS, identity. */
 static CURLcode
 setup_common(HttpEngine *e, Transfer *t, const char **what)
@@ -925,6 +1016,10 @@ setup_common(HttpEngine *e, Transfer *t, const char **what)
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
 	SET(CURLOPT_WRITEDATA, t);
 	SET(CURLOPT_USERAGENT, e->user_agent);
+	SET(CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
+	SET(CURLOPT_OPENSOCKETDATA, t);
+	SET(CURLOPT_PREREQFUNCTION, prereq_cb);
+	SET(CURLOPT_PREREQDATA, t);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
 	if (req->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
@@ -1029,6 +1124,9 @@ finish_transfer(HttpEngine *e, Transfer *t, CURLcode code, TransferList *from)
 
 		if (t->cancelled)
 			r->outcome = HTTP_OUTCOME_CANCELLED;
+		else if (t->refused_kind != NULL &&
+				 (code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK))
+			r->outcome = HTTP_OUTCOME_INVALID;	/* no other address was reached */
 		else if (t->oom)
 			r->outcome = HTTP_OUTCOME_FAILED;
 		else if (code == CURLE_WRITE_ERROR && r->body_truncated)
@@ -1051,6 +1149,10 @@ finish_transfer(HttpEngine *e, Transfer *t, CURLcode code, TransferList *from)
 			fp_set_error(r->error, sizeof(r->error), "out of memory while receiving the response");
 		else if (t->cancelled)
 			fp_set_error(r->error, sizeof(r->error), "cancelled");
+		else if (t->refused_kind != NULL && r->outcome == HTTP_OUTCOME_INVALID)
+			fp_set_error(r->error, sizeof(r->error),
+						 "refused to connect to local address %s (%s): flowpg.allow_local_targets is off",
+						 t->refused_addr, t->refused_kind);
 		else if (r->outcome != HTTP_OUTCOME_DONE)
 			fp_set_error(r->error, sizeof(r->error), "%s",
 					  t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(code));

@@ -60,6 +60,7 @@
 #define HTTP_ERROR_SIZE			256
 
 typedef struct HttpEngine HttpEngine;
+struct sockaddr;
 
 typedef enum HttpKind
 {
@@ -141,6 +142,10 @@ typedef struct HttpRequest
 								 * system's */
 	bool		insecure;		/* do not verify the peer's certificate */
 	size_t		max_body;		/* 0: the engine's max_body */
+	bool		allow_local;	/* may connect to loopback, link-local and
+								 * unspecified addresses (see
+								 * http_local_address_kind); false: such a
+								 * connection is refused, outcome INVALID */
 } HttpRequest;
 
 typedef enum HttpOutcome
@@ -211,6 +216,7 @@ extern int	http_engine_results(const HttpEngine *e);
 extern const char *http_engine_error(const HttpEngine *e);
 extern const FpAllocator *http_engine_allocator(const HttpEngine *e);
 extern const char *http_outcome_name(HttpOutcome outcome);
+extern const char *http_local_address_kind(const struct sockaddr *sa);
 
 #ifdef PG_VERSION_NUM
 /* server side (http_backend.c): only for code that includes postgres.h */

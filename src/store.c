@@ -12,11 +12,18 @@
 #include "utils/builtins.h"
 
 #include "db.h"
+#include "secret_crypt.h"
 #include "store.h"
 #include "value_jsonb.h"
 
 static DbQuery secret_lookup = DB_QUERY(
-	"SELECT value FROM flowpg.secrets WHERE namespace = ANY ($1) AND name = $2"
+	"SELECT namespace, value, key_id FROM flowpg.secrets WHERE namespace = ANY ($1) AND name = $2"
+	" ORDER BY length(namespace) DESC LIMIT 1",
+	2, TEXTARRAYOID, TEXTOID);
+
+/* the same in a 0.1 database not yet updated: no key_id, values in clear */
+static DbQuery secret_lookup_01 = DB_QUERY(
+	"SELECT namespace, value, NULL::text FROM flowpg.secrets WHERE namespace = ANY ($1) AND name = $2"
 	" ORDER BY length(namespace) DESC LIMIT 1",
 	2, TEXTARRAYOID, TEXTOID);
 
@@ -59,17 +66,24 @@ chain_array(const char *namespace)
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-/* The nearest secret called name, or NULL. */
+/* The nearest secret called name, or NULL; decrypted when stored encrypted (see secret_crypt.h). */
 char *
 store_secret_lookup(const char *namespace, const char *name)
 {
 	Datum		values[2];
+	char	   *found_ns;
+	CryptStored stored;
 
 	values[0] = chain_array(namespace);
 	values[1] = CStringGetTextDatum(name);
-	if (db_exec(&secret_lookup, values, NULL, true, 1) == 0)
+	if (db_exec(crypt_schema_has_key_ids() ? &secret_lookup : &secret_lookup_01,
+				values, NULL, true, 1) == 0)
 		return NULL;
-	return db_text(0, 1);
+	found_ns = db_text(0, 1);
+	stored.text = db_text(0, 2);
+	stored.key_id = db_text(0, 3);
+	return crypt_open(&stored, crypt_secret_aad(found_ns, name),
+					  psprintf("secret \"%s\" in namespace \"%s\"", name, found_ns));
 }
 
 /* The nearest kv entry called key, or NULL. */

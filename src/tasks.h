@@ -159,6 +159,14 @@ extern const TaskType task_subflow;
 extern const TaskType task_pause;
 extern const TaskType task_human;
 extern const TaskType task_query;
+/*
+ * The task's `timeout` as a request description's timeoutMs, cut to
+ * flowpg.max_request_timeout (with a WARN log line saying so); for the
+ * HTTP and mail tasks (tasks_http.c).
+ */
+extern bool task_request_timeout(struct Execution *e, struct TaskRun *run, FpValue *req,
+								 char **error);
+
 extern const TaskType task_http_request;
 extern const TaskType task_slack;
 extern const TaskType task_teams;

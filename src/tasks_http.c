@@ -12,6 +12,7 @@
 
 #include "datetime.h"
 #include "expr.h"
+#include "flowpg.h"
 #include "problems.h"
 #include "task_api.h"
 #include "tasks.h"
@@ -109,13 +110,18 @@ option_ms(const FpValue *options, const char *key, int64 *ms, char **error)
 /*
  * The task's `timeout` (a property every task has) as the request's whole
  * time limit, timeoutMs; without it the worker applies flowpg.http_timeout.
- * False + *error when it does not render to a duration.
+ * A timeout above flowpg.max_request_timeout is cut to it, and the task
+ * run's log says so (the worker cuts again at send time, by the setting
+ * then in force).  False + *error when it does not render to a duration.
+ * Shared with the mail task (tasks.h).
  */
-static bool
-task_timeout(Execution *e, TaskRun *run, FpValue *req, char **error)
+bool
+task_request_timeout(Execution *e, TaskRun *run, FpValue *req, char **error)
 {
 	FpValue    *timeout;
 	int64		usec;
+	int64		ms;
+	int64		cap_ms = (int64) flowpg_max_request_timeout_s * 1000;
 
 	if (!exec_render_prop(e, run, "timeout", &timeout, error))
 		return false;
@@ -126,7 +132,16 @@ task_timeout(Execution *e, TaskRun *run, FpValue *req, char **error)
 		*error = psprintf("timeout must be a positive ISO-8601 duration, not %s", fp_to_json(timeout));
 		return false;
 	}
-	fp_set(req, "timeoutMs", fp_int(Max(usec / 1000, 1)));
+	ms = Max(usec / 1000, 1);
+	if (ms > cap_ms)
+	{
+		exec_log(e, run, "WARN",
+				 psprintf("timeout %s is above flowpg.max_request_timeout (%d s): the request runs with %d s",
+						  timeout->u.str.ptr, flowpg_max_request_timeout_s,
+						  flowpg_max_request_timeout_s));
+		ms = cap_ms;
+	}
+	fp_set(req, "timeoutMs", fp_int(ms));
 	return true;
 }
 
@@ -194,7 +209,7 @@ request_prepare(Execution *e, TaskRun *run, char **error)
 	/* Kestra's readTimeout: how long the connection may stay idle while reading */
 	if (read_ms >= 0)
 		fp_set(req, "readTimeoutMs", fp_int(read_ms));
-	if (!task_timeout(e, run, req, error))
+	if (!task_request_timeout(e, run, req, error))
 		return NULL;
 	follow = options ? fp_get(options, "followRedirects") : NULL;
 	fp_set(req, "followRedirects", fp_bool(follow == NULL || expr_truthy(follow)));
@@ -330,7 +345,7 @@ webhook_prepare(Execution *e, TaskRun *run, char **error)
 	fp_set(req, "body", fp_cstring(body));
 	fp_set(fp_get(req, "headers"), "Content-Type", fp_cstring("application/json"));
 	fp_set(req, "allowFailed", fp_bool(false));
-	if (!task_timeout(e, run, req, error))
+	if (!task_request_timeout(e, run, req, error))
 		return NULL;
 	return req;
 }

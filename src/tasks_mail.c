@@ -85,8 +85,7 @@ mail_prepare(Execution *e, TaskRun *run, char **error)
 			   *transport,
 			   *to,
 			   *cc,
-			   *bcc,
-			   *timeout;
+			   *bcc;
 	FpValue    *to_list = fp_array(2),
 			   *cc_list = fp_array(1),
 			   *bcc_list = fp_array(1);
@@ -151,20 +150,12 @@ mail_prepare(Execution *e, TaskRun *run, char **error)
 	fp_set(req, "cc", cc_list);
 	fp_set(req, "bcc", bcc_list);
 
-	/* the task's timeout bounds the whole SMTP session; else flowpg.http_timeout */
-	if (!exec_render_prop(e, run, "timeout", &timeout, error))
+	/*
+	 * the task's timeout bounds the whole SMTP session, up to
+	 * flowpg.max_request_timeout; else flowpg.http_timeout
+	 */
+	if (!task_request_timeout(e, run, req, error))
 		return NULL;
-	if (timeout && timeout->type != FP_NULL)
-	{
-		int64		usec;
-
-		if (timeout->type != FP_STRING || !dt_parse_duration(timeout->u.str.ptr, &usec) || usec <= 0)
-		{
-			*error = psprintf("timeout must be a positive ISO-8601 duration, not %s", fp_to_json(timeout));
-			return NULL;
-		}
-		fp_set(req, "timeoutMs", fp_int(Max(usec / 1000, 1)));
-	}
 	return req;
 }
 

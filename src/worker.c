@@ -395,7 +395,9 @@ submit_claim(WorkerItem *item, TimestampTz claimed_at)
 	old = MemoryContextSwitchTo(unit_cxt);
 	PG_TRY();
 	{
-		if (!worker_build_request(fp_get(item->detail, "request"), item->task_run_id,
+		FpValue    *detail = exec_work_detail_open(item->task_run_id, item->detail);
+
+		if (!worker_build_request(fp_get(detail, "request"), item->task_run_id,
 								  item->attempt, &req, &error))
 			c->error = MemoryContextStrdup(worker_cxt, error);
 		else if (!http_engine_submit(engine, &req, (uint64) item->work_id))

@@ -367,6 +367,10 @@ worker_build_request(const FpValue *description, const char *task_run_id, int at
 	req->timeout_ms = desc_ms(description, "timeoutMs", flowpg_http_timeout_ms);
 	if (req->timeout_ms <= 0)
 		req->timeout_ms = flowpg_http_timeout_ms;
+	/* the cap in force now, over the task's timeout and the default alike */
+	req->timeout_ms = Min(req->timeout_ms, (long) flowpg_max_request_timeout_s * 1000);
+	/* checked by the engine on every address it connects to (issue 11) */
+	req->allow_local = flowpg_allow_local_targets;
 	if (flowpg_ca_file && flowpg_ca_file[0] != '\0')
 		req->ca_file = flowpg_ca_file;
 	return true;

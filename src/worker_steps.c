@@ -419,7 +419,7 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
 	{
 		task_run_id = db_text(0, 2);
-		detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
+		detail = exec_work_detail_open(task_run_id, fp_from_jsonb_datum(db_datum(0, 3, &isnull)));
 		e = lock == EXEC_LOCKED ? exec_load(c->execution_id) : NULL;
 		run = e && task_run_id ? exec_find_run_id(e, task_run_id) : NULL;
 		if (run)
@@ -541,7 +541,7 @@ fail_task_run(int64 work_id, TimestampTz claimed_at, const char *execution_id,
 	if (db_exec(&q_claimed_row, args, nulls, false, 1) == 1)
 	{
 		char	   *task_run_id = db_text(0, 2);
-		FpValue    *detail = fp_from_jsonb_datum(db_datum(0, 3, &isnull));
+		FpValue    *detail = exec_work_detail_open(task_run_id, fp_from_jsonb_datum(db_datum(0, 3, &isnull)));
 		char	   *error = psprintf("the flowpg worker could not complete this task: %s", message);
 
 		e = lock == EXEC_LOCKED ? exec_load(execution_id) : NULL;

@@ -104,13 +104,16 @@ CREATE INDEX audit_log_execution_idx ON flowpg.audit_log (execution_id)
     WHERE execution_id IS NOT NULL;
 CREATE INDEX audit_log_namespace_idx ON flowpg.audit_log (namespace, at);
 
--- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.
+-- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.  With
+-- flowpg.secret_key_file set, value is sealed (AES-256-GCM, src/secret_crypt.c) and key_id names
+-- the key; key_id NULL marks a value in clear (no key configured, or stored by 0.1).
 CREATE TABLE flowpg.secrets (
     namespace  text        NOT NULL,
     name       text        NOT NULL,
     value      text        NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now(),
     updated_by name        NOT NULL DEFAULT current_user,
+    key_id     text        CHECK (key_id ~ '^[0-9a-f]{16}$'),
     PRIMARY KEY (namespace, name)
 );
 
@@ -124,14 +127,36 @@ CREATE TABLE flowpg.kv (
     PRIMARY KEY (namespace, key)
 );
 
+-- The type of namespace_grants.grantee: a role's oid, written out as its name like regrole, so
+-- that pg_dump writes role names that a restore maps to the new oids.  Unlike regrole's, its
+-- input does not fail on a name that is no role (a restore into a cluster without that role):
+-- it warns and gives oid 0, and the trigger namespace_grants_skip_missing drops the row, so the
+-- other grants are restored (src/api_restore.c).  It converts to and from oid and regrole for
+-- free, and uses oid's operators and indexes.
+CREATE TYPE flowpg.grantee_role;
+CREATE FUNCTION flowpg.grantee_role_in(cstring) RETURNS flowpg.grantee_role
+    AS 'MODULE_PATHNAME', 'flowpg_grantee_role_in' LANGUAGE C STRICT STABLE;
+CREATE FUNCTION flowpg.grantee_role_out(flowpg.grantee_role) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'flowpg_grantee_role_out' LANGUAGE C STRICT STABLE;
+CREATE TYPE flowpg.grantee_role (
+    INPUT = flowpg.grantee_role_in,
+    OUTPUT = flowpg.grantee_role_out,
+    LIKE = pg_catalog.oid
+);
+CREATE CAST (flowpg.grantee_role AS oid) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (oid AS flowpg.grantee_role) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE CAST (regrole AS flowpg.grantee_role) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE CAST (flowpg.grantee_role AS regrole) WITHOUT FUNCTION;
+
 -- Namespace permissions: VIEW, EXECUTE, RESUME, DEPLOY, ADMIN.  A grant on 'hr' covers 'hr.*';
 -- '' covers every namespace.  grantee is stored as a role oid so that renaming a role keeps its
--- grants (and regrole so that pg_dump writes role names, which a restore maps to the new oids).
+-- grants (and as grantee_role so that pg_dump writes role names, which a restore maps to the new
+-- oids, skipping the roles the new cluster lacks).
 -- A row counts only while its grantee holds the marker privilege flow_grant gives (see
 -- src/security.c), which also keeps the role from being dropped by accident.
 CREATE TABLE flowpg.namespace_grants (
     namespace  text        NOT NULL,
-    grantee    regrole     NOT NULL,
+    grantee    flowpg.grantee_role NOT NULL,
     permission text        NOT NULL CHECK (permission IN ('VIEW', 'EXECUTE', 'RESUME', 'DEPLOY', 'ADMIN')),
     granted_by name        NOT NULL,
     granted_at timestamptz NOT NULL DEFAULT now(),
@@ -139,10 +164,12 @@ CREATE TABLE flowpg.namespace_grants (
 );
 
 -- The real values of SECRET-typed inputs (flow inputs and onResume), which the read model shows
--- masked.  Tasks render with these values; no user can read them.
+-- masked.  Tasks render with these values; no user can read them.  Sealed like secrets.value
+-- when key_id is set: inputs is then a JSON string, the sealed JSON text.
 CREATE TABLE flowpg.execution_secrets (
     execution_id text  PRIMARY KEY,
-    inputs       jsonb NOT NULL
+    inputs       jsonb NOT NULL,
+    key_id       text  CHECK (key_id ~ '^[0-9a-f]{16}$')
 );
 
 -- Work for the background worker: external tasks to send ('send', and 'retry' rows that carry a
@@ -152,7 +179,9 @@ CREATE TABLE flowpg.execution_secrets (
 -- there; claims left by a worker that stopped or crashed are cleared when the next one starts, so
 -- the work is sent again (at-least-once).  Timers are fired, each in a transaction of its own,
 -- without being claimed.  detail holds the rendered request ({request, secrets}) or the pause's
--- {behavior}; the worker adds workerFailures when it had to put a row off after an error.
+-- {behavior}; the worker adds workerFailures when it had to put a row off after an error.  A
+-- request rendered with secrets is stored sealed when a key file is set ({request: sealed text,
+-- key_id}, src/exec_store.c), like flowpg.secrets.value.
 CREATE TABLE flowpg.work (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         text        NOT NULL CHECK (kind IN ('send', 'expire', 'timeout', 'retry')),
@@ -230,6 +259,21 @@ CREATE TRIGGER audit_log_no_truncate
     BEFORE TRUNCATE ON flowpg.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION flowpg.audit_log_refuse_change();
 
+-- A grant row whose role a restore did not find (grantee_role's input gave oid 0, with a WARNING
+-- naming the role) is left out, so that the other rows of the COPY are restored.
+CREATE FUNCTION flowpg.namespace_grants_skip_missing() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.grantee::pg_catalog.oid = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER namespace_grants_skip_missing
+    BEFORE INSERT ON flowpg.namespace_grants
+    FOR EACH ROW EXECUTE FUNCTION flowpg.namespace_grants_skip_missing();
+
 -- Nobody but the extension's owner touches the tables directly.  Read access and row-level
 -- security policies are granted in the security part of this script.
 REVOKE ALL ON ALL TABLES IN SCHEMA flowpg FROM PUBLIC;
@@ -237,3 +281,4 @@ GRANT USAGE ON SCHEMA flowpg TO PUBLIC;
 -- ... and under session_replication_role = replica too.
 ALTER TABLE flowpg.audit_log ENABLE ALWAYS TRIGGER audit_log_append_only;
 ALTER TABLE flowpg.audit_log ENABLE ALWAYS TRIGGER audit_log_no_truncate;
+ALTER TABLE flowpg.namespace_grants ENABLE ALWAYS TRIGGER namespace_grants_skip_missing;

@@ -9,6 +9,11 @@ CREATE FUNCTION flow_secret_delete(namespace text, name text) RETURNS void
     AS 'MODULE_PATHNAME', 'flow_secret_delete' LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION flow_secret_delete(text, text) IS 'remove a secret';
 
+CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flow_secret_key_rotate() IS
+    'encrypt every secret and SECRET input value with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted';
+
 CREATE FUNCTION flow_kv_set(namespace text, key text, value jsonb) RETURNS void
     AS 'MODULE_PATHNAME', 'flow_kv_set' LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION flow_kv_set(text, text, jsonb) IS 'create or replace a key-value entry';

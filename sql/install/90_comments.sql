@@ -76,7 +76,8 @@ COMMENT ON COLUMN flowpg.audit_log.detail IS 'what was given (inputs with SECRET
 COMMENT ON TABLE flowpg.secrets IS 'secrets by namespace; readable by no role (used only while rendering)';
 COMMENT ON COLUMN flowpg.secrets.namespace IS 'its namespace ('''' is the global one)';
 COMMENT ON COLUMN flowpg.secrets.name IS 'the name secret() looks up';
-COMMENT ON COLUMN flowpg.secrets.value IS 'the value';
+COMMENT ON COLUMN flowpg.secrets.value IS 'the value: in clear when key_id is NULL, else sealed (base64 of AES-256-GCM nonce, ciphertext and tag)';
+COMMENT ON COLUMN flowpg.secrets.key_id IS 'id of the key (flowpg.secret_key_file) the value is encrypted with; NULL: stored in clear';
 COMMENT ON COLUMN flowpg.secrets.updated_at IS 'when it was last set';
 COMMENT ON COLUMN flowpg.secrets.updated_by IS 'who set it';
 
@@ -94,10 +95,25 @@ COMMENT ON COLUMN flowpg.namespace_grants.grantee IS 'the role (and every role w
 COMMENT ON COLUMN flowpg.namespace_grants.permission IS 'VIEW, EXECUTE, RESUME, DEPLOY or ADMIN';
 COMMENT ON COLUMN flowpg.namespace_grants.granted_by IS 'who granted it';
 COMMENT ON COLUMN flowpg.namespace_grants.granted_at IS 'when';
+COMMENT ON TYPE flowpg.grantee_role IS
+    'a role''s oid, written as its name (as regrole); its input warns about a name that is no role and gives oid 0, so that a restore into a cluster without that role skips its grants instead of failing';
+COMMENT ON FUNCTION flowpg.grantee_role_in(cstring) IS
+    'input of grantee_role: a role name; one that is no role gives oid 0 with a WARNING naming it';
+COMMENT ON FUNCTION flowpg.grantee_role_out(flowpg.grantee_role) IS
+    'output of grantee_role: the role''s name, quoted if it needs to be (as regrole)';
+COMMENT ON FUNCTION flowpg.namespace_grants_skip_missing() IS
+    'trigger function: leaves out a grant row whose role a restore did not find (grantee oid 0)';
+COMMENT ON TRIGGER namespace_grants_skip_missing ON flowpg.namespace_grants IS
+    'a restore into a cluster that lacks a grantee role restores the other grants';
+COMMENT ON CAST (flowpg.grantee_role AS oid) IS 'a grantee is a role oid';
+COMMENT ON CAST (oid AS flowpg.grantee_role) IS 'a role oid as a grantee';
+COMMENT ON CAST (regrole AS flowpg.grantee_role) IS 'flow_grant''s regrole as a grantee';
+COMMENT ON CAST (flowpg.grantee_role AS regrole) IS 'a grantee as a regrole';
 
 COMMENT ON TABLE flowpg.execution_secrets IS 'the real values of SECRET inputs of executions; readable by no role';
 COMMENT ON COLUMN flowpg.execution_secrets.execution_id IS 'the execution';
-COMMENT ON COLUMN flowpg.execution_secrets.inputs IS 'the real values (flow inputs, onResume inputs, secrets inherited from a parent)';
+COMMENT ON COLUMN flowpg.execution_secrets.inputs IS 'the real values (flow inputs, onResume inputs, secrets inherited from a parent); when key_id is set, a JSON string holding them sealed';
+COMMENT ON COLUMN flowpg.execution_secrets.key_id IS 'id of the key (flowpg.secret_key_file) the values are encrypted with; NULL: stored in clear';
 
 COMMENT ON TABLE flowpg.work IS
     'the background worker''s queue: sends (HTTP, webhooks, mail) and timers (expiries, timeouts, retries); readable by no role';
@@ -107,7 +123,7 @@ COMMENT ON COLUMN flowpg.work.execution_id IS 'the execution it belongs to';
 COMMENT ON COLUMN flowpg.work.task_run_id IS 'the task run it belongs to';
 COMMENT ON COLUMN flowpg.work.due_at IS 'when it is due';
 COMMENT ON COLUMN flowpg.work.claimed_at IS 'when the worker claimed a send (committed before it goes out), or NULL';
-COMMENT ON COLUMN flowpg.work.detail IS 'the rendered request ({request, secrets}) or the pause''s {behavior}, with workerFailures after errors';
+COMMENT ON COLUMN flowpg.work.detail IS 'the rendered request ({request, secrets}; with a key file and secrets, {request: sealed text, key_id}) or the pause''s {behavior}, with workerFailures after errors';
 
 COMMENT ON TABLE flowpg.trigger_state IS 'the state of triggers: schedules and their next fire, Flow trigger windows; readable by no role';
 COMMENT ON COLUMN flowpg.trigger_state.namespace IS 'the listening flow''s namespace';

@@ -67,3 +67,53 @@ COMMENT ON FUNCTION flowpg.worker_status_row() IS
     'the row of flowpg.worker_status; needs membership of pg_monitor or ADMIN on ''''';
 CREATE VIEW flowpg.worker_status AS SELECT * FROM flowpg.worker_status_row();
 GRANT SELECT ON flowpg.worker_status TO PUBLIC;
+
+-- Grants restore into a cluster that lacks some of their roles (sql/install/00_storage.sql, as
+-- it is there): namespace_grants.grantee becomes flowpg.grantee_role, whose input skips a missing
+-- role with a WARNING, and a trigger drops such rows.  The column keeps its oids and its marker
+-- privileges; the policy that reads it is made again around the change of type.
+CREATE TYPE flowpg.grantee_role;
+CREATE FUNCTION flowpg.grantee_role_in(cstring) RETURNS flowpg.grantee_role
+    AS 'MODULE_PATHNAME', 'flowpg_grantee_role_in' LANGUAGE C STRICT STABLE;
+CREATE FUNCTION flowpg.grantee_role_out(flowpg.grantee_role) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'flowpg_grantee_role_out' LANGUAGE C STRICT STABLE;
+CREATE TYPE flowpg.grantee_role (
+    INPUT = flowpg.grantee_role_in,
+    OUTPUT = flowpg.grantee_role_out,
+    LIKE = pg_catalog.oid
+);
+CREATE CAST (flowpg.grantee_role AS oid) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (oid AS flowpg.grantee_role) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE CAST (regrole AS flowpg.grantee_role) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE CAST (flowpg.grantee_role AS regrole) WITHOUT FUNCTION;
+
+DROP POLICY namespace_grants_view ON flowpg.namespace_grants;
+ALTER TABLE flowpg.namespace_grants
+    ALTER COLUMN grantee TYPE flowpg.grantee_role USING grantee::oid::flowpg.grantee_role;
+CREATE POLICY namespace_grants_view ON flowpg.namespace_grants FOR SELECT
+    USING (flowpg.has_permission(namespace, 'ADMIN') OR pg_catalog.pg_has_role(grantee, 'USAGE'));
+
+CREATE FUNCTION flowpg.namespace_grants_skip_missing() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.grantee::pg_catalog.oid = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER namespace_grants_skip_missing
+    BEFORE INSERT ON flowpg.namespace_grants
+    FOR EACH ROW EXECUTE FUNCTION flowpg.namespace_grants_skip_missing();
+ALTER TABLE flowpg.namespace_grants ENABLE ALWAYS TRIGGER namespace_grants_skip_missing;
+
+-- Secrets at rest (sql/install/00_storage.sql and 30_store.sql, as they are there).  Values of
+-- 0.1 stay in clear, marked so by key_id NULL, and stay readable; with flowpg.secret_key_file
+-- set, flow_secret_key_rotate() encrypts them.
+ALTER TABLE flowpg.secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0-9a-f]{16}$');
+ALTER TABLE flowpg.execution_secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0-9a-f]{16}$');
+
+CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION flow_secret_key_rotate() IS
+    'encrypt every secret and SECRET input value with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted';

@@ -84,8 +84,10 @@ sub flowpg_src
 
 =item flowpg_node(NAME, conf => [LINES], no_extension => 1, init => {OPTIONS})
 
-Create and start a node with shared_preload_libraries = 'flowpg' and
-flowpg.database_name = 'postgres' (plus any extra postgresql.conf lines),
+Create and start a node with shared_preload_libraries = 'flowpg',
+flowpg.database_name = 'postgres' and flowpg.allow_local_targets = on (the
+test sinks are on loopback), plus any extra postgresql.conf lines (later
+lines win: conf => ['flowpg.allow_local_targets = off'] turns it off),
 and run CREATE EXTENSION flowpg in the postgres database unless told not to.
 INIT is passed to PostgreSQL::Test::Cluster's init (allows_streaming => 1
 for a primary with standbys).
@@ -101,6 +103,8 @@ sub flowpg_node
 		join("\n",
 			"shared_preload_libraries = 'flowpg'",
 			"flowpg.database_name = 'postgres'",
+			# the sinks are on loopback, which the worker refuses by default
+			"flowpg.allow_local_targets = on",
 			@{ $opts{conf} // [] })
 		  . "\n");
 	$node->start;
@@ -307,7 +311,7 @@ sub start_smtp_sink
 
 =item build_http_driver(sanitize => 1)
 
-Compile test/unit/http_driver.c with src/http.c, src/mail.c and src/fpmem.c
+Compile test/unit/http_driver.c with src/http.c, src/http_local.c, src/mail.c and src/fpmem.c
 (outside the extension) into a temporary directory and return its path.
 With sanitize, AddressSanitizer and UndefinedBehaviorSanitizer are on; when
 that build or a trial run fails (some sandboxes forbid LeakSanitizer), the
@@ -321,7 +325,7 @@ sub build_http_driver
 	my $src = flowpg_src();
 	my $dir = PostgreSQL::Test::Utils::tempdir('http_driver');
 	my @files = map { "$src/$_" }
-	  qw(test/unit/http_driver.c src/http.c src/mail.c src/fpmem.c);
+	  qw(test/unit/http_driver.c src/http.c src/http_local.c src/mail.c src/fpmem.c);
 	my @base = ($ENV{CC} // 'cc', '-std=gnu99', '-Wall', '-Wextra', '-Werror',
 		"-I$src/src");
 	my ($out, $err);

@@ -65,7 +65,8 @@ fp_pgxs() {
 }
 
 # fp_start DATADIR DBNAME [extra postgresql.conf lines...]: initdb and start a cluster listening
-# only on a Unix socket in DATADIR, with flowpg preloaded and its worker on DBNAME.
+# only on a Unix socket in DATADIR, with flowpg preloaded and its worker on DBNAME, allowed to
+# send to loopback (flowpg.allow_local_targets; a later extra line may turn it off again).
 fp_start() {
     local data=$1 db=$2
     shift 2
@@ -77,6 +78,8 @@ unix_socket_directories = '$data'
 port = 5432
 shared_preload_libraries = 'flowpg'
 flowpg.database_name = '$db'
+# every sink of the tests, demo and benchmarks is on loopback, which the worker refuses by default
+flowpg.allow_local_targets = on
 fsync = off
 max_connections = 60
 max_prepared_transactions = 10

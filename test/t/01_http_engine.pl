@@ -264,6 +264,24 @@ for my $m (qw(PUT PATCH DELETE))
 		0, 'nothing refused reached the sink');
 }
 
+# a request that does not allow local targets (the worker with flowpg.allow_local_targets off)
+{
+	my $port = $http->port;
+	for my $url ("http://127.0.0.1:$port/local/ip", "http://localhost:$port/local/name",
+		"http://[::ffff:127.0.0.1]:$port/local/mapped")
+	{
+		my $res = one('--url', $url, '--refuse-local');
+		is($res->{outcome}, 'invalid', "local target refused: $url");
+		ok(!$res->{sent}, "and counted as not sent: $url");
+		like($res->{error}, qr/^refused to connect to local address \S+ \(loopback\): flowpg\.allow_local_targets is off$/,
+			"and the error names the address: $url");
+	}
+	my $res = one('--url', "http://127.0.0.1:$port/local/allowed");
+	is($res->{code}, 200, 'allowed, the same target answers');
+	is_deeply([ map { $_->{path} } grep { $_->{path} =~ m{^/local/} } @{ $http->records } ],
+		['/local/allowed'], 'nothing refused reached the sink');
+}
+
 {
 	my $res = one('--url', $https->url('/tls') =~ s/^http:/https:/r, '--ca', $cert);
 	is($res->{code}, 200, 'HTTPS with the test CA');

@@ -272,7 +272,8 @@ ok($took < 10, sprintf('a fast shutdown with a request in flight took %.1f s', $
 my $later = PostgreSQL::Test::Cluster->new('later');
 $later->init;
 $later->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'flowpg'\nflowpg.database_name = 'later'\n");
+	"shared_preload_libraries = 'flowpg'\nflowpg.database_name = 'later'\n"
+	  . "flowpg.allow_local_targets = on\n");
 $later->start;
 ok(poll_until(sub { slurp_file($later->logfile) =~ /flowpg worker: waiting for database "later" to exist/ }, 20),
 	'without its database the worker waits');
@@ -322,7 +323,9 @@ tasks:
 ($stdout, $stderr) = ('', '');
 $plain->psql('postgres', "LISTEN flowpg; SELECT flow_start('rec', 'queued') AS id;",
 	stdout => \$stdout, stderr => \$stderr);
-is($stderr, '', 'flow_start works without the worker');
+like($stderr, qr/^psql:<stdin>:1: WARNING:  nothing will send the HTTP, webhook and mail tasks queued in database "postgres"\nDETAIL:  flowpg is not in shared_preload_libraries, so no background worker runs\.\nHINT:  Add flowpg to shared_preload_libraries/,
+	'flow_start works without the worker, and warns that nothing will send its request');
+unlike($stderr, qr/ERROR/, 'with no error');
 like($stdout, qr/Asynchronous notification "flowpg"/, 'NOTIFY is sent by the transaction itself');
 is($plain->safe_psql('postgres', 'SELECT count(*) FROM flowpg.work'), '1', 'the request stays queued');
 sleep(1);

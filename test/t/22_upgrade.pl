@@ -147,6 +147,27 @@ is(sql("SELECT count(*) FROM flowpg.trigger_state WHERE schedule IS NOT NULL"), 
 is(sql("SET ROLE up_dev; SELECT flow_start('shop', 'human') IS NOT NULL"), 't',
 	'new executions start');
 
+# --- secrets at rest: 0.1's values stay in clear until a key file and a rotation -----------
+is(sql("SELECT count(*) FROM flowpg.secrets WHERE key_id IS NULL AND value = 'tok-upgrade-7'"), '1',
+	'the secret set under 0.1 is kept as it was, marked as in clear');
+my $key = $node->basedir . '/secret.key';
+open(my $kfh, '>', $key) or die "$key: $!";
+print $kfh ('7d' x 32) . "\n";
+close($kfh);
+chmod(0600, $key);
+sql("ALTER SYSTEM SET flowpg.secret_key_file = '$key'");
+sql("SELECT pg_reload_conf()");
+ok(poll_until(sub { sql("SHOW flowpg.secret_key_file") eq $key }), 'a key file is configured');
+cmp_ok(sql("SELECT flow_secret_key_rotate()"), '>=', 1, 'rotation encrypts the values of 0.1');
+is(sql("SELECT count(*) FROM flowpg.secrets WHERE key_id IS NULL OR strpos(value, 'tok-upgrade') > 0"), '0',
+	'no secret is left in clear');
+my $again = sql("SET ROLE up_dev; SELECT flow_start('shop', 'approve')");
+is(sql("SET ROLE up_boss; SELECT flow_resume('$again', '{\"ok\": true}')"), 'RUNNING',
+	'a new execution of the flow using it resumes');
+is(wait_state($node, $again, 'SUCCESS'), 'SUCCESS', 'and sends its request');
+($rec) = grep { $_->{path} eq "/decided/$again" } @{ $http->records };
+is($rec && header($rec, 'Authorization'), 'Bearer tok-upgrade-7', 'with the secret, now decrypted');
+
 # --- the same catalog as a fresh install --------------------------------------------------
 sql("CREATE DATABASE fresh");
 $node->safe_psql('fresh', 'CREATE EXTENSION flowpg');

@@ -12,7 +12,7 @@
  *	  http_driver addresses TEXT...		split to/cc/bcc texts, print the
  *										list and the envelope as JSON
  *
- * Build: cc -Isrc test/unit/http_driver.c src/http.c src/mail.c
+ * Build: cc -Isrc test/unit/http_driver.c src/http.c src/http_local.c src/mail.c
  *		  src/fpmem.c -lcurl
  *
  *-------------------------------------------------------------------------
@@ -61,6 +61,8 @@ typedef struct Options
 	long		read_timeout_ms;
 	const char *ca_file;
 	bool		insecure;
+	bool		refuse_local;	/* --refuse-local: as the worker with
+								 * flowpg.allow_local_targets off */
 
 	/* mail */
 	const char *host;
@@ -333,6 +335,7 @@ cmd_request(const Options *o)
 			req.read_timeout_ms = o->read_timeout_ms;
 			req.ca_file = o->ca_file;
 			req.insecure = o->insecure;
+			req.allow_local = !o->refuse_local;
 			if (!http_engine_submit(e, &req, (uint64_t) total))
 				die("%s", "submit failed: out of memory");
 			total++;
@@ -457,6 +460,7 @@ send_mail(const Options *o, const char *payload, size_t payload_len,
 		req.connect_timeout_ms = o->connect_timeout_ms;
 		req.ca_file = o->ca_file;
 		req.insecure = o->insecure;
+		req.allow_local = !o->refuse_local;
 		if (!http_engine_submit(e, &req, (uint64_t) rep))
 			die("%s", "submit failed: out of memory");
 	}
@@ -627,6 +631,8 @@ parse_options(Options *o, int argc, char **argv)
 			o->ca_file = need(argc, argv, &i);
 		else if (strcmp(a, "--insecure") == 0)
 			o->insecure = true;
+		else if (strcmp(a, "--refuse-local") == 0)
+			o->refuse_local = true;
 		else if (strcmp(a, "--host") == 0)
 			o->host = need(argc, argv, &i);
 		else if (strcmp(a, "--port") == 0)
