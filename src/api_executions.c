@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "api.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
@@ -681,6 +682,18 @@ flow_wait(PG_FUNCTION_ARGS)
 	char	   *state = NULL;
 	bool		checked = false;
 
+	/*
+	 * The statement calling flow_wait keeps its snapshot while it waits; on a
+	 * standby, replaying the primary's cleanup of row versions that snapshot
+	 * may see cancels it (a recovery conflict) after
+	 * max_standby_streaming_delay.  Say so at once rather than fail later.
+	 */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot wait for an execution on a standby"),
+				 errdetail("A statement that waits on a standby holds back the replay of the primary's cleanup, which cancels it after max_standby_streaming_delay (a recovery conflict, 40001)."),
+				 errhint("Call flow_wait() on the primary, or poll flowpg.executions here with one short query at a time.")));
 	deadline = wait_deadline(timeout);
 	for (;;)
 	{

@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "fmgr.h"
@@ -82,8 +83,10 @@ flowpg_worker_status(PG_FUNCTION_ARGS)
 	v[0] = BoolGetDatum(running);
 	v[1] = Int32GetDatum(snap.pid);
 	n[1] = !running;
+	/* a standby runs no worker until it is promoted (BgWorkerStart_RecoveryFinished) */
 	v[2] = CStringGetTextDatum(!preloaded ? "not preloaded" :
-							   running ? worker_status_state_name(snap.state) : "not running");
+							   running ? worker_status_state_name(snap.state) :
+							   RecoveryInProgress() ? "standby" : "not running");
 	v[3] = CStringGetTextDatum(flowpg_database_name);
 	v[4] = BoolGetDatum(preloaded && dbname != NULL && strcmp(dbname, flowpg_database_name) == 0);
 	set_time(&v[5], &n[5], running ? snap.started_at : 0);

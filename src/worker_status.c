@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -254,6 +255,11 @@ worker_status_unserved_reason(const char **hint)
 	{
 		*hint = "Add flowpg to shared_preload_libraries and restart the server; the work stays queued until a worker serves this database.";
 		return "flowpg is not in shared_preload_libraries, so no background worker runs.";
+	}
+	if (RecoveryInProgress())
+	{
+		*hint = "Write on the primary, whose worker sends and fires; this server's worker starts when it is promoted.";
+		return "This server is a standby: no worker runs here until it is promoted.";
 	}
 	if (dbname == NULL || strcmp(dbname, flowpg_database_name) != 0)
 	{

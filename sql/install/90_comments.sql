@@ -180,7 +180,7 @@ COMMENT ON VIEW flowpg.worker_status IS
     'the background worker''s health, one row: for members of pg_monitor and holders of ADMIN on ''''; alert on running, warning, oldest_queued_age and sends_failed';
 COMMENT ON COLUMN flowpg.worker_status.running IS 'whether a worker process exists (connected or looking for its database)';
 COMMENT ON COLUMN flowpg.worker_status.pid IS 'the worker''s process id, or NULL';
-COMMENT ON COLUMN flowpg.worker_status.state IS 'running, paused (flowpg.enabled off), waiting for extension, waiting for database, not running, or not preloaded';
+COMMENT ON COLUMN flowpg.worker_status.state IS 'running, paused (flowpg.enabled off), waiting for extension, waiting for database, not running, standby (a server in recovery runs no worker until promoted), or not preloaded';
 COMMENT ON COLUMN flowpg.worker_status.database IS 'the database the worker serves (flowpg.database_name)';
 COMMENT ON COLUMN flowpg.worker_status.serves_this_database IS 'whether that is the database this row was read in';
 COMMENT ON COLUMN flowpg.worker_status.started_at IS 'when the worker process started, or NULL';

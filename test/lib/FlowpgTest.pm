@@ -82,13 +82,15 @@ sub flowpg_src
 
 =pod
 
-=item flowpg_node(NAME, conf => [LINES], no_extension => 1)
+=item flowpg_node(NAME, conf => [LINES], no_extension => 1, init => {OPTIONS})
 
 Create and start a node with shared_preload_libraries = 'flowpg',
 flowpg.database_name = 'postgres' and flowpg.allow_local_targets = on (the
 test sinks are on loopback), plus any extra postgresql.conf lines (later
 lines win: conf => ['flowpg.allow_local_targets = off'] turns it off),
 and run CREATE EXTENSION flowpg in the postgres database unless told not to.
+INIT is passed to PostgreSQL::Test::Cluster's init (allows_streaming => 1
+for a primary with standbys).
 
 =cut
 
@@ -96,7 +98,7 @@ sub flowpg_node
 {
 	my ($name, %opts) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(%{ $opts{init} // {} });
 	$node->append_conf('postgresql.conf',
 		join("\n",
 			"shared_preload_libraries = 'flowpg'",
