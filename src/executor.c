@@ -749,10 +749,12 @@ executor_restart(Execution *e)
 	executor_advance(e);
 }
 
-/* Apply an expired pause's behavior (see executor.h). */
-void
+/* Apply an expired pause's behavior (see executor.h); returns the behavior that applies. */
+const char *
 executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 {
+	/* a timeout fails the pause whatever its behavior; no behavior is RESUME */
+	const char *applied = timeout ? "FAIL" : behavior ? behavior : "RESUME";
 	FlowState	st;
 	FpValue    *outputs = run->outputs ? fp_copy(run->outputs) : fp_object(2);
 	FpValue    *resumed = fp_object(3);
@@ -760,7 +762,7 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 	ListCell   *lc;
 
 	if (run->state != ST_PAUSED)
-		return;					/* resumed or killed first: the expiry is void */
+		return applied;			/* resumed or killed first: the expiry is void */
 	/* only a pause is PAUSED: its type says what the behavior gives */
 	st = timeout ? ST_FAILED : run->node->type->expired(behavior);
 
@@ -796,7 +798,7 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 			}
 		}
 		exec_state(e, ST_CANCELLED);
-		return;
+		return applied;
 	}
 
 	executor_finish_attempt(e, run, st, timeout ? "the pause timed out" : NULL, NULL);
@@ -806,6 +808,7 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 		exec_state(e, ST_RUNNING);
 	}
 	executor_advance(e);
+	return applied;
 }
 
 /* The next attempt of a RETRYING internal task run (see executor.h). */

@@ -31,8 +31,12 @@ extern void executor_resume(Execution *e, TaskRun *run, FpValue *values);
 /* Restart a FAILED execution from its failed task runs (new attempts). */
 extern void executor_restart(Execution *e);
 
-/* Apply the behavior of an expired pause (or a pause timeout) to a PAUSED task run. */
-extern void executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout);
+/*
+ * Apply the behavior of an expired pause (or a pause timeout) to a PAUSED
+ * task run; returns the behavior that applies (FAIL for a timeout, RESUME
+ * when behavior is NULL), whether or not the run was still paused.
+ */
+extern const char *executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout);
 
 /* A retry that fell due: the next attempt of a RETRYING task run. */
 extern void executor_retry(Execution *e, TaskRun *run);

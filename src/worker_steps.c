@@ -731,14 +731,14 @@ worker_record_result(WorkerClaim *c, FpValue *result)
 	return WORKER_STEP_DONE;
 }
 
-/* The audit row of an expiry that acted. */
+/* The audit row of an expiry that acted, with the behavior that applied. */
 static void
 audit_expiry(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 {
 	FpValue    *detail = fp_object(4);
 
 	fp_set(detail, "task_id", fp_cstring(run->task_id));
-	fp_set(detail, "behavior", fp_cstring(timeout ? "FAIL" : behavior));
+	fp_set(detail, "behavior", fp_cstring(behavior));
 	fp_set(detail, "timeout", fp_bool(timeout));
 	fp_set(detail, "state", fp_cstring(state_name(run->state)));
 	audit_write_as(NULL, "expire", e->namespace, e->flow_id, e->id, run->id, detail);
@@ -782,13 +782,11 @@ worker_fire_timer(WorkerItem *t)
 			if (strcmp(kind, "expire") == 0 || strcmp(kind, "timeout") == 0)
 			{
 				bool		timeout = strcmp(kind, "timeout") == 0;
-				const char *behavior = fp_get_str(detail, "behavior");
+				const char *applied = executor_expire(e, run, fp_get_str(detail, "behavior"),
+													  timeout);
 
-				if (behavior == NULL)
-					behavior = "RESUME";
-				executor_expire(e, run, timeout ? "FAIL" : behavior, timeout);
 				if (paused)
-					audit_expiry(e, run, behavior, timeout);
+					audit_expiry(e, run, applied, timeout);
 			}
 			else if (strcmp(kind, "retry") == 0)
 				executor_retry(e, run);
