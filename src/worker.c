@@ -769,17 +769,25 @@ survey_due(TimestampTz now)
 }
 
 /*
- * A turn woken by the notify relay (or by results) with nothing queued or
- * due: relay the notifications, and sleep until the survey falls due.
+ * A turn woken by the notify relay (or by results) with nothing queued,
+ * gone or due: relay the notifications, and sleep until the survey falls
+ * due (or, with n_in_flight sends in flight, until the next look at
+ * whether their rows still exist).
  */
 static long
-relay_only_turn(long results_wait)
+relay_only_turn(long results_wait, int n_in_flight)
 {
 	long		wait_ms;
+	TimestampTz now;
 
 	pgstat_report_activity(STATE_RUNNING, "flowpg worker: relaying notifications");
 	worker_relay_notifications();
-	wait_ms = min_wait(ms_until(survey_deadline(), GetCurrentTimestamp()), results_wait);
+	now = GetCurrentTimestamp();
+	wait_ms = min_wait(ms_until(survey_deadline(), now), results_wait);
+	/* sends in flight: wake for the next look at whether their rows still exist */
+	if (n_in_flight > 0)
+		wait_ms = min_wait(wait_ms,
+						   ms_until(TimestampTzPlusMilliseconds(last_gone_check, GONE_CHECK_MS), now));
 	if (wait_ms < 0 || wait_ms > flowpg_naptime_ms)
 		wait_ms = flowpg_naptime_ms;
 	return wait_ms;
@@ -848,7 +856,7 @@ worker_iteration(void)
 		/* woken by the relay or by results, with nothing queued, gone or due: relay only */
 		if (!queued && !check_gone && !look_again && enabled && was_enabled &&
 			!(sends_unknown && free_slots > 0) && !survey_due(now))
-			return relay_only_turn(results_wait);
+			return relay_only_turn(results_wait, n_in_flight);
 
 		pgstat_report_activity(STATE_RUNNING, "flowpg worker: surveying the queues");
 		look_again = true;		/* until this survey is through */

@@ -430,7 +430,8 @@ share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
 	args[0] = TimestampTzGetDatum(now);
 	args[1] = Int32GetDatum(Max(slots, 1));
 	args[2] = Int32GetDatum(SHARE_MAX_NAMESPACES);
-	ndue = db_exec(&q_due_namespaces, args, NULL, true, 0);
+	/* not read-only: it must see the claims this survey cleared (q_reset_claims) */
+	ndue = db_exec(&q_due_namespaces, args, NULL, false, 0);
 	due = palloc0(sizeof(WorkerShare) * Max(ndue, 1));
 	for (i = 0; i < ndue; i++)
 	{
@@ -665,7 +666,7 @@ worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
 		free_slots -= claim_sends(s, shares, nshares, caller);
 	}
 
-	db_exec(&q_next_due, NULL, NULL, true, 1);
+	db_exec(&q_next_due, NULL, NULL, false, 1);	/* sees the claims cleared and made */
 	s->next_send = free_slots > 0 ? db_time(0, 1) : 0;
 	s->next_timer = db_time(0, 2);
 	s->next_schedule = db_time(0, 3);
