@@ -1,6 +1,6 @@
 # flowpg — PGXS build.
 #
-# Sources are every src/*.c; the install script is sql/flowpg--*.sql; the pg_regress tests are the
+# Sources are every src/*/*.c; the install script is sql/flowpg--*.sql; the pg_regress tests are the
 # other sql/*.sql files, run in name order (NN_topic.sql) with their expected output in expected/.
 # `make test` runs the whole suite (regress, isolation, TAP) through test/run.
 #
@@ -12,7 +12,8 @@ PG_CONFIG ?= pg_config
 
 EXTENSION = flowpg
 MODULE_big = flowpg
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+LAYERS = base expr core flow engine tasks worker api
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard $(addsuffix /*.c,$(addprefix src/,$(LAYERS))))))
 # The install script of the current version is assembled from sql/install/*.sql, one file per
 # area, in name order.  The upgrade script sql/flowpg--A--B.sql is sql/upgrade/A--B.sql (every
 # change of the install script since release A, made to an A database) followed by the comments
@@ -24,7 +25,7 @@ REGRESS = $(sort $(basename $(notdir $(filter-out sql/flowpg--%,$(wildcard sql/*
 EXTRA_CLEAN = test/fuzz/build
 
 # PostgreSQL's own headers are included as system headers so that -Wextra judges only our code.
-PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) -DFLOWPG_VERSION='"$(EXTVERSION)"'
+PG_CPPFLAGS = $(addprefix -I$(srcdir)/src/,$(LAYERS)) -isystem $(shell $(PG_CONFIG) --includedir-server) -DFLOWPG_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra
 ifdef WERROR
 PG_CFLAGS += -Werror

@@ -1,4 +1,4 @@
--- Grants and a restore into a cluster that lacks some of their roles (src/api_restore.c): the
+-- Grants and a restore into a cluster that lacks some of their roles (src/api/api_restore.c): the
 -- type of namespace_grants.grantee reads a role name, and warns about one that is no role
 -- instead of failing; the COPY of a dump then restores the other rows; the marker GRANT of a
 -- missing role is a WARNING, not an error.  test/t/17_dump_restore.pl does it with pg_dump.

@@ -112,7 +112,7 @@ CREATE INDEX audit_log_execution_idx ON flowpg.audit_log (execution_id)
     WHERE execution_id IS NOT NULL;
 
 -- Secrets, per namespace ('' is the global namespace).  Never readable through SQL.  With
--- flowpg.secret_key_file set, value is sealed (AES-256-GCM, src/secret_crypt.c) and key_id names
+-- flowpg.secret_key_file set, value is sealed (AES-256-GCM, src/core/secret_crypt.c) and key_id names
 -- the key; key_id NULL marks a value in clear (no key configured, or stored by 0.1).
 CREATE TABLE flowpg.secrets (
     namespace  text        NOT NULL,
@@ -138,7 +138,7 @@ CREATE TABLE flowpg.kv (
 -- that pg_dump writes role names that a restore maps to the new oids.  Unlike regrole's, its
 -- input does not fail on a name that is no role (a restore into a cluster without that role):
 -- it warns and gives oid 0, and the trigger namespace_grants_skip_missing drops the row, so the
--- other grants are restored (src/api_restore.c).  It converts to and from oid and regrole for
+-- other grants are restored (src/api/api_restore.c).  It converts to and from oid and regrole for
 -- free, and uses oid's operators and indexes.
 CREATE TYPE flowpg.grantee_role;
 CREATE FUNCTION flowpg.grantee_role_in(cstring) RETURNS flowpg.grantee_role
@@ -160,7 +160,7 @@ CREATE CAST (flowpg.grantee_role AS regrole) WITHOUT FUNCTION;
 -- grants (and as grantee_role so that pg_dump writes role names, which a restore maps to the new
 -- oids, skipping the roles the new cluster lacks).
 -- A row counts only while its grantee holds the marker privilege flow_grant gives (see
--- src/security.c), which also keeps the role from being dropped by accident.
+-- src/core/security.c), which also keeps the role from being dropped by accident.
 CREATE TABLE flowpg.namespace_grants (
     namespace  text        NOT NULL,
     grantee    flowpg.grantee_role NOT NULL,
@@ -188,7 +188,7 @@ CREATE TABLE flowpg.execution_secrets (
 -- without being claimed.  detail holds the rendered request ({request, secrets}) or the pause's
 -- {behavior}; the worker adds workerFailures when it had to put a row off after an error.  A
 -- request rendered with secrets is stored sealed when a key file is set ({request: sealed text,
--- key_id}, src/exec_store.c), like flowpg.secrets.value.
+-- key_id}, src/engine/exec_store.c), like flowpg.secrets.value.
 -- namespace is the execution's, for sharing the worker's slots fairly among namespaces.
 CREATE TABLE flowpg.work (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

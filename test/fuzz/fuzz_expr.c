@@ -2,7 +2,7 @@
  *
  * fuzz_expr.c
  *	  libFuzzer harness for the template language: the lexer, parser and
- *	  renderer (src/expr_*.c) and the JSON parser of src/value.c, built
+ *	  renderer (src/expr/expr_*.c) and the JSON parser of src/base/value.c, built
  *	  outside the server against PostgreSQL's frontend libpgcommon and
  *	  libpgport, with address and undefined-behaviour sanitizers.
  *

@@ -311,7 +311,7 @@ sub start_smtp_sink
 
 =item build_http_driver(sanitize => 1)
 
-Compile test/unit/http_driver.c with src/http.c, src/http_local.c, src/mail.c and src/fpmem.c
+Compile test/unit/http_driver.c with src/base/http.c, src/base/http_local.c, src/base/mail.c and src/base/fpmem.c
 (outside the extension) into a temporary directory and return its path.
 With sanitize, AddressSanitizer and UndefinedBehaviorSanitizer are on; when
 that build or a trial run fails (some sandboxes forbid LeakSanitizer), the
@@ -325,9 +325,9 @@ sub build_http_driver
 	my $src = flowpg_src();
 	my $dir = PostgreSQL::Test::Utils::tempdir('http_driver');
 	my @files = map { "$src/$_" }
-	  qw(test/unit/http_driver.c src/http.c src/http_local.c src/mail.c src/fpmem.c);
+	  qw(test/unit/http_driver.c src/base/http.c src/base/http_local.c src/base/mail.c src/base/fpmem.c);
 	my @base = ($ENV{CC} // 'cc', '-std=gnu99', '-Wall', '-Wextra', '-Werror',
-		"-I$src/src");
+		map { "-I$_" } glob("$src/src/*/"));
 	my ($out, $err);
 	if ($o{sanitize})
 	{

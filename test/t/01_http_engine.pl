@@ -1,5 +1,5 @@
 
-# The HTTP/SMTP engine (src/http.c) and the mail builder (src/mail.c),
+# The HTTP/SMTP engine (src/base/http.c) and the mail builder (src/base/mail.c),
 # outside the server: test/unit/http_driver.c runs them against the
 # loopback sinks.  Covers methods, headers, JSON, URL-encoded and multipart
 # bodies, status codes, refused connections, timeouts, redirects, body

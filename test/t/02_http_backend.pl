@@ -1,5 +1,5 @@
 
-# The server side of the HTTP engine (src/http_backend.c) inside a real
+# The server side of the HTTP engine (src/base/http_backend.c) inside a real
 # background worker: test/modules/http_engine_bgw, a test-only module built
 # here and never installed with flowpg, drives the engine as flowpg's worker
 # will (memory in the "flowpg http engine" context, WaitLatchOrSocket on

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * cron_test.c
- *	  Unit test of the fire times of src/cron.c (cron_next, cron_prev),
+ *	  Unit test of the fire times of src/base/cron.c (cron_next, cron_prev),
  *	  built outside the server (test/run unit).  Prints TAP.
  *
  * Zones: this file supplies dt_zone_offset with the fixed offsets of
@@ -11,7 +11,7 @@
  * (03:00 local becomes 02:00 again).  The real zone database is exercised
  * by the TAP tests, inside the server.
  *
- * unit-sources: src/cron.c src/datetime.c
+ * unit-sources: src/base/cron.c src/base/datetime.c
  *
  *-------------------------------------------------------------------------
  */

@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * datetime_test.c
- *	  Unit test of src/datetime.c, built outside the server against
+ *	  Unit test of src/base/datetime.c, built outside the server against
  *	  PostgreSQL's frontend libpgcommon and libpgport (test/run unit), the
  *	  way the expression fuzzer builds it.  Prints TAP.
  *
- * unit-sources: src/datetime.c
+ * unit-sources: src/base/datetime.c
  *
  *-------------------------------------------------------------------------
  */

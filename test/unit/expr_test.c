@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * expr_test.c
- *	  Unit test of the C interface of the expression language (src/expr.h),
+ *	  Unit test of the C interface of the expression language (src/expr/expr.h),
  *	  built outside the server (test/run unit).  Prints TAP.
  *
  * What flow_render cannot show from SQL is checked here: the JSON type of
@@ -10,7 +10,7 @@
  * expr_render_value, the output limit of ExprEnv, the hooks, and that
  * results are the caller's own copies.
  *
- * unit-sources: src/expr.c src/expr_runtime.c src/expr_eval.c src/expr_funcs.c src/expr_lex.c src/expr_ops.c src/expr_parse.c src/expr_text.c src/value.c src/datetime.c
+ * unit-sources: src/expr/expr.c src/expr/expr_runtime.c src/expr/expr_eval.c src/expr/expr_funcs.c src/expr/expr_lex.c src/expr/expr_ops.c src/expr/expr_parse.c src/expr/expr_text.c src/base/value.c src/base/datetime.c
  *
  *-------------------------------------------------------------------------
  */

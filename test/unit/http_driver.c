@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * http_driver.c
- *	  Standalone test driver for the HTTP engine (src/http.c) and the mail
- *	  builder (src/mail.c), run by test/t/01_http_engine.pl against the
+ *	  Standalone test driver for the HTTP engine (src/base/http.c) and the mail
+ *	  builder (src/base/mail.c), run by test/t/01_http_engine.pl against the
  *	  loopback sinks in test/fixtures.  Not part of the extension.
  *
  *	  http_driver request [options]		HTTP requests; one JSON line per
@@ -12,8 +12,8 @@
  *	  http_driver addresses TEXT...		split to/cc/bcc texts, print the
  *										list and the envelope as JSON
  *
- * Build: cc -Isrc test/unit/http_driver.c src/http.c src/http_local.c src/mail.c
- *		  src/fpmem.c -lcurl
+ * Build: cc -Isrc/base test/unit/http_driver.c src/base/http.c src/base/http_local.c src/base/mail.c
+ *		  src/base/fpmem.c -lcurl
  *
  *-------------------------------------------------------------------------
  */

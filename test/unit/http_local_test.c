@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * http_local_test.c
- *	  Unit test of src/http_local.c: which addresses the HTTP engine treats
+ *	  Unit test of src/base/http_local.c: which addresses the HTTP engine treats
  *	  as local targets (refused unless flowpg.allow_local_targets is on),
  *	  including the edges of each range and the IPv6 spellings of IPv4
  *	  addresses.  Built outside the server (test/run unit).  Prints TAP.
  *
- * unit-sources: src/http_local.c
+ * unit-sources: src/base/http_local.c
  *
  *-------------------------------------------------------------------------
  */

@@ -25,7 +25,7 @@ int			flowpg_min_schedule_interval_s = 60;
 bool		flowpg_allow_local_targets = false;
 int			flowpg_max_request_timeout_s = 300;
 
-/* secrets at rest (issue 13, src/secret_crypt.c) */
+/* secrets at rest (issue 13, src/core/secret_crypt.c) */
 char	   *flowpg_secret_key_file = NULL;
 char	   *flowpg_secret_key_file_previous = NULL;
 
@@ -148,7 +148,7 @@ guc_init(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
-	/* secrets at rest (issue 13): the key files of src/secret_crypt.c, read at use */
+	/* secrets at rest (issue 13): the key files of src/core/secret_crypt.c, read at use */
 	DefineCustomStringVariable("flowpg.secret_key_file",
 							   "File holding the key that secrets and SECRET inputs are stored encrypted with.",
 							   "64 hexadecimal digits (openssl rand -hex 32), readable only by the server; empty stores them in clear.",
