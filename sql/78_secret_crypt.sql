@@ -168,6 +168,67 @@ RESET ROLE;
 -- a second rotation finds nothing to do
 SELECT flow_secret_key_rotate() AS reencrypted;
 
+-- the approval link key is sealed too, bound to the database's tag and the key's generation
+SET ROLE flowpg_t78_admin;
+SELECT revision FROM flow_deploy($$
+id: approve
+namespace: crypt
+tasks:
+  - id: notify
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ appLink() }}"
+  - id: decide
+    type: io.kestra.plugin.core.flow.Pause
+$$);
+SELECT flow_start('crypt', 'approve') AS l1 \gset
+SELECT substring(message FROM 'token=([A-Za-z0-9_.-]+)') AS t1 FROM flowpg.logs
+WHERE execution_id = :'l1' AND task_id = 'notify' \gset
+RESET ROLE;
+SELECT generation, key !~ '^[0-9a-f]{64}$' AS not_hex, length(decode(key, 'base64')) AS sealed_bytes,
+       key_id = (SELECT key_id FROM flowpg.secrets WHERE name = 'TOKEN') AS same_key
+FROM flowpg.link_keys;
+SELECT flow_link(:'t1') ->> 'status' AS status;
+-- moved to another generation it does not open; under an unknown key it says so: errors, never
+-- a wrong signature (the link is not reported forged)
+UPDATE flowpg.link_keys SET generation = generation + 1;
+SELECT pg_temp.tryk(format('SELECT flow_link(%L)', :'t1'));
+UPDATE flowpg.link_keys SET generation = generation - 1;
+CREATE TEMP TABLE link_key_before AS SELECT key, key_id FROM flowpg.link_keys;
+UPDATE flowpg.link_keys SET key_id = '0123456789abcdef';
+SELECT pg_temp.tryk(format('SELECT flow_resume_link(%L)', :'t1'));
+SELECT state FROM flowpg.executions WHERE id = :'l1';
+UPDATE flowpg.link_keys SET key_id = (SELECT key_id FROM link_key_before);
+-- the CHECKs: a clear key is 64 hex digits, a sealed one 124 base64 characters
+\set VERBOSITY terse
+UPDATE flowpg.link_keys SET key_id = NULL;
+\echo :LAST_ERROR_SQLSTATE
+UPDATE flowpg.link_keys SET key = 'AAAA';
+\echo :LAST_ERROR_SQLSTATE
+UPDATE flowpg.link_keys SET key = repeat('7A', 32), key_id = NULL;
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+-- a key in clear (made before a key file was set) works, and rotation seals it (counted as one)
+-- without changing it: the link signed with it still works
+UPDATE flowpg.link_keys SET key = repeat('7a', 32), key_id = NULL;
+SET ROLE flowpg_t78_admin;
+SELECT flow_start('crypt', 'approve') AS l2 \gset
+SELECT substring(message FROM 'token=([A-Za-z0-9_.-]+)') AS t2 FROM flowpg.logs
+WHERE execution_id = :'l2' AND task_id = 'notify' \gset
+RESET ROLE;
+SELECT flow_link(:'t2') ->> 'status' AS clear_key_status;
+SELECT flow_secret_key_rotate() AS reencrypted;
+SELECT key_id IS NOT NULL AS sealed, strpos(key, '7a7a') = 0 AS not_in_clear,
+       length(decode(key, 'base64')) AS sealed_bytes FROM flowpg.link_keys;
+SELECT detail - 'key_id' AS detail FROM flowpg.audit_log WHERE action = 'secret_key_rotate' ORDER BY id DESC LIMIT 1;
+SELECT flow_resume_link(:'t2') AS resumed_by_link;
+SELECT pg_temp.runs(:'l2');
+-- flow_link_key_rotate() seals the new key, without opening the old one
+UPDATE flowpg.link_keys SET key_id = '0123456789abcdef';
+SELECT flow_link_key_rotate() AS generation;
+SELECT generation, key_id = (SELECT key_id FROM flowpg.secrets WHERE name = 'TOKEN') AS same_key,
+       length(decode(key, 'base64')) AS sealed_bytes FROM flowpg.link_keys;
+SELECT pg_temp.tryk(format('SELECT flow_resume_link(%L)', :'t1'));
+
 -- clean up
 DELETE FROM flowpg.namespace_grants;
 DROP OWNED BY flowpg_t78_admin, flowpg_t78_global, flowpg_t78_user;

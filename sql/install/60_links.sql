@@ -5,14 +5,20 @@
 -- no privilege).  tag tells this database's tokens from another's; it is made with the first
 -- key, which is created when the first signed link is rendered, and kept across rotations.
 -- flow_link_key_rotate() replaces key with a new one of the next generation, so that links
--- signed before fail as rotated.
+-- signed before fail as rotated.  With flowpg.secret_key_file set the key is sealed like a
+-- secret (key_id names the key that sealed it, NULL: in clear), bound to its tag and
+-- generation; flow_secret_key_rotate() seals a key in clear and re-seals it under a new key.
 CREATE TABLE flowpg.link_keys (
     singleton  boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
     tag        bytea       NOT NULL CHECK (length(tag) = 8),
     generation int         NOT NULL CHECK (generation > 0),
-    key        bytea       NOT NULL CHECK (length(key) = 32),
+    key        text        NOT NULL,
+    key_id     text        CHECK (key_id ~ '^[0-9a-f]{16}$'),
     created_at timestamptz NOT NULL DEFAULT now(),
-    created_by name        NOT NULL
+    created_by name        NOT NULL,
+    -- in clear: the key's 64 hex digits; sealed: base64 of format, nonce, ciphertext and tag
+    CHECK (CASE WHEN key_id IS NULL THEN key ~ '^[0-9a-f]{64}$'
+                ELSE key ~ '^[A-Za-z0-9+/]{124}$' END)
 );
 REVOKE ALL ON flowpg.link_keys FROM PUBLIC;
 ALTER TABLE flowpg.link_keys ENABLE ROW LEVEL SECURITY;

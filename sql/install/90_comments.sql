@@ -172,7 +172,8 @@ COMMENT ON TABLE flowpg.link_keys IS 'the key that signs approval links (appLink
 COMMENT ON COLUMN flowpg.link_keys.singleton IS 'always true: there is one key';
 COMMENT ON COLUMN flowpg.link_keys.tag IS 'a random tag of this database, kept across rotations: a link of another database is told apart from a forged one';
 COMMENT ON COLUMN flowpg.link_keys.generation IS 'how many keys there have been; a link names the generation it was signed with';
-COMMENT ON COLUMN flowpg.link_keys.key IS 'the HMAC-SHA256 key';
+COMMENT ON COLUMN flowpg.link_keys.key IS 'the HMAC-SHA256 key: its 64 hex digits in clear, or sealed with AES-256-GCM under the key of flowpg.secret_key_file (base64)';
+COMMENT ON COLUMN flowpg.link_keys.key_id IS 'the id of the secret key that sealed key; NULL: stored in clear (no flowpg.secret_key_file when it was made)';
 COMMENT ON COLUMN flowpg.link_keys.created_at IS 'when this key was made';
 COMMENT ON COLUMN flowpg.link_keys.created_by IS 'who made it (the first link, or a rotation)';
 

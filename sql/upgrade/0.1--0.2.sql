@@ -15,14 +15,20 @@
 -- no privilege).  tag tells this database's tokens from another's; it is made with the first
 -- key, which is created when the first signed link is rendered, and kept across rotations.
 -- flow_link_key_rotate() replaces key with a new one of the next generation, so that links
--- signed before fail as rotated.
+-- signed before fail as rotated.  With flowpg.secret_key_file set the key is sealed like a
+-- secret (key_id names the key that sealed it, NULL: in clear), bound to its tag and
+-- generation; flow_secret_key_rotate() seals a key in clear and re-seals it under a new key.
 CREATE TABLE flowpg.link_keys (
     singleton  boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
     tag        bytea       NOT NULL CHECK (length(tag) = 8),
     generation int         NOT NULL CHECK (generation > 0),
-    key        bytea       NOT NULL CHECK (length(key) = 32),
+    key        text        NOT NULL,
+    key_id     text        CHECK (key_id ~ '^[0-9a-f]{16}$'),
     created_at timestamptz NOT NULL DEFAULT now(),
-    created_by name        NOT NULL
+    created_by name        NOT NULL,
+    -- in clear: the key's 64 hex digits; sealed: base64 of format, nonce, ciphertext and tag
+    CHECK (CASE WHEN key_id IS NULL THEN key ~ '^[0-9a-f]{64}$'
+                ELSE key ~ '^[A-Za-z0-9+/]{124}$' END)
 );
 REVOKE ALL ON flowpg.link_keys FROM PUBLIC;
 ALTER TABLE flowpg.link_keys ENABLE ROW LEVEL SECURITY;
@@ -116,7 +122,7 @@ ALTER TABLE flowpg.execution_secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0
 CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
     AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION flow_secret_key_rotate() IS
-    'encrypt every secret and SECRET input value with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted';
+    'encrypt every secret, SECRET input value and the approval link key with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted (the link key counts as one)';
 
 -- The worker shares its in-flight slots fairly among namespaces (sql/install/00_storage.sql):
 -- work rows carry their execution's namespace, and the queued sends are indexed by it.

@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "links.h"
 #include "secret_crypt.h"
 #include "security.h"
 #include "value.h"
@@ -134,7 +135,8 @@ rotate_execution_secrets(const char *key_id)
 /*
  * flow_secret_key_rotate(): needs ADMIN on '' (superusers and flowpg_admin
  * members have it) and a configured key; writes an audit row
- * {key_id, secrets, executions}; returns how many values it re-encrypted.
+ * {key_id, secrets, executions, link_keys}; returns how many values it
+ * re-encrypted (the link key counts as one).
  */
 Datum
 flow_secret_key_rotate(PG_FUNCTION_ARGS)
@@ -143,7 +145,8 @@ flow_secret_key_rotate(PG_FUNCTION_ARGS)
 	const char *key_id;
 	int64		secrets;
 	int64		executions;
-	FpValue    *detail = fp_object(3);
+	int64		link_keys;
+	FpValue    *detail = fp_object(4);
 
 	sec_require("", PERM_ADMIN, "rotate the secret key");
 	if (!crypt_configured())
@@ -157,10 +160,12 @@ flow_secret_key_rotate(PG_FUNCTION_ARGS)
 	db_enter(&scope);
 	secrets = rotate_secrets(key_id);
 	executions = rotate_execution_secrets(key_id);
+	link_keys = links_reseal_key(key_id);
 	fp_set(detail, "key_id", fp_cstring(key_id));
 	fp_set(detail, "secrets", fp_int(secrets));
 	fp_set(detail, "executions", fp_int(executions));
+	fp_set(detail, "link_keys", fp_int(link_keys));
 	audit_write("secret_key_rotate", "", NULL, NULL, NULL, detail);
 	db_leave(&scope);
-	PG_RETURN_INT64(secrets + executions);
+	PG_RETURN_INT64(secrets + executions + link_keys);
 }

@@ -37,6 +37,7 @@
 #include "exec.h"
 #include "flowpg.h"
 #include "links.h"
+#include "secret_crypt.h"
 #include "security.h"
 
 #define LINK_VERSION 1
@@ -55,18 +56,26 @@ typedef struct LinkKey
 } LinkKey;
 
 static DbQuery q_key_read = DB_QUERY(
-	"SELECT tag, generation, key FROM flowpg.link_keys",
+	"SELECT tag, generation, key, key_id FROM flowpg.link_keys",
+	0);
+
+static DbQuery q_key_lock = DB_QUERY(
+	"SELECT tag, generation, key, key_id FROM flowpg.link_keys FOR UPDATE",
 	0);
 
 static DbQuery q_key_create = DB_QUERY(
-	"INSERT INTO flowpg.link_keys (tag, generation, key, created_by) VALUES ($1, 1, $2, $3)"
-	" ON CONFLICT DO NOTHING",
-	3, BYTEAOID, BYTEAOID, NAMEOID);
+	"INSERT INTO flowpg.link_keys (tag, generation, key, key_id, created_by)"
+	" VALUES ($1, 1, $2, $3, $4) ON CONFLICT DO NOTHING",
+	4, BYTEAOID, TEXTOID, TEXTOID, NAMEOID);
 
 static DbQuery q_key_rotate = DB_QUERY(
-	"UPDATE flowpg.link_keys SET generation = generation + 1, key = $1,"
-	" created_at = pg_catalog.now(), created_by = $2 RETURNING generation",
-	2, BYTEAOID, NAMEOID);
+	"UPDATE flowpg.link_keys SET generation = $1, key = $2, key_id = $3,"
+	" created_at = pg_catalog.now(), created_by = $4 RETURNING generation",
+	4, INT4OID, TEXTOID, TEXTOID, NAMEOID);
+
+static DbQuery q_key_reseal = DB_QUERY(
+	"UPDATE flowpg.link_keys SET key = $1, key_id = $2",
+	2, TEXTOID, TEXTOID);
 
 /* A bytea Datum of len bytes. */
 static Datum
@@ -91,16 +100,100 @@ bytea_column(int col, uint8 *out, int len)
 	memcpy(out, VARDATA_ANY(b), len);
 }
 
+/* The value of one lower-case hex digit, or -1. */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * The associated data that binds a sealed key to its row: the database's
+ * tag and the key's generation, so that a sealed key copied to another
+ * database or generation does not open.
+ */
+static char *
+key_aad(const uint8 *tag, int32 generation)
+{
+	char		hex[2 * LINK_TAG_LEN + 1];
+	int			i;
+
+	for (i = 0; i < LINK_TAG_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", tag[i]);
+	return psprintf("flowpg.link_keys/%s/%d", hex, generation);
+}
+
+/*
+ * The stored form of key for the row of tag and generation: 64 hex digits,
+ * sealed under flowpg.secret_key_file when it is set (secret_crypt.h).
+ */
+static CryptStored
+key_seal(const uint8 *key, const uint8 *tag, int32 generation)
+{
+	char		hex[2 * LINK_KEY_LEN + 1];
+	CryptStored stored;
+	int			i;
+
+	for (i = 0; i < LINK_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	stored = crypt_seal(hex, key_aad(tag, generation));
+	explicit_bzero(hex, sizeof(hex));
+	return stored;
+}
+
+/*
+ * Open the key stored in row 0 of the result (columns key and key_id) into
+ * k->key; k->tag and k->generation are read already.  A key that cannot be
+ * opened raises the errors of crypt_open, never a wrong key.
+ */
+static void
+key_open(LinkKey *k)
+{
+	CryptStored stored;
+	char	   *hex;
+	int			i;
+
+	stored.text = db_text(0, 3);
+	stored.key_id = db_text(0, 4);
+	if (stored.text == NULL)
+		elog(ERROR, "flowpg.link_keys holds a malformed key");
+	hex = crypt_open(&stored, key_aad(k->tag, k->generation), "the approval link key");
+	if (strlen(hex) != 2 * LINK_KEY_LEN)
+		elog(ERROR, "flowpg.link_keys holds a malformed key");
+	for (i = 0; i < LINK_KEY_LEN; i++)
+	{
+		int			hi = hex_value(hex[2 * i]);
+		int			lo = hex_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			elog(ERROR, "flowpg.link_keys holds a malformed key");
+		k->key[i] = (uint8) (hi << 4 | lo);
+	}
+	explicit_bzero(hex, strlen(hex));
+}
+
+/* Read the row that q (q_key_read or q_key_lock) finds into k; false when there is none. */
+static bool
+key_fetch(DbQuery *q, LinkKey *k, bool open)
+{
+	if (db_exec(q, NULL, NULL, false, 1) == 0)
+		return false;
+	bytea_column(1, k->tag, LINK_TAG_LEN);
+	k->generation = db_int4(0, 2);
+	if (open)
+		key_open(k);
+	return true;
+}
+
 /* Read the database's key; false when there is none yet.  Needs a DbScope. */
 static bool
 key_read(LinkKey *k)
 {
-	if (db_exec(&q_key_read, NULL, NULL, false, 1) == 0)
-		return false;
-	bytea_column(1, k->tag, LINK_TAG_LEN);
-	k->generation = db_int4(0, 2);
-	bytea_column(3, k->key, LINK_KEY_LEN);
-	return true;
+	return key_fetch(&q_key_read, k, true);
 }
 
 /* Random bytes from the operating system's strong source. */
@@ -113,6 +206,14 @@ strong_random(uint8 *buf, int len)
 				 errmsg("could not generate random bytes for an approval link key")));
 }
 
+/* Datum and null flag of a key id (NULL: stored in clear). */
+static Datum
+key_id_datum(const CryptStored *stored, char *null)
+{
+	*null = stored->key_id == NULL ? 'n' : ' ';
+	return stored->key_id == NULL ? (Datum) 0 : CStringGetTextDatum(stored->key_id);
+}
+
 /*
  * The database's key, created on first use.  Two transactions creating it
  * at once both insert; the second's insert waits for the first and does
@@ -121,39 +222,78 @@ strong_random(uint8 *buf, int len)
 static void
 key_get(LinkKey *k)
 {
-	Datum		values[3];
+	Datum		values[4];
+	char		nulls[5] = "    ";
+	CryptStored stored;
 
 	if (key_read(k))
 		return;
 	strong_random(k->tag, LINK_TAG_LEN);
 	strong_random(k->key, LINK_KEY_LEN);
+	stored = key_seal(k->key, k->tag, 1);
 	values[0] = bytea_datum(k->tag, LINK_TAG_LEN);
-	values[1] = bytea_datum(k->key, LINK_KEY_LEN);
-	values[2] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
-	(void) db_exec(&q_key_create, values, NULL, false, 0);
+	values[1] = CStringGetTextDatum(stored.text);
+	values[2] = key_id_datum(&stored, &nulls[2]);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+	(void) db_exec(&q_key_create, values, nulls, false, 0);
 	if (!key_read(k))
 		elog(ERROR, "the approval link key was created but cannot be read");
 }
 
-/* Rotate the key (see links.h). */
+/*
+ * Rotate the key (see links.h).  The key it replaces is not opened, so a
+ * database whose link key cannot be opened any more (its key file lost)
+ * gets a new one.
+ */
 int32
 links_rotate_key(void)
 {
 	LinkKey		k;
 	uint8		key[LINK_KEY_LEN];
-	Datum		values[2];
+	Datum		values[4];
+	char		nulls[5] = "    ";
+	CryptStored stored;
 	int32		generation;
 
-	key_get(&k);
+	if (!key_fetch(&q_key_lock, &k, false))
+		key_get(&k);
 	strong_random(key, LINK_KEY_LEN);
-	values[0] = bytea_datum(key, LINK_KEY_LEN);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
-	if (db_exec(&q_key_rotate, values, NULL, false, 0) != 1)
+	stored = key_seal(key, k.tag, k.generation + 1);
+	values[0] = Int32GetDatum(k.generation + 1);
+	values[1] = CStringGetTextDatum(stored.text);
+	values[2] = key_id_datum(&stored, &nulls[2]);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
+	if (db_exec(&q_key_rotate, values, nulls, false, 0) != 1)
 		elog(ERROR, "the approval link key disappeared while it was rotated");
 	generation = db_int4(0, 1);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(&k, sizeof(k));
 	return generation;
+}
+
+/* Seal the key again under the current secret key (see links.h). */
+int
+links_reseal_key(const char *key_id)
+{
+	LinkKey		k;
+	char	   *stored_id;
+	CryptStored stored;
+	Datum		values[2];
+
+	if (!key_fetch(&q_key_lock, &k, false))
+		return 0;
+	stored_id = db_text(0, 4);
+	if (stored_id != NULL && strcmp(stored_id, key_id) == 0)
+		return 0;
+	key_open(&k);
+	stored = key_seal(k.key, k.tag, k.generation);
+	explicit_bzero(&k, sizeof(k));
+	if (stored.key_id == NULL)
+		elog(ERROR, "the approval link key could not be sealed: no secret key is configured");
+	values[0] = CStringGetTextDatum(stored.text);
+	values[1] = CStringGetTextDatum(stored.key_id);
+	(void) db_exec(&q_key_reseal, values, NULL, false, 0);
+	return 1;
 }
 
 /* HMAC-SHA256 of data under key, into mac. */

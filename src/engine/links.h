@@ -8,7 +8,8 @@
  * task run per task), the flow revision and the attempt of that task run,
  * with an expiry.  It is base64url(payload) "." base64url(HMAC-SHA256(key,
  * payload)), signed with the key of flowpg.link_keys, which no role can
- * read.  A token grants nothing by itself: whoever uses it is checked as
+ * read (and which is sealed like a secret when flowpg.secret_key_file is
+ * set, secret_crypt.h).  A token grants nothing by itself: whoever uses it is checked as
  * flow_resume checks them.  What it adds is that a link cannot be made up
  * (a page behind a forged link shows nothing), that it ends (its expiry,
  * the pause's end, a key rotation), and that it names the one pause it
@@ -65,5 +66,15 @@ extern LinkVerdict links_verify(const char *token, LinkToken *tok, char **why);
  * caller checks the permission.
  */
 extern int32 links_rotate_key(void);
+
+/*
+ * For flow_secret_key_rotate(): seal the database's link key again under
+ * the current key of flowpg.secret_key_file (key_id, its id) when it is in
+ * clear or under another key (flowpg.secret_key_file_previous).  Returns 1
+ * when it did, 0 when there is no key or it is sealed under key_id already.
+ * A key that cannot be opened raises the errors of crypt_open
+ * (secret_crypt.h).  Needs a DbScope; the caller checks the permission.
+ */
+extern int	links_reseal_key(const char *key_id);
 
 #endif							/* FLOWPG_LINKS_H */

@@ -6,6 +6,10 @@
 # the worker sending the decrypted values, and pg_dump: no secret in clear in
 # the dump; restored into a second cluster with the same key file, a paused
 # execution resumes with its secrets; with another key or none, a clear error.
+# The approval link key too: made in clear before a key file is set, sealed by
+# rotation, re-sealed under a new key, absent from the dump; links rendered
+# before and after still resume through flow_resume_link, also after a restore;
+# the wrong key or none is the same clear error, never a wrong signature.
 # (The sealed format, moved and altered ciphertexts and rotation's
 # permissions are in sql/78_secret_crypt.sql.)
 
@@ -65,6 +69,33 @@ like($err, qr/WARNING:  01000: secret "CLEAR" is stored in clear/, 'flow_secret_
 like($err, qr/HINT:  Set flowpg.secret_key_file to a key file/, 'with a hint to set flowpg.secret_key_file');
 is($node->safe_psql('postgres', "SELECT value || '/' || coalesce(key_id, 'NULL') FROM flowpg.secrets WHERE name = 'CLEAR'"),
 	'clear-v4lue/NULL', 'the value is stored as it is, marked as in clear');
+
+# an approval link rendered before a key file is set: its key is stored in clear
+deploy(
+	$node, q{
+id: approve
+namespace: vault
+tasks:
+  - id: notify
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ appLink() }}"
+  - id: decide
+    type: io.kestra.plugin.core.flow.Pause
+});
+
+# The token of the link that execution id's notify task logged.
+sub link_token
+{
+	my ($n, $id) = @_;
+	return $n->safe_psql('postgres',
+		"SELECT substring(message FROM 'token=([A-Za-z0-9_.-]+)') FROM flowpg.logs WHERE execution_id = '$id' AND task_id = 'notify'");
+}
+my $link_key = q{SELECT key || '/' || coalesce(key_id, 'NULL') FROM flowpg.link_keys};
+my $ap0 = start_flow($node, 'vault', 'approve');
+my $tok0 = link_token($node, $ap0);
+like($tok0, qr/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/, 'an approval link is rendered without a key file');
+my ($link_hex) = $node->safe_psql('postgres', $link_key) =~ m{^([0-9a-f]{64})/NULL$};
+ok($link_hex, 'its key is stored in clear (64 hex digits), marked as in clear');
 
 # --- key files that are refused ----------------------------------------------
 set_key($node, 'flowpg.secret_key_file', "$dir/no_such_key");
@@ -129,8 +160,15 @@ is(header($rec, 'Authorization'), 'Bearer tok-S3cr3t-a', 'the worker sent the de
 is($rec->{body}, 'clear-v4lue pin-4711', 'and the value in clear and the decrypted SECRET input');
 
 # rotation encrypts what is in clear
-is($node->safe_psql('postgres', 'SELECT flow_secret_key_rotate()'), '1', 'rotation encrypts the one value in clear');
+is($node->safe_psql('postgres', 'SELECT flow_secret_key_rotate()'), '2',
+	'rotation encrypts the two values in clear (a secret and the link key)');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM flowpg.secrets WHERE key_id IS NULL'), '0', 'none is left in clear');
+my $sealed_a = $node->safe_psql('postgres', $link_key);
+my $key_id_a = $node->safe_psql('postgres', "SELECT key_id FROM flowpg.secrets WHERE name = 'TOKEN'");
+like($sealed_a, qr{^[A-Za-z0-9+/]{124}/\Q$key_id_a\E$}, 'the link key is sealed under key A');
+ok(index($sealed_a, $link_hex) < 0, 'and no longer holds its hex');
+is($node->safe_psql('postgres', "SELECT flow_link('$tok0') ->> 'status'"), 'open',
+	'the link rendered before the key file still verifies');
 
 # --- to key B, with A as the previous key ------------------------------------
 my $id2 = start_flow($node, 'vault', 'call', { pin => 'pin-0815' });
@@ -138,10 +176,14 @@ set_key($node, 'flowpg.secret_key_file', $key_b);
 set_key($node, 'flowpg.secret_key_file_previous', $key_a);
 my $check = q{SELECT flow_render('{{ secret(''TOKEN'') }}', '{"flow": {"namespace": "vault"}}')};
 is($node->safe_psql('postgres', $check), '******', 'under the previous key, values still open');
-is($node->safe_psql('postgres', 'SELECT flow_secret_key_rotate()'), '4',
-	'rotation re-encrypts them all under the new key (two secrets, the SECRET inputs of two executions)');
-is($node->safe_psql('postgres', "SELECT detail ->> 'secrets' || ' ' || (detail ->> 'executions') FROM flowpg.audit_log WHERE action = 'secret_key_rotate' ORDER BY id DESC LIMIT 1"),
-	'2 2', 'and writes an audit row that says so');
+is($node->safe_psql('postgres', 'SELECT flow_secret_key_rotate()'), '5',
+	'rotation re-encrypts them all under the new key (two secrets, the SECRET inputs of two executions, the link key)');
+is($node->safe_psql('postgres', "SELECT detail ->> 'secrets' || ' ' || (detail ->> 'executions') || ' ' || (detail ->> 'link_keys') FROM flowpg.audit_log WHERE action = 'secret_key_rotate' ORDER BY id DESC LIMIT 1"),
+	'2 2 1', 'and writes an audit row that says so');
+my $sealed_b = $node->safe_psql('postgres', $link_key);
+my $key_id_b = $node->safe_psql('postgres', "SELECT key_id FROM flowpg.secrets WHERE name = 'TOKEN'");
+isnt($key_id_b, $key_id_a, 'key B has another id');
+like($sealed_b, qr{^[A-Za-z0-9+/]{124}/\Q$key_id_b\E$}, 'the link key is re-sealed under key B');
 set_key($node, 'flowpg.secret_key_file_previous', '');
 is($node->safe_psql('postgres', $check), '******', 'without the previous key they still open');
 is($node->safe_psql('postgres', "SELECT flow_resume('$id2')"), 'RUNNING', 'the paused execution resumes');
@@ -149,11 +191,21 @@ is(wait_state($node, $id2), 'SUCCESS', 'and its request succeeds');
 ($rec) = grep { ($_->{body} // '') =~ /pin-0815/ } @{ $http->records };
 is($rec && $rec->{body}, 'clear-v4lue pin-0815', 'with the SECRET input re-encrypted by the rotation');
 
+is($node->safe_psql('postgres', "SELECT flow_resume_link('$tok0')"), 'SUCCESS',
+	'the link rendered before any key file is resumed through flow_resume_link under key B');
+my $ap1 = start_flow($node, 'vault', 'approve');
+my $tok1 = link_token($node, $ap1);
+is($node->safe_psql('postgres', "SELECT flow_link('$tok1') ->> 'status'"), 'open', 'a link rendered under key B verifies');
+
 # the wrong key at use: a clear error, never a wrong value
 set_key($node, 'flowpg.secret_key_file', $key_a);
 $err = psql_err($node, $check);
 like($err, qr/ERROR:  55000: secret "TOKEN" in namespace "vault" was encrypted with another key/,
 	'the old key as the current one: 55000, encrypted with another key');
+$err = psql_err($node, "SELECT flow_resume_link('$tok1')");
+like($err, qr/ERROR:  55000: the approval link key was encrypted with another key/,
+	'and for the link key: the same error, not a forged link');
+is($node->safe_psql('postgres', "SELECT state FROM flowpg.executions WHERE id = '$ap1'"), 'PAUSED', 'the link decided nothing');
 set_key($node, 'flowpg.secret_key_file', $key_b);
 
 # --- pg_dump holds no secret in clear ----------------------------------------
@@ -173,10 +225,12 @@ my $dump = "$dir/flowpg.sql";
 $node->command_ok([ 'pg_dump', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump');
 my $text = slurp_file($dump);
 ok(index($text, 'flowpg.secrets') >= 0, 'the dump holds the secrets table');
-for my $value ('tok-S3cr3t-a', 'S3cr3t', 'clear-v4lue', 'pin-dump-99', 'pin-4711', 'pin-queued-55')
+ok(index($text, 'flowpg.link_keys') >= 0, 'and the link keys table');
+for my $value ('tok-S3cr3t-a', 'S3cr3t', 'clear-v4lue', 'pin-dump-99', 'pin-4711', 'pin-queued-55', $link_hex)
 {
 	ok(index($text, $value) < 0, "the dump does not hold \"$value\"");
 }
+ok(index($text, $sealed_b =~ s{/.*}{}r) >= 0, 'it holds the sealed link key');
 
 # restored into a second cluster with the same key file
 my $other = flowpg_node('crypt_restore', no_extension => 1);
@@ -198,17 +252,25 @@ is(wait_state($other, $id4), 'SUCCESS', 'the request queued before the dump is s
 ($rec) = grep { ($_->{body} // '') =~ /pin-queued-55/ } @{ $http->records };
 is($rec && $rec->{body}, 'clear-v4lue pin-queued-55', 'with its values decrypted');
 is($rec && header($rec, 'Authorization'), 'Bearer tok-S3cr3t-a', 'and its secret');
+is($other->safe_psql('postgres', "SELECT flow_resume_link('$tok1')"), 'SUCCESS',
+	'a link rendered before the dump is resumed there through flow_resume_link');
 
 # with another key, or none: a clear error at use
 set_key($other, 'flowpg.secret_key_file', key_file('key_c', ('c3' x 32) . "\n"));
 $err = psql_err($other, $check);
 like($err, qr/ERROR:  55000: secret "TOKEN" in namespace "vault" was encrypted with another key/,
 	'restored with another key: encrypted with another key');
+like(psql_err($other, "SELECT flow_link('$tok1')"), qr/ERROR:  55000: the approval link key was encrypted with another key/,
+	'and the link key too');
 set_key($other, 'flowpg.secret_key_file', '');
 $err = psql_err($other, $check);
 like($err, qr/ERROR:  55000: secret "TOKEN" in namespace "vault" is encrypted and flowpg.secret_key_file is not set/,
 	'restored without a key: encrypted and no key set');
 like($err, qr/HINT:  Set flowpg.secret_key_file to the file of that key/, 'with a hint');
+$err = psql_err($other, "SELECT flow_link('$tok1')");
+like($err, qr/ERROR:  55000: the approval link key is encrypted and flowpg.secret_key_file is not set/,
+	'and the link key too');
+like($err, qr/HINT:  Set flowpg.secret_key_file to the file of that key/, 'with the same hint');
 like(psql_err($other, 'SELECT flow_secret_key_rotate()'), qr/ERROR:  55000: flowpg.secret_key_file is not set/,
 	'rotation needs a key');
 
