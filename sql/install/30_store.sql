@@ -12,7 +12,7 @@ COMMENT ON FUNCTION flow_secret_delete(text, text) IS 'remove a secret';
 CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
     AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION flow_secret_key_rotate() IS
-    'encrypt every secret, SECRET input value and the approval link key with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted (the link key counts as one)';
+    'encrypt every secret, SECRET input value, queued request rendered with secrets and the approval link key with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted (the link key and each queued request count as one)';
 
 CREATE FUNCTION flow_kv_set(namespace text, key text, value jsonb) RETURNS void
     AS 'MODULE_PATHNAME', 'flow_kv_set' LANGUAGE C STRICT VOLATILE;

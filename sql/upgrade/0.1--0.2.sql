@@ -122,7 +122,7 @@ ALTER TABLE flowpg.execution_secrets ADD COLUMN key_id text CHECK (key_id ~ '^[0
 CREATE FUNCTION flow_secret_key_rotate() RETURNS bigint
     AS 'MODULE_PATHNAME', 'flow_secret_key_rotate' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION flow_secret_key_rotate() IS
-    'encrypt every secret, SECRET input value and the approval link key with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted (the link key counts as one)';
+    'encrypt every secret, SECRET input value, queued request rendered with secrets and the approval link key with the key of flowpg.secret_key_file (values in clear, and those under flowpg.secret_key_file_previous), in one transaction; needs ADMIN on ''''; returns how many values it re-encrypted (the link key and each queued request count as one)';
 
 -- The worker shares its in-flight slots fairly among namespaces (sql/install/00_storage.sql):
 -- work rows carry their execution's namespace, and the queued sends are indexed by it.

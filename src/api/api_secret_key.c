@@ -2,7 +2,8 @@
  *
  * api_secret_key.c
  *	  flow_secret_key_rotate(): re-encrypt every stored secret and SECRET
- *	  input value under the key of flowpg.secret_key_file, in the caller's
+ *	  input value (and the link key, and the queued requests rendered with
+ *	  secrets) under the key of flowpg.secret_key_file, in the caller's
  *	  transaction, and say how many values it re-encrypted.  Values stored
  *	  in clear (before a key was configured, or by flowpg 0.1) are
  *	  encrypted; values under flowpg.secret_key_file_previous are opened
@@ -19,6 +20,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "exec.h"
 #include "links.h"
 #include "secret_crypt.h"
 #include "security.h"
@@ -135,8 +137,9 @@ rotate_execution_secrets(const char *key_id)
 /*
  * flow_secret_key_rotate(): needs ADMIN on '' (superusers and flowpg_admin
  * members have it) and a configured key; writes an audit row
- * {key_id, secrets, executions, link_keys}; returns how many values it
- * re-encrypted (the link key counts as one).
+ * {key_id, secrets, executions, link_keys, requests}; returns how many
+ * values it re-encrypted (the link key counts as one, and so does each
+ * queued request rendered with secrets).
  */
 Datum
 flow_secret_key_rotate(PG_FUNCTION_ARGS)
@@ -146,7 +149,8 @@ flow_secret_key_rotate(PG_FUNCTION_ARGS)
 	int64		secrets;
 	int64		executions;
 	int64		link_keys;
-	FpValue    *detail = fp_object(4);
+	int64		requests;
+	FpValue    *detail = fp_object(5);
 
 	sec_require("", PERM_ADMIN, "rotate the secret key");
 	if (!crypt_configured())
@@ -161,11 +165,13 @@ flow_secret_key_rotate(PG_FUNCTION_ARGS)
 	secrets = rotate_secrets(key_id);
 	executions = rotate_execution_secrets(key_id);
 	link_keys = links_reseal_key(key_id);
+	requests = exec_work_reseal(key_id);
 	fp_set(detail, "key_id", fp_cstring(key_id));
 	fp_set(detail, "secrets", fp_int(secrets));
 	fp_set(detail, "executions", fp_int(executions));
 	fp_set(detail, "link_keys", fp_int(link_keys));
+	fp_set(detail, "requests", fp_int(requests));
 	audit_write("secret_key_rotate", "", NULL, NULL, NULL, detail);
 	db_leave(&scope);
-	PG_RETURN_INT64(secrets + executions + link_keys);
+	PG_RETURN_INT64(secrets + executions + link_keys + requests);
 }

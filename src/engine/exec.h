@@ -156,6 +156,12 @@ extern void exec_queue_work(Execution *e, TaskRun *run, const char *kind,
  */
 extern FpValue *exec_work_detail_open(const char *task_run_id, FpValue *stored);
 
+/*
+ * Seal again under the current key (key_id) the queued requests in clear
+ * with secrets or under another key; returns how many (flow_secret_key_rotate).
+ */
+extern int64 exec_work_reseal(const char *key_id);
+
 /* exec_render.c: rendering task properties */
 
 /* Render a property of run's task; *out is NULL when it is absent or null.  false + *error on failure. */

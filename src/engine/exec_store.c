@@ -602,6 +602,79 @@ seal_work_detail(const char *task_run_id, FpValue *detail)
 	return sealed;
 }
 
+/* The work rows whose request is in clear with secrets, or sealed under another key. */
+static DbQuery q_stale_work = DB_QUERY(
+	"SELECT id, task_run_id, detail FROM flowpg.work"
+	" WHERE detail ? 'request' AND task_run_id IS NOT NULL"
+	" AND (CASE WHEN detail ? 'key_id' THEN detail ->> 'key_id' IS DISTINCT FROM $1"
+	"      ELSE pg_catalog.jsonb_typeof(detail -> 'secrets') = 'array' END)"
+	" ORDER BY id FOR UPDATE",
+	1, TEXTOID);
+
+static DbQuery q_update_work_detail = DB_QUERY(
+	"UPDATE flowpg.work SET detail = $2 WHERE id = $1",
+	2, INT8OID, JSONBOID);
+
+/*
+ * Seal again, under the current key, the queued requests that are in clear
+ * with secrets or sealed under another key (flow_secret_key_rotate); what
+ * the worker added beside the sealed request (workerFailures, workerError)
+ * stays.  Returns how many rows.  Needs a DbScope.
+ */
+int64
+exec_work_reseal(const char *key_id)
+{
+	uint64		n;
+	uint64		i;
+	int64	   *ids;
+	char	  **runs;
+	FpValue   **details;
+	Datum		arg = CStringGetTextDatum(key_id);
+
+	n = db_exec(&q_stale_work, &arg, NULL, false, 0);
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	runs = palloc(sizeof(char *) * Max(n, 1));
+	details = palloc(sizeof(FpValue *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = DatumGetInt64(db_datum(i, 1, &isnull));
+		runs[i] = db_text(i, 2);
+		details[i] = db_json(i, 3);
+	}
+	for (i = 0; i < n; i++)
+	{
+		FpValue    *opened = exec_work_detail_open(runs[i], details[i]);
+		FpValue    *sealed;
+		Datum		v[2];
+		int			k;
+
+		/* a request in clear holds the worker's notes itself; a sealed one beside it */
+		if (opened != details[i])
+			for (k = 0; k < details[i]->u.obj.count; k++)
+			{
+				const char *name = details[i]->u.obj.pairs[k].key;
+
+				if (strcmp(name, "request") != 0 && strcmp(name, "key_id") != 0)
+					fp_set(opened, name, details[i]->u.obj.pairs[k].value);
+			}
+		sealed = seal_work_detail(runs[i], opened);
+		if (sealed != opened)
+			for (k = 0; k < opened->u.obj.count; k++)
+			{
+				const char *name = opened->u.obj.pairs[k].key;
+
+				if (strncmp(name, "worker", 6) == 0)
+					fp_set(sealed, name, opened->u.obj.pairs[k].value);
+			}
+		v[0] = Int64GetDatum(ids[i]);
+		v[1] = fp_to_jsonb_datum(sealed);
+		db_exec(&q_update_work_detail, v, NULL, false, 0);
+	}
+	return (int64) n;
+}
+
 /* Open a work row's detail that seal_work_detail sealed (see exec.h). */
 FpValue *
 exec_work_detail_open(const char *task_run_id, FpValue *stored)

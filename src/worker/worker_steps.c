@@ -439,7 +439,7 @@ share_slots(WorkerSurvey *s, TimestampTz now, int slots, int free_slots,
 		due[i].due = db_int4(i, 2);
 	}
 	qsort(due, ndue, sizeof(WorkerShare), share_cmp);
-	qsort(in_flight, n, sizeof(WorkerInFlight), in_flight_cmp);
+	/* in_flight is sorted already (worker_survey), so that gone[j] is in_flight[j]'s */
 
 	/* merge: one share per namespace with sends due or in flight (gone ones do not count) */
 	ns = palloc0(sizeof(WorkerShare) * (ndue + n + 1));
@@ -652,7 +652,12 @@ worker_survey(WorkerSurvey *s, bool enabled, int slots, int free_slots,
 		s->schedules = list_append_in(caller, s->schedules, t);
 	}
 
-	/* sends in flight whose work is gone are aborted (worker.c): they no longer count */
+	/*
+	 * sends in flight whose work is gone are aborted (worker.c): they no
+	 * longer count.  Sorted first (by namespace, youngest first), since
+	 * gone[] and the sharing below index the same array.
+	 */
+	qsort(in_flight, n_in_flight, sizeof(WorkerInFlight), in_flight_cmp);
 	gone = palloc0(sizeof(bool) * Max(n_in_flight, 1));
 	if (check_gone && n_in_flight > 0)
 		find_gone(s, in_flight, n_in_flight, gone, caller);

@@ -275,6 +275,27 @@ like(psql_err($other, 'SELECT flow_secret_key_rotate()'), qr/ERROR:  55000: flow
 	'rotation needs a key');
 
 $other->stop;
+
+# --- a rotation re-seals the request still queued (the worker is still off here) ----------
+my $key_d = key_file('key_d', ('d4' x 32) . "\n");
+set_key($node, 'flowpg.secret_key_file', $key_d);
+set_key($node, 'flowpg.secret_key_file_previous', $key_b);
+$node->safe_psql('postgres',
+	"UPDATE flowpg.work SET detail = detail || '{\"workerFailures\": 1}' WHERE execution_id = '$id4'");
+my $rotated = $node->safe_psql('postgres', 'SELECT flow_secret_key_rotate()');
+is($node->safe_psql('postgres', "SELECT (detail ->> 'secrets')::int + (detail ->> 'executions')::int + (detail ->> 'link_keys')::int + (detail ->> 'requests')::int || ' ' || (detail ->> 'requests') FROM flowpg.audit_log WHERE action = 'secret_key_rotate' ORDER BY id DESC LIMIT 1"),
+	"$rotated 1", 'rotation to key D counts the queued request among what it re-sealed, in its result and its audit row');
+my $key_id_d = $node->safe_psql('postgres', "SELECT key_id FROM flowpg.secrets WHERE name = 'TOKEN'");
+is($node->safe_psql('postgres', "SELECT (detail ->> 'key_id') || ' ' || (detail ->> 'workerFailures') FROM flowpg.work WHERE execution_id = '$id4'"),
+	"$key_id_d 1", 'which is sealed under key D now, the worker\'s notes kept beside it');
+set_key($node, 'flowpg.secret_key_file_previous', '');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET flowpg.enabled');
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+is(wait_state($node, $id4), 'SUCCESS', 'without key B, the worker sends it');
+my @sent = grep { ($_->{body} // '') =~ /pin-queued-55/ } @{ $http->records };
+is(scalar(@sent), 2, 'the queued request reached the sink from both clusters');
+is($sent[-1] && header($sent[-1], 'Authorization'), 'Bearer tok-S3cr3t-a', 'with its secret, opened under key D');
+
 $http->stop;
 $node->stop;
 done_testing();
