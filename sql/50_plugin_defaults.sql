@@ -224,3 +224,31 @@ pluginDefaults:
       level: WARN
 $$);
 SELECT definition -> 'tasks' FROM flowpg.flows WHERE id = 'defaults_demo';
+
+-- defaults that would expand a small source enormously (every task gets a copy of values) are
+-- refused, quickly, before they take the server's memory: 4,000 tasks times 10,000 values
+SELECT flow_validate(format($f$
+id: bomb
+namespace: demo
+tasks: [%s]
+pluginDefaults:
+  - type: "io."
+    values: {x: [%s]}
+$f$, (SELECT string_agg('{id: t' || g || ', type: io.kestra.plugin.core.log.Log, message: m}', ', ')
+      FROM generate_series(1, 4000) g),
+     (SELECT string_agg(g::text, ', ') FROM generate_series(1, 10000) g)));
+\echo :LAST_ERROR_SQLSTATE
+-- a list merged with a list is charged item by item, too
+SELECT flow_validate(format($f$
+id: bomb2
+namespace: demo
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: [%s]
+pluginDefaults:
+  - type: io.kestra.plugin.core.log.Log
+    values: {message: [%s]}
+$f$, (SELECT string_agg(g::text, ', ') FROM generate_series(1, 3000) g),
+     (SELECT string_agg(g::text, ', ') FROM generate_series(3001, 6000) g)));
+\echo :LAST_ERROR_SQLSTATE

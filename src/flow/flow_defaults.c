@@ -19,12 +19,63 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "flow_defaults.h"
 #include "problems.h"
 #include "tasks.h"
 #include "triggers.h"
 
 #define MAX_DEFAULTS_DEPTH 200	/* deeper maps are left alone (the checker refuses them) */
+
+/*
+ * The work one flow's defaults may cost: nodes copied plus items compared.
+ * A source is at most flowpg.max_flow_size and 200,000 YAML nodes, but
+ * defaults multiply it (every map with a type gets a copy of values, and
+ * lists are merged item against item), so a small source could otherwise
+ * take minutes and gigabytes.  Five times the YAML node cap.
+ */
+#define MAX_DEFAULTS_WORK 1000000
+
+static int64 defaults_work = 0;
+
+/* Count n units of work; past the budget, the flow is refused (54000). */
+static void
+charge(int64 n)
+{
+	CHECK_FOR_INTERRUPTS();
+	defaults_work += n;
+	if (defaults_work > MAX_DEFAULTS_WORK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the flow's pluginDefaults expand it too much"),
+				 errdetail("Applying them would copy or compare more than %d values.", MAX_DEFAULTS_WORK),
+				 errhint("Give defaults to fewer tasks (a longer type prefix), or make their values smaller.")));
+}
+
+/* The number of nodes in v (bounded: it stops counting past the budget). */
+static int64
+node_count(const FpValue *v)
+{
+	int64		n = 1;
+	int			i;
+
+	if (v->type == FP_ARRAY)
+		for (i = 0; i < v->u.arr.count && n <= MAX_DEFAULTS_WORK; i++)
+			n += node_count(v->u.arr.items[i]);
+	else if (v->type == FP_OBJECT)
+		for (i = 0; i < v->u.obj.count && n <= MAX_DEFAULTS_WORK; i++)
+			n += node_count(v->u.obj.pairs[i].value);
+	return n;
+}
+
+/* A copy of v, charged by its size. */
+static FpValue *
+charged_copy(const FpValue *v)
+{
+	charge(node_count(v));
+	return fp_copy(v);
+}
 
 /* One usable entry of pluginDefaults or taskDefaults. */
 typedef struct PluginDefault
@@ -110,6 +161,7 @@ list_holds(const FpValue *list, const FpValue *v)
 {
 	int			i;
 
+	charge(list->u.arr.count);
 	for (i = 0; i < list->u.arr.count; i++)
 		if (fp_equal(list->u.arr.items[i], v))
 			return true;
@@ -127,10 +179,10 @@ concat_distinct(const FpValue *first, const FpValue *second)
 	out->col = first->col;
 	for (i = 0; i < first->u.arr.count; i++)
 		if (!list_holds(out, first->u.arr.items[i]))
-			fp_append(out, fp_copy(first->u.arr.items[i]));
+			fp_append(out, charged_copy(first->u.arr.items[i]));
 	for (i = 0; i < second->u.arr.count; i++)
 		if (!list_holds(out, second->u.arr.items[i]))
-			fp_append(out, fp_copy(second->u.arr.items[i]));
+			fp_append(out, charged_copy(second->u.arr.items[i]));
 	return out;
 }
 
@@ -155,7 +207,7 @@ merge_defaults(FpValue *target, const FpValue *defaults, bool forced, int depth)
 		{
 			FpPair	   *added;
 
-			fp_set(target, d->key, fp_copy(d->value));
+			fp_set(target, d->key, charged_copy(d->value));
 			added = fp_get_pair(target, d->key);
 			added->key_line = d->key_line;
 			added->key_col = d->key_col;
@@ -167,7 +219,7 @@ merge_defaults(FpValue *target, const FpValue *defaults, bool forced, int depth)
 			own->value = forced ? concat_distinct(own->value, d->value)
 				: concat_distinct(d->value, own->value);
 		else if (forced)
-			own->value = fp_copy(d->value);
+			own->value = charged_copy(d->value);
 	}
 }
 
@@ -334,6 +386,7 @@ flow_apply_defaults(FpValue *root, List **problems)
 	}
 	if (defaults == NIL)
 		return;
+	defaults_work = 0;
 	for (i = 0; i < root->u.obj.count; i++)
 	{
 		const char *key = root->u.obj.pairs[i].key;
