@@ -82,3 +82,10 @@ SELECT t AS template, pg_temp.r(t) AS result FROM (VALUES
 -- control characters in the context pass through every filter (jsonb guarantees valid UTF-8 and
 -- no NUL; templates are text)
 SELECT flow_render(E'{{ s | upper }}|{{ s | length }}|{{ s | json }}', jsonb_build_object('s', E'a\u0001\tb')) AS controls;
+
+-- in (and isIn) charges the text it compares: a list looked for in a list of itself stops with
+-- the budget's error; a scalar looked for among big maps serialises none of them
+SELECT pg_temp.r('{% for i in range(1, 6000) %}{{ j in [j] }}{% endfor %}',
+                 jsonb_build_object('j', (SELECT jsonb_agg(g) FROM generate_series(1, 100000) g))) AS in_big_lists;
+SELECT pg_temp.r('{% for i in range(1, 3000) %}{% if 7 in [m, m, m] %}x{% endif %}{% endfor %}|{{ 7 in [m, 7] }}',
+                 jsonb_build_object('m', (SELECT jsonb_object_agg(g::text, g) FROM generate_series(1, 10000) g))) AS scalar_among_maps;

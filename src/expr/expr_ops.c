@@ -652,6 +652,36 @@ expr_range(EvalState *st, FpValue *start, FpValue *end, FpValue *step)
 	return r;
 }
 
+/* Whether v is a list or a map. */
+static bool
+is_container(const FpValue *v)
+{
+	return v->type == FP_ARRAY || v->type == FP_OBJECT;
+}
+
+/*
+ * Whether item's text is text (a's, is_container(a) saying what a is): a
+ * list or a map is compared only with a list or a map, its text charged,
+ * so that a scalar looked for in a list of big maps serialises none of them.
+ * false with the error set (*failed) past the budget.
+ */
+static bool
+in_item_equals(EvalState *st, const FpValue *item, const char *text, bool a_container,
+			   bool *failed)
+{
+	char	   *t;
+
+	if (is_container(item) != a_container)
+		return false;
+	t = fp_to_text(item);
+	if (a_container && !expr_charge(st, strlen(t) / 64 + 1))
+	{
+		*failed = true;
+		return false;
+	}
+	return strcmp(t, text) == 0;
+}
+
 /*
  * a in b, as Kestra's in (and isIn): false when either side is null; a
  * list holds an item whose text is a's text; a map has a key or a value
@@ -661,28 +691,30 @@ static FpValue *
 in_operator(EvalState *st, FpValue *a, FpValue *b)
 {
 	char	   *text;
+	bool		a_container = is_container(a);
+	bool		failed = false;
 	int			i;
 
 	if (a->type == FP_NULL || b->type == FP_NULL)
 		return expr_bool(false);
 	text = fp_to_text(a);
-	if (!expr_charge(st, b->type == FP_ARRAY ? b->u.arr.count :
-					 b->type == FP_OBJECT ? b->u.obj.count : 1))
+	if (!expr_charge(st, strlen(text) / 64 + (b->type == FP_ARRAY ? b->u.arr.count :
+											 b->type == FP_OBJECT ? b->u.obj.count : 1)))
 		return NULL;
 	if (b->type == FP_ARRAY)
 	{
-		for (i = 0; i < b->u.arr.count; i++)
-			if (strcmp(fp_to_text(b->u.arr.items[i]), text) == 0)
+		for (i = 0; i < b->u.arr.count && !failed; i++)
+			if (in_item_equals(st, b->u.arr.items[i], text, a_container, &failed))
 				return expr_bool(true);
 	}
 	else if (b->type == FP_OBJECT)
 	{
-		for (i = 0; i < b->u.obj.count; i++)
-			if (strcmp(b->u.obj.pairs[i].key, text) == 0 ||
-				strcmp(fp_to_text(b->u.obj.pairs[i].value), text) == 0)
+		for (i = 0; i < b->u.obj.count && !failed; i++)
+			if ((!a_container && strcmp(b->u.obj.pairs[i].key, text) == 0) ||
+				in_item_equals(st, b->u.obj.pairs[i].value, text, a_container, &failed))
 				return expr_bool(true);
 	}
-	return expr_bool(false);
+	return failed ? NULL : expr_bool(false);
 }
 
 /* A binary operator (everything but and, or, ?:, ?? and the filters). */
