@@ -322,6 +322,44 @@ $$);
 SELECT (pg_temp.run('t.exec', 'exit-siblings')).*;
 SELECT count(*) AS inbox FROM flowpg.inbox WHERE flow_id = 'exit-siblings';
 
+-- a request still in flight when an Exit ended the execution: its failure is recorded, and it is
+-- not retried (the worker would otherwise send it again to an execution that has ended)
+SELECT revision FROM flow_deploy($$
+id: exit-inflight-retry
+namespace: t.exec
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.http.Request
+        uri: http://127.0.0.1:9/
+        retry:
+          type: constant
+          interval: PT1S
+          maxAttempts: 3
+      - id: exit
+        type: io.kestra.plugin.core.execution.Exit
+        state: SUCCESS
+$$);
+SELECT flow_start('t.exec', 'exit-inflight-retry') AS id \gset
+SELECT set_config('t51.id', :'id', false) IS NOT NULL AS noted;
+DO $$
+BEGIN
+    FOR i IN 1 .. 200 LOOP
+        PERFORM 1 FROM flowpg.task_runs WHERE execution_id = current_setting('t51.id') AND task_id = 'call'
+            AND state IN ('FAILED', 'SUCCESS', 'WARNING', 'RETRYING');
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END
+$$;
+SELECT pg_sleep(1.5);
+SELECT state FROM flowpg.executions WHERE id = :'id';
+SELECT task_id, state, jsonb_array_length(attempts) AS attempts FROM flowpg.task_runs
+WHERE execution_id = :'id' AND task_id = 'call';
+SELECT count(*) AS work_left FROM flowpg.work WHERE execution_id = :'id';
+
 -- an Exit after a resume ends the execution from the resume
 SELECT revision FROM flow_deploy($$
 id: exit-after-resume

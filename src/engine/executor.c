@@ -198,7 +198,9 @@ executor_finish_attempt(Execution *e, TaskRun *run, FlowState st, const char *er
 	{
 		if (error)
 			exec_log(e, run, "ERROR", error);
-		if (run->state == ST_RUNNING && schedule_retry(e, run, retry_detail))
+		/* the execution ended meanwhile (an Exit): its result is recorded, never retried */
+		if (run->state == ST_RUNNING && !state_is_terminal(e->state) &&
+			schedule_retry(e, run, retry_detail))
 			return;
 		if (prop_bool(e, run, "allowFailure", false))
 			st = ST_WARNING;
@@ -815,8 +817,8 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 void
 executor_retry(Execution *e, TaskRun *run)
 {
-	if (run->state != ST_RETRYING)
-		return;
+	if (run->state != ST_RETRYING || state_is_terminal(e->state))
+		return;					/* resumed, killed, or the execution has ended */
 	run->due_at = 0;
 	executor_run_state(run, ST_RUNNING);
 	run_attempt(e, run);
