@@ -278,9 +278,9 @@ CREATE TRIGGER audit_log_no_truncate
 -- A grant row whose role a restore did not find (grantee_role's input gave oid 0, with a WARNING
 -- naming the role) is left out, so that the other rows of the COPY are restored.
 CREATE FUNCTION flowpg.namespace_grants_skip_missing() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NEW.grantee::pg_catalog.oid = 0 THEN
+    IF NEW.grantee::pg_catalog.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN
         RETURN NULL;
     END IF;
     RETURN NEW;

@@ -100,9 +100,9 @@ CREATE POLICY namespace_grants_view ON flowpg.namespace_grants FOR SELECT
     USING (flowpg.has_permission(namespace, 'ADMIN') OR pg_catalog.pg_has_role(grantee, 'USAGE'));
 
 CREATE FUNCTION flowpg.namespace_grants_skip_missing() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NEW.grantee::pg_catalog.oid = 0 THEN
+    IF NEW.grantee::pg_catalog.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN
         RETURN NULL;
     END IF;
     RETURN NEW;
