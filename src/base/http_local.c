@@ -34,7 +34,9 @@ local_ipv4_kind(uint32_t a)
  * Whether sa is an address a request without allow_local may not connect
  * to, and which kind: "loopback" (127.0.0.0/8, ::1), "link-local"
  * (169.254.0.0/16, fe80::/10), "unspecified" (0.0.0.0/8, ::), also in the
- * IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) IPv6 forms.
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64
+ * (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::) IPv6 forms; and
+ * "unique-local" (fc00::/7, where cloud providers serve IPv6 metadata).
  * NULL for any other address, and for families other than IPv4 and IPv6.
  */
 const char *
@@ -67,8 +69,19 @@ http_local_address_kind(const struct sockaddr *sa)
 		}
 		if (memcmp(b, zeros, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
 			return local_ipv4_kind(v4); /* ::ffff:a.b.c.d */
+		/* NAT64 (64:ff9b::a.b.c.d, RFC 6052): a gateway connects to the IPv4 address inside */
+		if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+			memcmp(b + 4, zeros, 8) == 0)
+			return local_ipv4_kind(v4);
+		/* 6to4 (2002:aabb:ccdd::/48): the IPv4 address in bits 16 to 47 */
+		if (b[0] == 0x20 && b[1] == 0x02)
+			return local_ipv4_kind(((uint32_t) b[2] << 24) | ((uint32_t) b[3] << 16) |
+								   ((uint32_t) b[4] << 8) | b[5]);
 		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
 			return "link-local";
+		/* fc00::/7, unique local: where clouds serve IPv6 metadata (fd00:ec2::254) */
+		if ((b[0] & 0xfe) == 0xfc)
+			return "unique-local";
 	}
 	return NULL;
 }

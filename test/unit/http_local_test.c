@@ -83,7 +83,11 @@ main(void)
 	check("fe7f::1", NULL);
 	check("2001:db8::1", NULL);
 	check("::2", "unspecified");	/* IPv4-compatible 0.0.0.2 */
-	check("fc00::1", NULL);
+	check("fc00::1", "unique-local");
+	check("fd00:ec2::254", "unique-local");	/* a cloud's IPv6 metadata service */
+	check("fdff:ffff::1", "unique-local");
+	check("fbff::1", NULL);
+	check("fe00::1", NULL);
 
 	/* IPv4-mapped and IPv4-compatible IPv6 forms */
 	check("::ffff:127.0.0.1", "loopback");
@@ -95,6 +99,15 @@ main(void)
 	check("::10.0.0.1", NULL);
 	check("::fffe:127.0.0.1", NULL);	/* not the mapped prefix */
 	check("1::ffff:127.0.0.1", NULL);
+
+	/* NAT64 and 6to4 forms carry an IPv4 address a gateway connects to */
+	check("64:ff9b::7f00:1", "loopback");
+	check("64:ff9b::a9fe:a9fe", "link-local");
+	check("64:ff9b::808:808", NULL);
+	check("64:ff9b:1::7f00:1", NULL);	/* the local-use prefix: not the well-known one */
+	check("2002:7f00:1::", "loopback");
+	check("2002:a9fe:a9fe::1", "link-local");
+	check("2002:808:808::1", NULL);
 
 	/* other families and NULL are not judged */
 	memset(&un, 0, sizeof(un));
