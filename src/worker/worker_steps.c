@@ -64,16 +64,17 @@ static DbQuery q_due_schedules = DB_QUERY(
 	2, TIMESTAMPTZOID, INT4OID);
 
 /*
- * the namespaces with sends queued (skipping through work_send_namespace_idx), each with how
- * many are due (at most $2); at most $3 namespaces
+ * the namespaces with sends due (skipping through work_send_namespace_idx), each with how
+ * many (at most $2); at most $3 namespaces (a namespace whose sends all wait for a later time,
+ * a retry's say, takes no place among them)
  */
 static DbQuery q_due_namespaces = DB_QUERY(
 	"WITH RECURSIVE ns(namespace) AS ("
 	"  (SELECT namespace FROM flowpg.work WHERE claimed_at IS NULL AND " SEND_ROW
-	"   ORDER BY namespace LIMIT 1)"
+	"   AND due_at <= $1 ORDER BY namespace LIMIT 1)"
 	"  UNION ALL"
 	"  SELECT (SELECT w.namespace FROM flowpg.work w WHERE w.claimed_at IS NULL AND " SEND_ROW
-	"          AND w.namespace > ns.namespace ORDER BY w.namespace LIMIT 1)"
+	"          AND w.due_at <= $1 AND w.namespace > ns.namespace ORDER BY w.namespace LIMIT 1)"
 	"  FROM ns WHERE ns.namespace IS NOT NULL)"
 	" SELECT ns.namespace, (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM flowpg.work w"
 	"   WHERE w.namespace = ns.namespace AND w.claimed_at IS NULL AND " SEND_ROW
