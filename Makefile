@@ -4,9 +4,9 @@
 # other sql/*.sql files, run in name order (NN_topic.sql) with their expected output in expected/.
 # `make test` runs the whole suite (regress, isolation, TAP) through test/run.
 #
-# Layers of src/, lowest first: base, expr, core, flow, engine, tasks, worker, api.  A file
-# includes headers of its own layer and of the layers below only, and headers form no cycle;
-# test/include_check (part of test/run) says which file is in which layer and checks it.
+# Layers of src/, one folder each (src/<layer>/), lowest first: base, expr, core, flow, engine,
+# tasks, worker, api.  A file includes headers of its own layer and of the layers below only, and
+# headers form no cycle; test/include_check (part of test/run) checks it.
 
 PG_CONFIG ?= pg_config
 
