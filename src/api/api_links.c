@@ -25,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "api_executions.h"
+#include "api.h"
 #include "audit.h"
 #include "db.h"
 #include "links.h"
@@ -347,22 +348,6 @@ resume_link_check(Execution *e, void *arg)
 				 st.hint ? errhint("%s", st.hint) : 0));
 }
 
-/* An inputs argument: a JSON object ({} when NULL). */
-static FpValue *
-inputs_arg(FunctionCallInfo fcinfo, int n)
-{
-	FpValue    *v;
-
-	if (PG_ARGISNULL(n))
-		return fp_object(0);
-	v = fp_from_jsonb(PG_GETARG_JSONB_P(n));
-	if (v->type != FP_OBJECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("inputs must be a JSON object, not a %s", fp_type_name(v->type))));
-	return v;
-}
-
 /*
  * flow_resume_link(token, inputs): decide through a link.  The token is
  * checked first (malformed 22023; forged, foreign or rotated 28000), then
@@ -375,7 +360,7 @@ Datum
 flow_resume_link(PG_FUNCTION_ARGS)
 {
 	char	   *token = token_arg(fcinfo);
-	FpValue    *given = inputs_arg(fcinfo, 1);
+	FpValue    *given = api_object_arg(fcinfo, 1, "inputs");
 	LinkToken	tok;
 	LinkVerdict verdict;
 	char	   *why = NULL;

@@ -94,19 +94,6 @@ static DbQuery q_delete_secrets = DB_QUERY(
 static DbQuery q_delete_executions = DB_QUERY(
 	"DELETE FROM flowpg.executions WHERE id = ANY ($1)", 1, TEXTARRAYOID);
 
-/* A text[] Datum of the C strings in ids. */
-static Datum
-ids_array(List *ids)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(ids), 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, ids)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /* Check the arguments (nothing is read before): 22004 for a NULL, 22023 for a bad value. */
 static void
 check_purge_args(FunctionCallInfo fcinfo, Interval **older_than, char **ns, int32 *batch)
@@ -175,7 +162,7 @@ lock_trees(Datum cutoff, Datum ns, uint64 nrows)
 	}
 	args[0] = cutoff;
 	args[1] = ns;
-	args[2] = ids_array(ids);
+	args[2] = db_text_array(ids);
 	n = db_exec(&q_lock, args, NULL, false, 0);
 	for (i = 0; i < n; i++)
 		(void) hash_search(locked, db_text(i, 1), HASH_ENTER, NULL);
@@ -220,7 +207,7 @@ flow_purge(PG_FUNCTION_ARGS)
 	purged = list_length(ids);
 	if (purged > 0)
 	{
-		Datum		arr = ids_array(ids);
+		Datum		arr = db_text_array(ids);
 		FpValue    *detail = fp_object(3);
 
 		db_exec(&q_delete_runs, &arr, NULL, false, 0);

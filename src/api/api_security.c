@@ -80,19 +80,6 @@ names_arg(FunctionCallInfo fcinfo, int n)
 	return list;
 }
 
-/* A text[] Datum from a List of char *. */
-static Datum
-text_array(List *strings)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(strings), 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, strings)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /* The arguments of flow_grant and flow_revoke, checked. */
 typedef struct GrantArgs
 {
@@ -361,7 +348,7 @@ Datum
 flowpg_current_groups(PG_FUNCTION_ARGS)
 {
 	(void) fcinfo;
-	PG_RETURN_DATUM(text_array(sec_role_group_names(GetUserId())));
+	PG_RETURN_DATUM(db_text_array(sec_role_group_names(GetUserId())));
 }
 
 /*
@@ -373,7 +360,7 @@ Datum
 flowpg_resume_namespaces(PG_FUNCTION_ARGS)
 {
 	(void) fcinfo;
-	PG_RETURN_DATUM(text_array(sec_role_namespaces(GetUserId(), PERM_RESUME)));
+	PG_RETURN_DATUM(db_text_array(sec_role_namespaces(GetUserId(), PERM_RESUME)));
 }
 
 /*
@@ -385,5 +372,5 @@ flowpg_namespace_path(PG_FUNCTION_ARGS)
 {
 	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_DATUM(text_array(store_namespace_chain(ns)));
+	PG_RETURN_DATUM(db_text_array(store_namespace_chain(ns)));
 }

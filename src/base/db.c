@@ -23,6 +23,7 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -252,4 +253,17 @@ db_time_arg(TimestampTz t, char *null)
 {
 	*null = t ? ' ' : 'n';
 	return TimestampTzGetDatum(t);
+}
+
+/* A text[] Datum of the C strings of a List (see db.h). */
+Datum
+db_text_array(List *strings)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(strings), 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, strings)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }

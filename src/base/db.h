@@ -73,6 +73,9 @@ extern FpValue *db_json(uint64 row, int col);	/* a jsonb column; NULL when NULL 
 /* A timestamptz Datum from t, with *null set: 0 stands for SQL NULL. */
 extern Datum db_time_arg(TimestampTz t, char *null);
 
+/* A text[] Datum of the C strings of a List (an argument for "= ANY ($n)"). */
+extern Datum db_text_array(List *strings);
+
 /* A text Datum, or a null marker, from a C string that may be NULL. */
 #define DB_TEXT(s) ((s) ? CStringGetTextDatum(s) : (Datum) 0)
 #define DB_NULL(s) ((s) ? ' ' : 'n')

@@ -583,19 +583,6 @@ static DbQuery q_assigned_executions = DB_QUERY(
 	" WHERE assigned_users OPERATOR(pg_catalog.&&) $1 OR assigned_groups OPERATOR(pg_catalog.&&) $2",
 	2, TEXTARRAYOID, TEXTARRAYOID);
 
-/* A text[] Datum from a List of char *. */
-static Datum
-names_array(List *names)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, names)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /*
  * The ids of every execution role is an assignee of (a HumanTask task run
  * in any state names it, or a role it belongs to), as a List of char *.
@@ -614,8 +601,8 @@ sec_role_assigned_executions(Oid role)
 
 	if (name == NULL)
 		return NIL;
-	values[0] = names_array(list_make1(name));
-	values[1] = names_array(sec_role_group_names(role));
+	values[0] = db_text_array(list_make1(name));
+	values[1] = db_text_array(sec_role_group_names(role));
 	db_enter(&scope);
 	n = db_exec(&q_assigned_executions, values, NULL, true, 0);
 	for (i = 0; i < n; i++)

@@ -56,14 +56,7 @@ store_namespace_chain(const char *namespace)
 static Datum
 chain_array(const char *namespace)
 {
-	List	   *chain = store_namespace_chain(namespace);
-	Datum	   *elems = palloc(sizeof(Datum) * list_length(chain));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, chain)
-		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+	return db_text_array(store_namespace_chain(namespace));
 }
 
 /* The nearest secret called name, or NULL; decrypted when stored encrypted (see secret_crypt.h). */
