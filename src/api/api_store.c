@@ -22,6 +22,7 @@
 #include "ids.h"
 #include "secret_crypt.h"
 #include "security.h"
+#include "store.h"
 #include "value.h"
 
 PG_FUNCTION_INFO_V1(flow_secret_set);
@@ -48,21 +49,6 @@ static DbQuery secret_upsert_01 = DB_QUERY(
 
 static DbQuery secret_delete = DB_QUERY(
 	"DELETE FROM flowpg.secrets WHERE namespace = $1 AND name = $2",
-	2, TEXTOID, TEXTOID);
-
-static DbQuery kv_upsert = DB_QUERY(
-	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
-	" VALUES ($1, $2, $3, now(), $4)"
-	" ON CONFLICT (namespace, key) DO UPDATE"
-	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
-	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
-
-static DbQuery kv_select = DB_QUERY(
-	"SELECT value FROM flowpg.kv WHERE namespace = $1 AND key = $2",
-	2, TEXTOID, TEXTOID);
-
-static DbQuery kv_delete = DB_QUERY(
-	"DELETE FROM flowpg.kv WHERE namespace = $1 AND key = $2",
 	2, TEXTOID, TEXTOID);
 
 /* Check the namespace and key arguments and the caller's ADMIN permission. */
@@ -166,16 +152,10 @@ flow_kv_set(PG_FUNCTION_ARGS)
 	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	DbScope		scope;
-	Datum		values[4];
 
 	check_store_args(ns, key, "key", "set kv entries");
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PG_GETARG_DATUM(1);
-	values[2] = PG_GETARG_DATUM(2);
-	values[3] = DirectFunctionCall1(namein, CStringGetDatum(sec_actor()));
-
 	db_enter(&scope);
-	db_exec(&kv_upsert, values, NULL, false, 0);
+	(void) store_kv_write(ns, key, PG_GETARG_DATUM(2), sec_actor(), true);
 	audit_write("kv_set", ns, NULL, NULL, NULL, key_detail("key", key));
 	db_leave(&scope);
 	PG_RETURN_VOID();
@@ -188,25 +168,15 @@ flow_kv_get(PG_FUNCTION_ARGS)
 	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	DbScope		scope;
-	Datum		values[2];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
+	Jsonb	   *value;
 
 	check_store_args(ns, key, "key", "read kv entries");
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PG_GETARG_DATUM(1);
-
 	db_enter(&scope);
-	if (db_exec(&kv_select, values, NULL, true, 1) == 1)
-	{
-		result = db_datum(0, 1, &isnull);
-		if (!isnull)
-			result = PointerGetDatum(DatumGetJsonbPCopy(result));
-	}
+	value = store_kv_read(ns, key);
 	db_leave(&scope);
-	if (isnull)
+	if (value == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_JSONB_P(value);
 }
 
 /* flow_kv_delete(namespace, key): remove an entry (42704 if there is none). */
@@ -216,14 +186,10 @@ flow_kv_delete(PG_FUNCTION_ARGS)
 	char	   *ns = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *key = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	DbScope		scope;
-	Datum		values[2];
 
 	check_store_args(ns, key, "key", "delete kv entries");
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PG_GETARG_DATUM(1);
-
 	db_enter(&scope);
-	if (db_exec(&kv_delete, values, NULL, false, 0) == 0)
+	if (!store_kv_remove(ns, key))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("key \"%s\" does not exist in namespace \"%s\"", key, ns)));

@@ -10,6 +10,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "db.h"
 #include "secret_crypt.h"
@@ -115,4 +116,70 @@ store_expr_kv(const char *namespace, const char *key, char **error)
 		*error = psprintf("kv key \"%s\" not found in namespace \"%s\" or its parents",
 						  key, namespace);
 	return value;
+}
+
+/* ---------------------------------------------------------------------
+ * One entry of flowpg.kv, by its exact namespace (flow_kv_* and the KV tasks)
+ * ---------------------------------------------------------------------
+ */
+
+static DbQuery q_kv_insert = DB_QUERY(
+	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
+	" VALUES ($1, $2, $3, pg_catalog.now(), $4) ON CONFLICT (namespace, key) DO NOTHING",
+	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
+
+static DbQuery q_kv_upsert = DB_QUERY(
+	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
+	" VALUES ($1, $2, $3, pg_catalog.now(), $4)"
+	" ON CONFLICT (namespace, key) DO UPDATE"
+	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
+
+static DbQuery q_kv_select = DB_QUERY(
+	"SELECT value FROM flowpg.kv WHERE namespace = $1 AND key = $2",
+	2, TEXTOID, TEXTOID);
+
+static DbQuery q_kv_delete = DB_QUERY(
+	"DELETE FROM flowpg.kv WHERE namespace = $1 AND key = $2",
+	2, TEXTOID, TEXTOID);
+
+/* Write an entry (see store.h). */
+bool
+store_kv_write(const char *namespace, const char *key, Datum value, const char *by, bool replace)
+{
+	Datum		v[4];
+
+	v[0] = CStringGetTextDatum(namespace);
+	v[1] = CStringGetTextDatum(key);
+	v[2] = value;
+	v[3] = DirectFunctionCall1(namein, CStringGetDatum(by));
+	return db_exec(replace ? &q_kv_upsert : &q_kv_insert, v, NULL, false, 0) > 0;
+}
+
+/* Read an entry (see store.h). */
+Jsonb *
+store_kv_read(const char *namespace, const char *key)
+{
+	Datum		v[2];
+	bool		isnull;
+	Datum		d;
+
+	v[0] = CStringGetTextDatum(namespace);
+	v[1] = CStringGetTextDatum(key);
+	/* not read-only: a fresh snapshot sees a write earlier in this transaction's statement */
+	if (db_exec(&q_kv_select, v, NULL, false, 1) != 1)
+		return NULL;
+	d = db_datum(0, 1, &isnull);
+	return isnull ? NULL : DatumGetJsonbPCopy(d);
+}
+
+/* Delete an entry (see store.h). */
+bool
+store_kv_remove(const char *namespace, const char *key)
+{
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(namespace);
+	v[1] = CStringGetTextDatum(key);
+	return db_exec(&q_kv_delete, v, NULL, false, 0) > 0;
 }

@@ -10,6 +10,7 @@
 #ifndef FLOWPG_STORE_H
 #define FLOWPG_STORE_H
 
+#include "utils/jsonb.h"
 #include "value.h"
 
 /* The secret's value, or NULL when no namespace on the way up has it.  Needs a DbScope. */
@@ -25,6 +26,19 @@ extern FpValue *store_kv_lookup(const char *namespace, const char *key);
  */
 extern char *store_expr_secret(const char *namespace, const char *name, char **error);
 extern FpValue *store_expr_kv(const char *namespace, const char *key, char **error);
+
+/*
+ * One entry of flowpg.kv by its exact namespace, as flow_kv_* and the KV
+ * tasks use it (permissions are the caller's to check; needs a DbScope).
+ * store_kv_write stores value (jsonb) by role "by", replacing an entry
+ * there only when replace; false when it did not write.  store_kv_read
+ * gives a copy of the value, or NULL.  store_kv_remove: false when there
+ * was no entry.
+ */
+extern bool store_kv_write(const char *namespace, const char *key, Datum value, const char *by,
+						   bool replace);
+extern Jsonb *store_kv_read(const char *namespace, const char *key);
+extern bool store_kv_remove(const char *namespace, const char *key);
 
 /* The namespaces to search for namespace: itself, its parents, then "" (a List of char *). */
 extern List *store_namespace_chain(const char *namespace);

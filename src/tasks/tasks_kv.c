@@ -25,29 +25,10 @@
 #include "db.h"
 #include "ids.h"
 #include "security.h"
+#include "store.h"
 #include "task_api.h"
 #include "tasks.h"
 #include "value_jsonb.h"
-
-static DbQuery q_kv_insert = DB_QUERY(
-	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
-	" VALUES ($1, $2, $3, now(), $4) ON CONFLICT (namespace, key) DO NOTHING",
-	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
-
-static DbQuery q_kv_upsert = DB_QUERY(
-	"INSERT INTO flowpg.kv (namespace, key, value, updated_at, updated_by)"
-	" VALUES ($1, $2, $3, now(), $4)"
-	" ON CONFLICT (namespace, key) DO UPDATE"
-	" SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
-	4, TEXTOID, TEXTOID, JSONBOID, NAMEOID);
-
-static DbQuery q_kv_select = DB_QUERY(
-	"SELECT value FROM flowpg.kv WHERE namespace = $1 AND key = $2",
-	2, TEXTOID, TEXTOID);
-
-static DbQuery q_kv_delete = DB_QUERY(
-	"DELETE FROM flowpg.kv WHERE namespace = $1 AND key = $2",
-	2, TEXTOID, TEXTOID);
 
 /* What one KV task works on: the rendered namespace and key. */
 typedef struct KvTarget
@@ -152,7 +133,6 @@ kv_set_run(Execution *e, TaskRun *run, char **error)
 	FpValue    *value;
 	FpValue    *overwrite;
 	FpValue    *kv_type;
-	Datum		values[4];
 	bool		replace;
 
 	if (!kv_target(e, run, true, &t, error) ||
@@ -166,11 +146,8 @@ kv_set_run(Execution *e, TaskRun *run, char **error)
 	if (value == NULL)
 		return ST_FAILED;
 	replace = overwrite == NULL || expr_truthy(overwrite);
-	values[0] = CStringGetTextDatum(t.ns);
-	values[1] = CStringGetTextDatum(t.key);
-	values[2] = fp_to_jsonb_datum(exec_mask_value(e, value));
-	values[3] = DirectFunctionCall1(namein, CStringGetDatum(e->flow->deployer));
-	if (db_exec(replace ? &q_kv_upsert : &q_kv_insert, values, NULL, false, 0) == 0)
+	if (!store_kv_write(t.ns, t.key, fp_to_jsonb_datum(exec_mask_value(e, value)),
+						e->flow->deployer, replace))
 	{
 		*error = psprintf("Cannot set value for key '%s'. Key already exists and `overwrite` is set to `false`.",
 						  t.key);
@@ -187,22 +164,15 @@ kv_get_run(Execution *e, TaskRun *run, char **error)
 	KvTarget	t;
 	FpValue    *on_missing;
 	FpValue    *value = NULL;
-	Datum		values[2];
+	Jsonb	   *stored;
 
 	if (!kv_target(e, run, false, &t, error) ||
 		!exec_render_prop(e, run, "errorOnMissing", &on_missing, error))
 		return ST_FAILED;
-	values[0] = CStringGetTextDatum(t.ns);
-	values[1] = CStringGetTextDatum(t.key);
-	/* not read-only: a fresh snapshot sees a Set earlier in this step */
-	if (db_exec(&q_kv_select, values, NULL, false, 1) == 1)
-	{
-		bool		isnull;
-		Datum		d = db_datum(0, 1, &isnull);
-
-		if (!isnull)
-			value = fp_from_jsonb_datum(d);
-	}
+	/* store_kv_read takes a fresh snapshot: it sees a Set earlier in this step */
+	stored = store_kv_read(t.ns, t.key);
+	if (stored)
+		value = fp_from_jsonb(stored);
 	if (value == NULL && on_missing && expr_truthy(on_missing))
 	{
 		*error = psprintf("No value found for key '%s' in namespace '%s' and `errorOnMissing` is set to true",
@@ -220,15 +190,12 @@ kv_delete_run(Execution *e, TaskRun *run, char **error)
 {
 	KvTarget	t;
 	FpValue    *on_missing;
-	Datum		values[2];
 	bool		deleted;
 
 	if (!kv_target(e, run, true, &t, error) ||
 		!exec_render_prop(e, run, "errorOnMissing", &on_missing, error))
 		return ST_FAILED;
-	values[0] = CStringGetTextDatum(t.ns);
-	values[1] = CStringGetTextDatum(t.key);
-	deleted = db_exec(&q_kv_delete, values, NULL, false, 0) > 0;
+	deleted = store_kv_remove(t.ns, t.key);
 	if (!deleted && on_missing && expr_truthy(on_missing))
 	{
 		*error = psprintf("No value found for key '%s' in namespace '%s' and `errorOnMissing` is set to true",
