@@ -23,6 +23,7 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -34,6 +35,23 @@
 #include "value_jsonb.h"
 
 /*
+ * What db_extension_lookup read last, and for which command: every call into
+ * flowpg reads the extension's owner (db_enter), and a step reads its version
+ * too, so one scan of pg_extension serves a whole SQL command.  A command
+ * that changes pg_extension (CREATE, ALTER or DROP EXTENSION) is followed by
+ * a new command id, so what it changed is read again.
+ */
+static struct
+{
+	LocalTransactionId lxid;
+	CommandId	cid;
+	bool		found;
+	Oid			oid;
+	Oid			owner;
+	char		version[64];
+}			ext_cache = {InvalidLocalTransactionId};
+
+/*
  * The flowpg extension of this database, from pg_extension: its oid, owner
  * and (palloc'd) version; false when it is not installed.  Any out argument
  * may be NULL.
@@ -41,38 +59,60 @@
 bool
 db_extension_lookup(Oid *oid, Oid *owner, char **version)
 {
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found;
+	CommandId	cid = GetCurrentCommandId(false);
 
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("flowpg"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	found = HeapTupleIsValid(tup);
-	if (found)
+	if (ext_cache.lxid != MyProc->lxid || ext_cache.cid != cid ||
+		ext_cache.lxid == InvalidLocalTransactionId)
 	{
-		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tup);
+		Relation	rel;
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
 
-		if (oid)
-			*oid = form->oid;
-		if (owner)
-			*owner = form->extowner;
-		if (version)
+		rel = table_open(ExtensionRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+					CStringGetDatum("flowpg"));
+		scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+		tup = systable_getnext(scan);
+		ext_cache.found = HeapTupleIsValid(tup);
+		ext_cache.version[0] = '\0';
+		if (ext_cache.found)
 		{
+			Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tup);
 			bool		isnull;
 			Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
 										 RelationGetDescr(rel), &isnull);
 
-			*version = isnull ? pstrdup("") : TextDatumGetCString(d);
+			ext_cache.oid = form->oid;
+			ext_cache.owner = form->extowner;
+			if (!isnull)
+				text_to_cstring_buffer((text *) DatumGetPointer(d), ext_cache.version,
+									   sizeof(ext_cache.version));
 		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		ext_cache.lxid = MyProc->lxid;
+		ext_cache.cid = cid;
 	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	if (ext_cache.found)
+	{
+		if (oid)
+			*oid = ext_cache.oid;
+		if (owner)
+			*owner = ext_cache.owner;
+		if (version)
+			*version = pstrdup(ext_cache.version);
+	}
+	return ext_cache.found;
+}
+
+/* Whether the installed objects are those of version 0.1 (see db.h). */
+bool
+db_schema_is_0_1(void)
+{
+	char	   *version = NULL;
+
+	return db_extension_lookup(NULL, NULL, &version) && strcmp(version, "0.1") == 0;
 }
 
 /* The owner of the flowpg extension (42704 if it is not installed). */

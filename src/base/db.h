@@ -51,6 +51,13 @@ extern Oid	db_extension_owner(void);
 extern bool db_extension_lookup(Oid *oid, Oid *owner, char **version);
 
 /*
+ * Whether the installed extension's objects are those of version 0.1: a
+ * newer library serves them until ALTER EXTENSION flowpg UPDATE, with the
+ * queries of 0.1 (no key_id columns, no work.namespace).
+ */
+extern bool db_schema_is_0_1(void);
+
+/*
  * Execute a DbQuery (connected with db_enter).  nulls is NULL or an SPI
  * nulls string (' ' / 'n').  Returns SPI_processed; the rows are in
  * SPI_tuptable.

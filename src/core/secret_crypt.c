@@ -207,11 +207,7 @@ keys_for_transaction(void)
 bool
 crypt_schema_has_key_ids(void)
 {
-	char	   *version = NULL;
-
-	if (!db_extension_lookup(NULL, NULL, &version))
-		return true;
-	return strcmp(version, "0.1") != 0;
+	return !db_schema_is_0_1();
 }
 
 /* Whether flowpg.secret_key_file names a key file (see secret_crypt.h). */

@@ -15,7 +15,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "db.h"
@@ -696,20 +695,6 @@ exec_work_detail_open(const char *task_run_id, FpValue *stored)
 	return v;
 }
 
-/*
- * Whether flowpg.work has its namespace column (version 0.2 on): a library
- * newer than the extension's objects still queues work for the update to
- * find (two syscache lookups).
- */
-static bool
-work_has_namespace(void)
-{
-	Oid			nsp = get_namespace_oid("flowpg", true);
-	Oid			rel = OidIsValid(nsp) ? get_relname_relid("work", nsp) : InvalidOid;
-
-	return OidIsValid(rel) && get_attnum(rel, "namespace") != InvalidAttrNumber;
-}
-
 /* Insert one work row for the worker, with its execution's namespace. */
 static void
 save_work(Execution *e, PendingWork *w)
@@ -722,7 +707,7 @@ save_work(Execution *e, PendingWork *w)
 	v[3] = TimestampTzGetDatum(w->due_at);
 	v[4] = fp_to_jsonb_datum(seal_work_detail(w->task_run_id, w->detail ? w->detail : fp_object(0)));
 	v[5] = CStringGetTextDatum(e->namespace);
-	db_exec(work_has_namespace() ? &q_insert_work : &q_insert_work_01, v, NULL, false, 0);
+	db_exec(db_schema_is_0_1() ? &q_insert_work_01 : &q_insert_work, v, NULL, false, 0);
 }
 
 /* Write e's secret values, sealed when a key is configured (see col_secret_values). */
