@@ -1182,19 +1182,91 @@ f_timestampNano(BUILTIN_ARGS)
 /* A DecimalFormat pattern, as far as flowpg reads one. */
 typedef struct NumberPattern
 {
-	char	   *prefix;
+	char	   *prefix;			/* of a number >= 0 */
 	char	   *suffix;
+	char	   *neg_prefix;		/* of a negative number */
+	char	   *neg_suffix;
 	int			min_int;		/* '0's before the point */
 	int			min_frac;		/* '0's after it */
 	int			max_frac;		/* '0's and '#'s after it */
 	int			group;			/* digits between ',', 0 for none */
-	bool		percent;		/* '%' in the prefix or suffix: times 100 */
+	int			multiplier;		/* 100 for '%', 1000 for per mille, else 1 */
+	const char *error;			/* why the pattern is refused, when it is */
+	bool		unsupported;	/* ... because flowpg lacks what it asks for */
 } NumberPattern;
 
+#define PER_MILLE_UTF8 "\xE2\x80\xB0"	/* U+2030 */
+#define CURRENCY_UTF8 "\xC2\xA4"	/* U+00A4 */
+
+/* Refuse np's pattern: false, with the reason. */
+static bool
+number_pattern_error(NumberPattern *np, bool unsupported, const char *why)
+{
+	np->error = why;
+	np->unsupported = unsupported;
+	return false;
+}
+
 /*
- * Read pattern: a literal prefix, the number part (# 0 , .), a literal
- * suffix; 'quoted' text is literal.  false for a pattern without a number
- * part or with a second point.
+ * Read one affix (prefix or suffix) of a DecimalFormat pattern from *pp
+ * into buf, up to the number part, a ';' or the end.  'quoted' text and
+ * '' are literal; '%' and per mille set the multiplier.  false on a
+ * character flowpg does not write (the currency sign).
+ */
+static bool
+read_number_affix(const char **pp, StringInfo buf, NumberPattern *np)
+{
+	const char *p = *pp;
+
+	while (*p && *p != ';' && *p != '#' && *p != '0' && *p != ',' && *p != '.')
+	{
+		if (*p == '\'')
+		{
+			if (p[1] == '\'')
+			{
+				appendStringInfoChar(buf, '\'');	/* '' is a quote */
+				p += 2;
+				continue;
+			}
+			for (p++; *p; p++)
+			{
+				if (*p == '\'' && p[1] == '\'')
+				{
+					appendStringInfoChar(buf, '\'');
+					p++;
+				}
+				else if (*p == '\'')
+					break;
+				else
+					appendStringInfoChar(buf, *p);
+			}
+			if (*p == '\0')
+				return number_pattern_error(np, false, "a quote is not closed");
+			p++;
+			continue;
+		}
+		if (strncmp(p, CURRENCY_UTF8, 2) == 0)
+			return number_pattern_error(np, true, "the currency sign (\u00A4) depends on a locale");
+		if (*p == '%' || strncmp(p, PER_MILLE_UTF8, 3) == 0)
+		{
+			int			m = (*p == '%') ? 100 : 1000;
+
+			if (np->multiplier != 1 && np->multiplier != m)
+				return number_pattern_error(np, false, "it has both % and \u2030");
+			np->multiplier = m;
+		}
+		appendStringInfoChar(buf, *p++);
+	}
+	*pp = p;
+	return true;
+}
+
+/*
+ * Read pattern as java.text.DecimalFormat does (in English): a prefix, the
+ * number part (# 0 , .), a suffix, and optionally ';' and a negative
+ * subpattern, of which only the prefix and suffix count.  false, with
+ * np->error, for a pattern Java refuses or one with a feature flowpg does
+ * not have (np->unsupported: the E exponent, the currency sign).
  */
 static bool
 parse_number_pattern(const char *pattern, NumberPattern *np)
@@ -1203,73 +1275,97 @@ parse_number_pattern(const char *pattern, NumberPattern *np)
 	StringInfoData suf;
 	const char *p = pattern;
 	bool		seen_point = false;
-	bool		in_number = false;
-	bool		done_number = false;
 	int			since_comma = -1;
+	int			hashes_after_zero = 0;
 
 	memset(np, 0, sizeof(*np));
+	np->multiplier = 1;
 	initStringInfo(&pre);
 	initStringInfo(&suf);
-	for (; *p; p++)
+	if (!read_number_affix(&p, &pre, np))
+		return false;
+	if (*p != '#' && *p != '0' && *p != ',' && *p != '.')
+		return number_pattern_error(np, false, "it has no digits (# or 0)");
+	for (; *p == '#' || *p == '0' || *p == ',' || *p == '.'; p++)
 	{
-		bool		numchar = (*p == '#' || *p == '0' || *p == ',' || *p == '.');
-
-		if (numchar && !done_number)
+		if (*p == '.')
 		{
-			in_number = true;
-			if (*p == '.')
-			{
-				if (seen_point)
-					return false;
-				seen_point = true;
-				if (since_comma >= 0)
-					np->group = since_comma;
-			}
-			else if (*p == ',')
-			{
-				if (seen_point)
-					return false;
-				since_comma = 0;
-			}
-			else if (seen_point)
+			if (seen_point)
+				return number_pattern_error(np, false, "it has two decimal points");
+			if (since_comma == 0)
+				return number_pattern_error(np, false, "a grouping separator has no digits after it");
+			seen_point = true;
+			if (since_comma > 0)
+				np->group = since_comma;
+		}
+		else if (*p == ',')
+		{
+			if (seen_point)
+				return number_pattern_error(np, false, "a grouping separator follows the decimal point");
+			since_comma = 0;
+		}
+		else if (*p == '#' && (np->min_int > 0 || np->min_frac > 0 || seen_point))
+		{
+			if (!seen_point)
+				return number_pattern_error(np, true, "'#' after '0' before the decimal point");
+			hashes_after_zero++;
+			np->max_frac++;
+		}
+		else if (*p == '0' && hashes_after_zero > 0)
+			return number_pattern_error(np, false, "'0' follows '#'");
+		else
+		{
+			if (seen_point)
 			{
 				np->max_frac++;
-				if (*p == '0')
-					np->min_frac++;
+				np->min_frac++;
 			}
-			else
-			{
-				if (*p == '0')
-					np->min_int++;
-				if (since_comma >= 0)
-					since_comma++;
-			}
-			continue;
+			else if (*p == '0')
+				np->min_int++;
+			if (!seen_point && since_comma >= 0)
+				since_comma++;
 		}
-		if (in_number)
-			done_number = true;
-		if (*p == '\'')
-		{
-			/* quoted literal; '' is a quote */
-			p++;
-			while (*p && *p != '\'')
-				appendStringInfoChar(done_number ? &suf : &pre, *p++);
-			if (*p == '\0')
-				break;
-			if (p[1] == '\'')
-				appendStringInfoChar(done_number ? &suf : &pre, '\'');
-			continue;
-		}
-		if (*p == '%')
-			np->percent = true;
-		appendStringInfoChar(done_number ? &suf : &pre, *p);
 	}
-	if (!in_number)
-		return false;
-	if (!seen_point && since_comma >= 0)
+	if (*p == 'E')
+		return number_pattern_error(np, true, "scientific notation (E) is not supported");
+	if (!seen_point && since_comma == 0)
+		return number_pattern_error(np, false, "a grouping separator has no digits after it");
+	if (!seen_point && since_comma > 0)
 		np->group = since_comma;
+	if (!read_number_affix(&p, &suf, np))
+		return false;
+	if (*p != '\0' && *p != ';')
+		return number_pattern_error(np, false, "a digit, ',' or '.' is outside the number part (quote it)");
 	np->prefix = pre.data;
 	np->suffix = suf.data;
+	if (*p == ';')
+	{
+		StringInfoData npre;
+		StringInfoData nsuf;
+
+		initStringInfo(&npre);
+		initStringInfo(&nsuf);
+		p++;
+		if (!read_number_affix(&p, &npre, np))
+			return false;
+		if (*p != '#' && *p != '0' && *p != ',' && *p != '.')
+			return number_pattern_error(np, false, "the negative subpattern has no digits (# or 0)");
+		while (*p == '#' || *p == '0' || *p == ',' || *p == '.')
+			p++;
+		if (*p == 'E')
+			return number_pattern_error(np, true, "scientific notation (E) is not supported");
+		if (!read_number_affix(&p, &nsuf, np))
+			return false;
+		if (*p != '\0')
+			return number_pattern_error(np, false, "it has more than one ';'");
+		np->neg_prefix = npre.data;
+		np->neg_suffix = nsuf.data;
+	}
+	else
+	{
+		np->neg_prefix = psprintf("-%s", np->prefix);
+		np->neg_suffix = np->suffix;
+	}
 	return true;
 }
 
@@ -1316,11 +1412,12 @@ f_numberFormat(BUILTIN_ARGS)
 		(pattern = cstring_arg(st, n, 0, args[0])) == NULL)
 		return NULL;
 	if (!parse_number_pattern(pattern, &np))
-		return expr_fail(st, "invalid number format \"%s\"", pattern);
+		return expr_fail(st, np.unsupported ? "numberFormat does not support the pattern \"%s\": %s" :
+						 "invalid number format \"%s\": %s", pattern, np.error);
 	if (np.max_frac > 30)
 		return expr_fail(st, "number format \"%s\" has more than 30 decimals", pattern);
 
-	if (input->type == FP_INT && !np.percent)
+	if (input->type == FP_INT && np.multiplier == 1)
 	{
 		negative = input->u.i < 0;
 		text = psprintf(UINT64_FORMAT, negative ? (uint64) 0 - (uint64) input->u.i : (uint64) input->u.i);
@@ -1330,7 +1427,7 @@ f_numberFormat(BUILTIN_ARGS)
 	}
 	else
 	{
-		d = fp_as_double(input) * (np.percent ? 100.0 : 1.0);
+		d = fp_as_double(input) * np.multiplier;
 		if (isnan(d) || isinf(d))
 			return expr_new_string(st, isnan(d) ? "NaN" : (d > 0 ? "\u221E" : "-\u221E"),
 								   isnan(d) ? 3 : (d > 0 ? 3 : 4));
@@ -1358,9 +1455,7 @@ f_numberFormat(BUILTIN_ARGS)
 	/* a negative number that rounds to zero keeps its sign ("-0"), as in Java */
 
 	initStringInfo(&buf);
-	if (negative)
-		appendStringInfoChar(&buf, '-');
-	appendStringInfoString(&buf, np.prefix);
+	appendStringInfoString(&buf, negative ? np.neg_prefix : np.prefix);
 	{
 		StringInfoData digits;
 		int			pad;
@@ -1378,7 +1473,7 @@ f_numberFormat(BUILTIN_ARGS)
 		appendStringInfoChar(&buf, '.');
 		appendBinaryStringInfo(&buf, frac, fraclen);
 	}
-	appendStringInfoString(&buf, np.suffix);
+	appendStringInfoString(&buf, negative ? np.neg_suffix : np.suffix);
 	return expr_new_string(st, buf.data, buf.len);
 }
 
