@@ -35,3 +35,74 @@ SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
     '{{ 1 | numberFormat("#,.0") }}', '{{ 1 | numberFormat("#,") }}', '{{ 1 | numberFormat("#;(#);#") }}',
     '{{ 1 | numberFormat("#%‰") }}', '{{ 1 | numberFormat("#;x") }}', '{{ 1 | numberFormat(";#") }}'
 ]) t;
+
+-- date: every named format of Kestra's AbstractDate, of 2013-09-08T16:19:12.123456+01:00 (Kestra's
+-- DateFilterTest), in Europe/Paris, UTC and a fixed offset
+SELECT f, pg_temp.r('{{ d | date(format=f, timeZone="Europe/Paris") }}', jsonb_build_object('d', '2013-09-08T16:19:12.123456+01:00', 'f', f)) AS paris,
+       pg_temp.r('{{ d | date(format=f, timeZone="UTC") }}', jsonb_build_object('d', '2013-09-08T16:19:12.123456+01:00', 'f', f)) AS utc,
+       pg_temp.r('{{ d | date(format=f, timeZone="-03:30") }}', jsonb_build_object('d', '2013-09-08T16:19:12.120+01:00', 'f', f)) AS fixed
+FROM unnest(ARRAY['iso', 'iso_milli', 'iso_sec', 'sql', 'sql_milli', 'sql_sec', 'sql_seq', 'iso_date_time',
+    'iso_offset_date_time', 'iso_zoned_date_time', 'iso_instant', 'iso_local_date_time', 'iso_date',
+    'iso_local_date', 'iso_time', 'iso_offset_time', 'iso_local_time', 'iso_ordinal_date',
+    'iso_week_date', 'rfc_1123_date_time']) f;
+-- week dates across a year's end (ISO weeks: 2021-01-03 is in week 53 of 2020), whole seconds
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "2021-01-03T12:00:00Z" | date("iso_week_date") }}', '{{ "2024-12-30T12:00:00Z" | date("iso_week_date") }}',
+    '{{ "2013-09-08T16:19:12Z" | date("iso_date_time") }}', '{{ "2013-09-08T16:19:12Z" | date("rfc_1123_date_time") }}',
+    '{{ "2013-09-08T16:19:12Z" | date("iso_zoned_date_time", timeZone="Z") }}',
+    '{{ now(format="iso_local_date") | length }} {{ now("Europe/Lisbon", "sql_milli") | length }}'
+]) t;
+-- Kestra's DateFilterTest.dateStringFormat and dateRfc: text without an offset (and a date, at
+-- its midnight) is read in timeZone, not as UTC; text with an offset keeps it
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "July 24, 2001" | date("yyyy-MM-dd", existingFormat="MMMM dd, yyyy") }}',
+    '{{ "2013-09-08T17:19:12+02:00" | date(timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08T17:19:12" | date(timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08" | date(timeZone="Europe/Paris") }}',
+    '{{ "08.09.2023" | date("yyyy-MM-dd", existingFormat="dd.MM.yyyy") }}',
+    '{{ "08092023" | date("yyyy-MM-dd", existingFormat="ddMMyyyy") }}',
+    '{{ "Tue, 08 Feb 2022 19:38:26 GMT" | date(existingFormat="rfc_1123_date_time", timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08 17:19:12" | date("iso", timeZone="America/New_York") }}',
+    '{{ "2013-09-08T17:19:12" | date("iso") }}',
+    '{{ "2013-09-08 17:19:12.5" | date("iso_instant", existingFormat="yyyy-MM-dd HH:mm:ss.S", timeZone="Asia/Kolkata") }}',
+    '{{ "2013-09-08T17:19:12" | dateAdd(1, "DAYS", timeZone="Europe/Paris") }}',
+    '{{ "2013-09-08T17:19:12" | timestamp(timeZone="Europe/Paris") }} {{ "2013-09-08T17:19:12" | timestamp }}',
+    '{{ "2013-09-08" | timestampMilli(timeZone="+02:00") }}',
+    '{{ 1378653552 | date("iso_sec", timeZone="Europe/Paris") }}'
+]) t;
+-- daylight saving time in a zone as java.time resolves it: a time in the spring gap moves forward
+-- by the gap, a time in the autumn overlap takes the earlier (summer) offset
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "2024-03-31T02:30:00" | date("iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-10-27T02:30:00" | date("iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-10-27T02:30:00" | date("iso_sec", timeZone="Europe/Paris") }} = {{ "2024-10-27T00:30:00Z" | date("iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-10-27T03:30:00" | date("iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-10T02:30:00" | date("iso_sec", timeZone="America/New_York") }}',
+    '{{ "2024-07-01T12:00:00" | date("iso_zoned_date_time", timeZone="Australia/Lord_Howe") }}'
+]) t;
+-- existingFormat with every named format that reads a date: a date-time with an offset keeps it,
+-- one without (and a date) is read in timeZone; a time of day alone is no date
+SELECT f, v, pg_temp.r('{{ v | date("iso", existingFormat=f, timeZone="Europe/Paris") }}', jsonb_build_object('v', v, 'f', f))
+FROM (VALUES ('iso', '2013-09-08T17:19:12.123456+02:00'), ('iso_milli', '2013-09-08T17:19:12.123Z'),
+    ('iso_sec', '2013-09-08T17:19:12-05:00'), ('sql', '2013-09-08 17:19:12.123456'),
+    ('sql_milli', '2013-09-08 17:19:12.123'), ('sql_sec', '2013-09-08 17:19:12'),
+    ('iso_date_time', '2013-09-08T17:19:12'), ('iso_date_time', '2013-09-08T17:19:12+02:00[Europe/Paris]'),
+    ('iso_offset_date_time', '2013-09-08T17:19:12.5Z'), ('iso_zoned_date_time', '2013-09-08T17:19:12+09:00[Asia/Tokyo]'),
+    ('iso_instant', '2013-09-08T15:19:12Z'), ('iso_local_date_time', '2013-09-08T17:19:12.1'),
+    ('iso_date', '2013-09-08'), ('iso_date', '2013-09-08+05:00'), ('iso_local_date', '2013-09-08'),
+    ('iso_ordinal_date', '2013-251'), ('iso_week_date', '2013-W36-7'), ('iso_week_date', '2020-W53-7'),
+    ('rfc_1123_date_time', 'Sun, 8 Sep 2013 17:19:12 +0200'), ('rfc_1123_date_time', '8 Sep 2013 15:19 GMT')) AS x(f, v);
+-- errors: text that does not fit the named format, a time of day alone, no week 53, an
+-- unknown zone (also on reading), a pattern letter flowpg lacks
+SELECT f, v, pg_temp.r('{{ v | date("iso", existingFormat=f, timeZone="Europe/Paris") }}', jsonb_build_object('v', v, 'f', f))
+FROM (VALUES ('iso', '2013-09-08T17:19:12+02:00'), ('sql', '2013-09-08T17:19:12.123456'),
+    ('iso_offset_date_time', '2013-09-08T17:19:12'), ('iso_local_date_time', '2013-09-08T17:19:12Z'),
+    ('iso_instant', '2013-09-08T17:19:12'), ('iso_time', '17:19:12+02:00'), ('iso_local_time', '17:19:12'),
+    ('iso_week_date', '2021-W53-1'), ('iso_ordinal_date', '2013-366'), ('rfc_1123_date_time', 'Sun, 8 Sep 2013 17:19:12'),
+    ('rfc_1123_date_time', 'Sun, 31 Feb 2013 17:19:12 GMT'), ('iso_date', '2013-09-08T17:19:12')) AS x(f, v);
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "2013-09-08T17:19:12" | date(timeZone="Mars/Olympus") }}',
+    '{{ "2013-09-08T17:19:12" | timestamp(timeZone="Mars/Olympus") }}',
+    '{{ "2013-09-08" | dateAdd(1, "DAYS", timeZone="Nowhere/Land") }}',
+    '{{ now(format="iso_nope") }}', '{{ now(format=1) }}'
+]) t;

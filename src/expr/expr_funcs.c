@@ -895,15 +895,42 @@ f_number(BUILTIN_ARGS)
  */
 
 /*
- * The instant an input of date or dateAdd stands for: an ISO date-time
- * (UTC when it has no offset), a date (midnight UTC), an integer of seconds
- * since 1970, or text in existingFormat.  *isnull for a null input.
+ * The timeZone argument of a date filter in *tz (NULL when not given);
+ * false, with an error, for an unknown zone.
+ */
+static bool
+zone_arg(EvalState *st, const ENode *n, FpValue *zone, int slot, char **tz)
+{
+	int			offset;
+
+	*tz = NULL;
+	if (zone == NULL || zone->type == FP_NULL)
+		return true;
+	if ((*tz = cstring_arg(st, n, slot, zone)) == NULL)
+		return false;
+	if (!dt_zone_offset(*tz, 0, &offset))
+	{
+		expr_fail(st, "unknown time zone \"%s\"", *tz);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The instant an input of date, dateAdd or a timestamp filter stands for:
+ * an ISO date-time, a date, an integer of seconds since 1970, or text in
+ * existingFormat (a Java pattern or a named format).  Text without an
+ * offset is read in the zone tz (UTC when NULL), as Kestra reads it; a date
+ * is its midnight there.  *offset is the offset the value is seen at.
+ * *isnull for a null input.
  */
 static bool
 date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
-		   int existing_slot, int64 *usec, int *offset, bool *isnull)
+		   int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull)
 {
 	char	   *text;
+	bool		has_offset;
+	int64		local;
 
 	*isnull = false;
 	*offset = 0;
@@ -927,7 +954,7 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 					*usec = input->u.i * USECS_PER_SEC_DT;
 				else
 					*usec = (int64) rint(secs * 1000000.0);
-				return true;
+				return tz == NULL || dt_zone_offset(tz, *usec, offset);
 			}
 		case FP_STRING:
 			break;
@@ -939,73 +966,50 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 	if (existing != NULL && existing->type != FP_NULL)
 	{
 		char	   *fmt = cstring_arg(st, n, existing_slot, existing);
+		bool		known;
+		bool		read;
 
 		if (fmt == NULL)
 			return false;
-		if (!dt_parse_pattern(text, fmt, usec, offset))
+		read = dt_read_named(text, fmt, &local, offset, &has_offset, &known);
+		if (!known)
+			read = dt_read_pattern(text, fmt, &local, offset, &has_offset);
+		if (!read)
 		{
 			expr_fail(st, "cannot read \"%.*s\" with the format \"%s\"",
 					  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr, fmt);
 			return false;
 		}
-		return true;
 	}
-	if (!dt_parse_any(text, usec, offset))
+	else if (!dt_read_any(text, &local, offset, &has_offset))
 	{
 		expr_fail(st, "cannot read \"%.*s\" as a date",
 				  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr);
 		return false;
 	}
+	if (has_offset)
+	{
+		*usec = local;
+		return true;
+	}
+	if (!dt_local_to_instant(tz, local, usec, offset))
+	{
+		expr_fail(st, "unknown time zone \"%s\"", tz);
+		return false;
+	}
 	return true;
-}
-
-/* Java's named formats of Kestra's date filter, as patterns (NULL: ISO-8601 as datetime.c writes it). */
-static bool
-named_format(const char *name, const char **pattern)
-{
-	static const struct
-	{
-		const char *name;
-		const char *pattern;
-	}			formats[] =
-	{
-		{"iso", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"},
-		{"iso_sec", "yyyy-MM-dd'T'HH:mm:ssXXX"},
-		{"sql", "yyyy-MM-dd HH:mm:ss.SSSSSS"},
-		{"sql_seq", "yyyy-MM-dd HH:mm:ss"},
-		{"iso_date_time", NULL},
-		{"iso_offset_date_time", NULL},
-		{"iso_zoned_date_time", NULL},
-		{"iso_instant", NULL},
-		{"iso_local_date_time", "yyyy-MM-dd'T'HH:mm:ss"},
-		{"iso_date", "yyyy-MM-ddXXX"},
-		{"iso_local_date", "yyyy-MM-dd"},
-		{"iso_time", "HH:mm:ssXXX"},
-		{"iso_offset_time", "HH:mm:ssXXX"},
-		{"iso_local_time", "HH:mm:ss"},
-	};
-	int			i;
-
-	for (i = 0; i < (int) lengthof(formats); i++)
-		if (strcmp(name, formats[i].name) == 0)
-		{
-			*pattern = formats[i].pattern;
-			return true;
-		}
-	return false;
 }
 
 /*
  * Format an instant for date and dateAdd: with format (a Java pattern or
- * one of the named formats, default "iso") in the zone timeZone (default
+ * one of Kestra's named formats, default "iso") in the zone tz (default
  * UTC, the server's zone in Kestra's containers).
  */
 static FpValue *
 format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int format_slot,
-			FpValue *zone, int zone_slot)
+			const char *tz)
 {
 	const char *fmt = "iso";
-	const char *pattern;
 	int			offset = 0;
 	char	   *error = NULL;
 	char	   *text;
@@ -1013,23 +1017,10 @@ format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int form
 	if (format != NULL && format->type != FP_NULL &&
 		(fmt = cstring_arg(st, n, format_slot, format)) == NULL)
 		return NULL;
-	if (zone != NULL && zone->type != FP_NULL)
-	{
-		char	   *tz = cstring_arg(st, n, zone_slot, zone);
-
-		if (tz == NULL)
-			return NULL;
-		if (!dt_zone_offset(tz, usec, &offset))
-			return expr_fail(st, "unknown time zone \"%s\"", tz);
-	}
-	if (named_format(fmt, &pattern))
-	{
-		if (pattern == NULL)
-			text = dt_format_datetime(usec, strcmp(fmt, "iso_instant") == 0 ? 0 : offset);
-		else
-			text = dt_format_pattern(usec, offset, pattern, &error);
-	}
-	else
+	if (tz != NULL && !dt_zone_offset(tz, usec, &offset))
+		return expr_fail(st, "unknown time zone \"%s\"", tz);
+	text = dt_format_named(usec, offset, tz, fmt);
+	if (text == NULL)
 		text = dt_format_pattern(usec, offset, fmt, &error);
 	if (text == NULL)
 	{
@@ -1047,12 +1038,15 @@ f_date(BUILTIN_ARGS)
 	int64		usec;
 	int			offset;
 	bool		isnull;
+	char	   *tz;
 
-	if (!date_input(st, n, input, args[2], 2, &usec, &offset, &isnull))
+	if (!zone_arg(st, n, args[1], 1, &tz))
+		return NULL;
+	if (!date_input(st, n, input, args[2], 2, tz, &usec, &offset, &isnull))
 		return NULL;
 	if (isnull)
 		return input;
-	return format_date(st, n, usec, args[0], 0, args[1], 1);
+	return format_date(st, n, usec, args[0], 0, tz);
 }
 
 /*
@@ -1070,45 +1064,38 @@ f_dateAdd(BUILTIN_ARGS)
 	int64		amount;
 	char	   *unit;
 	int64		result;
+	char	   *tz;
 
 	if (!expr_int_arg(st, args[0], "the amount of dateAdd", &amount))
 		return NULL;
 	if ((unit = cstring_arg(st, n, 1, args[1])) == NULL)
 		return NULL;
-	if (!date_input(st, n, input, args[4], 4, &usec, &offset, &isnull))
+	if (!zone_arg(st, n, args[3], 3, &tz))
+		return NULL;
+	if (!date_input(st, n, input, args[4], 4, tz, &usec, &offset, &isnull))
 		return NULL;
 	if (isnull)
 		return input;
 	if (!dt_add(usec, offset, amount, unit, &result))
 		return expr_fail(st, "cannot add " INT64_FORMAT " \"%s\" to the date (unknown unit, or out of range)",
 						 amount, unit);
-	return format_date(st, n, result, args[2], 2, args[3], 3);
+	return format_date(st, n, result, args[2], 2, tz);
 }
 
 /*
- * The instant of a timestamp filter's input (as date reads it), checking
- * the timeZone argument; false on error, *isnull for a null input.  A value
- * without an offset is read as UTC (Kestra reads it in timeZone).
+ * The instant of a timestamp filter's input, as date reads it (text
+ * without an offset in timeZone); false on error, *isnull for a null input.
  */
 static bool
 timestamp_input(EvalState *st, const ENode *n, FpValue *input, FpValue **args,
 				int64 *usec, bool *isnull)
 {
 	int			offset;
+	char	   *tz;
 
-	if (args[0] != NULL && args[0]->type != FP_NULL)
-	{
-		char	   *tz = cstring_arg(st, n, 0, args[0]);
-
-		if (tz == NULL)
-			return false;
-		if (!dt_zone_offset(tz, 0, &offset))
-		{
-			expr_fail(st, "unknown time zone \"%s\"", tz);
-			return false;
-		}
-	}
-	return date_input(st, n, input, args[1], 1, usec, &offset, isnull);
+	if (!zone_arg(st, n, args[0], 0, &tz))
+		return false;
+	return date_input(st, n, input, args[1], 1, tz, usec, &offset, isnull);
 }
 
 /* Floor division of usec by unit (Java's epoch conversions round towards the past). */
@@ -1550,7 +1537,7 @@ t_odd(BUILTIN_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* now(timeZone): the render's current time as ISO-8601 text with microseconds. */
+/* now(timeZone, format): the render's current time, as ISO-8601 text or in format (as date). */
 static FpValue *
 fn_now(BUILTIN_ARGS)
 {
@@ -1566,6 +1553,9 @@ fn_now(BUILTIN_ARGS)
 		if (!dt_zone_offset(tz, st->env->now, &offset))
 			return expr_fail(st, "unknown time zone \"%s\"", tz);
 	}
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+		return format_date(st, n, st->env->now, args[1], 1,
+						   args[0] != NULL && args[0]->type != FP_NULL ? cstring_arg(st, n, 0, args[0]) : NULL);
 	text = dt_format_datetime(st->env->now, offset);
 	return expr_new_string(st, text, strlen(text));
 }
@@ -1767,7 +1757,7 @@ static const ExprBuiltin builtins[] = {
 	{"fromJson", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"json", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},
-	{"now", EB_FUNCTION, 0, 1, {"timeZone"}, false, fn_now},
+	{"now", EB_FUNCTION, 0, 2, {"timeZone", "format"}, false, fn_now},
 	{"range", EB_FUNCTION, 2, 3, {"start", "end", "increment"}, false, fn_range},
 	{"secret", EB_FUNCTION, 1, 1, {"key"}, false, fn_secret},
 };
