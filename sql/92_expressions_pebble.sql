@@ -106,3 +106,39 @@ SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
     '{{ "2013-09-08" | dateAdd(1, "DAYS", timeZone="Nowhere/Land") }}',
     '{{ now(format="iso_nope") }}', '{{ now(format=1) }}'
 ]) t;
+
+-- render(): text rendered as a template in the caller's context (loop variables too), again and
+-- again while it changes (recursive, the default) or once; other values as they are; Kestra's
+-- RenderFunctionTest: a string, a number, a boolean, null
+SELECT t, pg_temp.r(t, '{"vars": {"greeting": "Hello {{ inputs.name | upper }}", "two": "{{ vars.one }}", "one": "{{ 1 + 1 }}", "list": "{{ [1, 2] }}", "plain": "no template", "raw": "{% raw %}{{ x }}{% endraw %}"}, "inputs": {"name": "zoë"}, "input": "test", "n": 42, "b": true, "z": null}') FROM unnest(ARRAY[
+    '{{ render(vars.greeting) }}', '{{ render(vars.two) }}', '{{ render(vars.two, recursive=false) }}',
+    '{{ render(vars.two, false) }}', '{{ render(vars.list) }}', '{{ render(vars.plain) }}',
+    '{{ render(input) }}', '{{ render(n) + 1 }}', '{{ render(b) }}', '[{{ render(z) }}]',
+    '{{ render(vars.raw) }}', '{{ render(vars.raw, recursive=false) }}',
+    '{% for x in [1, 2] %}{{ render("<{{ x * 10 }}>") }}{% endfor %}',
+    '{{ render("{{ render(''{{ 3 }}'') }}") }}', '{{ render(template="{{ 7 }}") }}'
+]) t;
+-- errors: a template that renders itself (Kestra's circular render test) or keeps growing ends at
+-- the depth limit; a syntax error or an unknown variable in the rendered text; a wrong argument
+SELECT t, pg_temp.r(t, '{"input": "{{ render(input) }}", "grow": "{{ grow }}{{ grow }}x", "bad": "{{ 1 +", "undef": "{{ nope }}", "unk": "{{ 1 | nofilter }}"}') FROM unnest(ARRAY[
+    '{{ render(input) }}', '{{ render(grow) | length }}', '{{ render(bad) }}', '{{ render(undef) }}',
+    '{{ render(unk) }}', '{{ render("x", recursive="yes") }}', '{{ render() }}', '{{ render(undef) ?? "fallback" }}'
+]) t;
+
+-- {% block %}: its body renders where it stands (no template inheritance), block('name') renders
+-- it again; endblock may repeat the name; a name may be quoted
+SELECT t, pg_temp.r(t, '{"who": "ann"}') FROM unnest(ARRAY[
+    '<{% block greeting %}hi {{ who }}{% endblock %}> <{{ block("greeting") }}>',
+    '{% block "title" %}T{% endblock title %}|{{ block(''title'') | upper }}',
+    '{% for i in [1, 2] %}{% block row %}[{{ i }}]{% endblock %}{% endfor %}',
+    '{% block outer %}({% block inner %}in{% endblock %}){% endblock %}{{ block("inner") }}',
+    '{%- block b -%}  x  {%- endblock -%}!'
+]) t;
+-- errors: at deploy (syntax), a block without its end, two of one name, a mismatched or misplaced
+-- endblock, no name; at render, an unknown block and a block that calls itself
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{% block a %}x', '{% block a %}{% endblock %}{% block a %}{% endblock %}',
+    '{% block a %}{% endblock b %}', '{% endblock %}', '{% block %}x{% endblock %}',
+    '{% block 1 %}x{% endblock %}', '{% block a b %}x{% endblock %}',
+    '{{ block("none") }}', '{% block loop %}{{ block("loop") }}{% endblock %}'
+]) t;

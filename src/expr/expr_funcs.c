@@ -1560,7 +1560,10 @@ fn_now(BUILTIN_ARGS)
 	return expr_new_string(st, text, strlen(text));
 }
 
-/* secret('NAME'): through the caller's hook, which also learns the value for masking. */
+/*
+ * secret('NAME', 'NAMESPACE'): through the caller's hook (secret_in with a
+ * namespace), which also learns the value for masking.
+ */
 static FpValue *
 fn_secret(BUILTIN_ARGS)
 {
@@ -1570,14 +1573,122 @@ fn_secret(BUILTIN_ARGS)
 
 	if (name == NULL)
 		return NULL;
-	if (st->env->secret == NULL)
-		return expr_fail(st, "secret() is not available here");
-	value = st->env->secret(st->env->arg, name, &error);
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+	{
+		char	   *ns = cstring_arg(st, n, 1, args[1]);
+
+		if (ns == NULL)
+			return NULL;
+		if (st->env->secret_in == NULL)
+			return expr_fail(st, "secret() with a namespace is not available here");
+		value = st->env->secret_in(st->env->arg, name, ns, &error);
+	}
+	else
+	{
+		if (st->env->secret == NULL)
+			return expr_fail(st, "secret() is not available here");
+		value = st->env->secret(st->env->arg, name, &error);
+	}
 	if (value == NULL)
 		return expr_fail(st, "%s", error ? error : psprintf("secret \"%s\" not found", name));
 	if (st->env->note_secret != NULL)
 		st->env->note_secret(st->env->arg, value);
 	return expr_new_string(st, value, strlen(value));
+}
+
+/*
+ * render(template, recursive): text rendered as a template, in the context
+ * of the expression that calls it, as Kestra's render() does; recursive
+ * (the default) renders the result again while it still changes and is a
+ * template.  Non-text values come back as they are.  Calls and passes nest
+ * at most EXPR_MAX_RENDER_DEPTH deep, under the budget of the whole render,
+ * so a template that renders itself ends with an error.
+ */
+static FpValue *
+fn_render(BUILTIN_ARGS)
+{
+	FpValue    *v = args[0];
+	bool		recursive = true;
+	const Template *outer = st->t;
+	int			qstart = st->qstart;
+	int			qend = st->qend;
+	int			passes = 0;
+
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+	{
+		if (args[1]->type != FP_BOOL)
+			return type_error(st, n, "a boolean (recursive)", args[1]);
+		recursive = args[1]->u.b;
+	}
+	if (v->type != FP_STRING)
+		return v;
+	while (v->type == FP_STRING && expr_is_template(v->u.str.ptr, v->u.str.len))
+	{
+		ExprSyntaxError err;
+		Template   *t;
+		FpValue    *r;
+
+		if (st->render_depth + passes >= EXPR_MAX_RENDER_DEPTH)
+			return expr_fail(st, "render() nests more than %d deep (or its text keeps changing)",
+							 EXPR_MAX_RENDER_DEPTH);
+		if (!expr_charge(st, 1 + v->u.str.len / 64))
+			return NULL;
+		t = expr_parse_template(v->u.str.ptr, v->u.str.len, &err);
+		if (t == NULL)
+			return expr_fail(st, "render(): invalid template: %s at character %d", err.message,
+							 expr_char_count(v->u.str.ptr, Min(Max(err.offset, 0), v->u.str.len)) + 1);
+		st->render_depth += passes + 1;
+		r = expr_render_template(st, t);
+		st->render_depth -= passes + 1;
+		if (r == NULL)
+		{
+			/*
+			 * The error quotes the rendered text.  A name missing there is an
+			 * error of render(), not an undefined value that ?? or default
+			 * could replace.
+			 */
+			if (st->undefined)
+			{
+				char	   *name = pstrdup(st->message);
+
+				expr_clear_error(st);
+				expr_fail(st, "unable to find `%s` in the text render() renders", name);
+			}
+			return NULL;
+		}
+		st->t = outer;
+		st->qstart = qstart;
+		st->qend = qend;
+		/* Kestra's render() gives text: a value of one {{ }} is written out */
+		if (r->type != FP_STRING)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			if (!expr_append_text(st, &buf, r, st->max_output - st->out_used))
+				return NULL;
+			r = expr_take_string(st, &buf);
+			if (r == NULL)
+				return NULL;
+		}
+		passes++;
+		if (!recursive || (r->u.str.len == v->u.str.len &&
+						   memcmp(r->u.str.ptr, v->u.str.ptr, r->u.str.len) == 0))
+			return r;
+		v = r;
+	}
+	return v;
+}
+
+/* block('name'): the block of that name of this template, rendered again (Pebble's block()). */
+static FpValue *
+fn_block(BUILTIN_ARGS)
+{
+	char	   *name = cstring_arg(st, n, 0, args[0]);
+
+	if (name == NULL)
+		return NULL;
+	return expr_render_block(st, name);
 }
 
 /* kv('KEY'): a value of the key-value store, through the caller's hook. */
@@ -1759,7 +1870,9 @@ static const ExprBuiltin builtins[] = {
 	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},
 	{"now", EB_FUNCTION, 0, 2, {"timeZone", "format"}, false, fn_now},
 	{"range", EB_FUNCTION, 2, 3, {"start", "end", "increment"}, false, fn_range},
-	{"secret", EB_FUNCTION, 1, 1, {"key"}, false, fn_secret},
+	{"render", EB_FUNCTION, 1, 2, {"template", "recursive"}, false, fn_render},
+	{"block", EB_FUNCTION, 1, 1, {"name"}, false, fn_block},
+	{"secret", EB_FUNCTION, 1, 2, {"key", "namespace"}, false, fn_secret},
 };
 
 /* The builtin of kind called name, or NULL. */
