@@ -118,6 +118,11 @@ SELECT t, pg_temp.r(t, '{"vars": {"greeting": "Hello {{ inputs.name | upper }}",
     '{% for x in [1, 2] %}{{ render("<{{ x * 10 }}>") }}{% endfor %}',
     '{{ render("{{ render(''{{ 3 }}'') }}") }}', '{{ render(template="{{ 7 }}") }}'
 ]) t;
+-- renderOnce(text) is render(text, false) (Kestra's RenderOncerFunctionTest)
+SELECT t, pg_temp.r(t, '{"input": "{{ someOtherVar }}", "someOtherVar": "{{ yetAnotherVar }}", "yetAnotherVar": "test", "plain": "test"}') FROM unnest(ARRAY[
+    '{{ renderOnce(plain) }}', '{{ renderOnce(someOtherVar) }}', '{{ renderOnce(input) }}', '{{ render(input) }}',
+    '{{ renderOnce(input, true) }}'
+]) t;
 -- errors: a template that renders itself (Kestra's circular render test) or keeps growing ends at
 -- the depth limit; a syntax error or an unknown variable in the rendered text; a wrong argument
 SELECT t, pg_temp.r(t, '{"input": "{{ render(input) }}", "grow": "{{ grow }}{{ grow }}x", "bad": "{{ 1 +", "undef": "{{ nope }}", "unk": "{{ 1 | nofilter }}"}') FROM unnest(ARRAY[

@@ -1680,6 +1680,15 @@ fn_render(BUILTIN_ARGS)
 	return v;
 }
 
+/* renderOnce(template): Kestra's render(template, false). */
+static FpValue *
+fn_renderOnce(BUILTIN_ARGS)
+{
+	FpValue    *once[EXPR_MAX_PARAMS] = {args[0], expr_bool(false)};
+
+	return fn_render(st, n, input, once);
+}
+
 /* block('name'): the block of that name of this template, rendered again (Pebble's block()). */
 static FpValue *
 fn_block(BUILTIN_ARGS)
@@ -1871,6 +1880,7 @@ static const ExprBuiltin builtins[] = {
 	{"now", EB_FUNCTION, 0, 2, {"timeZone", "format"}, false, fn_now},
 	{"range", EB_FUNCTION, 2, 3, {"start", "end", "increment"}, false, fn_range},
 	{"render", EB_FUNCTION, 1, 2, {"template", "recursive"}, false, fn_render},
+	{"renderOnce", EB_FUNCTION, 1, 1, {"template"}, false, fn_renderOnce},
 	{"block", EB_FUNCTION, 1, 1, {"name"}, false, fn_block},
 	{"secret", EB_FUNCTION, 1, 2, {"key", "namespace"}, false, fn_secret},
 };
