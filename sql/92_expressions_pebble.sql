@@ -80,6 +80,20 @@ SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
     '{{ "2024-03-10T02:30:00" | date("iso_sec", timeZone="America/New_York") }}',
     '{{ "2024-07-01T12:00:00" | date("iso_zoned_date_time", timeZone="Australia/Lord_Howe") }}'
 ]) t;
+-- dateAdd of a date seen in timeZone (text without an offset, a number) adds days and longer to
+-- the local date-time, as ZonedDateTime.plus does: across a change of clocks the time of day
+-- stays; hours add to the instant; a date with its own offset keeps that offset
+SELECT t, pg_temp.r(t) FROM unnest(ARRAY[
+    '{{ "2024-03-30T12:00:00" | dateAdd(1, "DAYS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-30T12:00:00" | dateAdd(24, "HOURS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-30T12:00:00" | dateAdd(1, "WEEKS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-10-26T02:30:00" | dateAdd(1, "DAYS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-30T02:30:00" | dateAdd(1, "DAYS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-01-31T12:00:00" | dateAdd(2, "MONTHS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ 1711796400 | dateAdd(1, "DAYS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-30T12:00:00+01:00" | dateAdd(1, "DAYS", "iso_sec", timeZone="Europe/Paris") }}',
+    '{{ "2024-03-30T12:00:00" | dateAdd(1, "DAYS", "iso_sec") }}'
+]) t;
 -- existingFormat with every named format that reads a date: a date-time with an offset keeps it,
 -- one without (and a date) is read in timeZone; a time of day alone is no date
 SELECT f, v, pg_temp.r('{{ v | date("iso", existingFormat=f, timeZone="Europe/Paris") }}', jsonb_build_object('v', v, 'f', f))

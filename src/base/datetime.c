@@ -2335,3 +2335,38 @@ dt_read_named(const char *s, const char *name, int64 *usec, int *offset_sec,
 		return false;
 	return nf->kind != NK_OFFSET_DATE_TIME && nf->kind != NK_INSTANT ? true : strchr(s, '[') == NULL;
 }
+
+/*
+ * dt_add for a date seen in a zone by name, as java.time's ZonedDateTime
+ * adds (see datetime.h): date-based units (DAYS and longer) move the local
+ * date-time and resolve it in the zone again, keeping the offset it had
+ * when that is still valid (so a day across a change of clocks keeps the
+ * time of day); time-based units (HALF_DAYS and shorter) add to the instant.
+ */
+bool
+dt_add_in_zone(const char *zone, int64 usec, int offset_sec, int64 amount, const char *unit,
+			   int64 *result)
+{
+	static const char *const date_based[] = {
+		"DAYS", "WEEKS", "MONTHS", "YEARS", "DECADES", "CENTURIES", "MILLENNIA"
+	};
+	bool		by_date = false;
+	int64		local;
+	int			check;
+	int			offset;
+
+	for (int i = 0; i < (int) lengthof(date_based); i++)
+		if (pg_strcasecmp(unit, date_based[i]) == 0)
+			by_date = true;
+	if (zone == NULL || !by_date)
+		return dt_add(usec, offset_sec, amount, unit, result);
+	if (!dt_add(usec + (int64) offset_sec * USECS_PER_SEC_DT, 0, amount, unit, &local))
+		return false;
+	if (dt_zone_offset(zone, local - (int64) offset_sec * USECS_PER_SEC_DT, &check) &&
+		check == offset_sec)
+	{
+		*result = local - (int64) offset_sec * USECS_PER_SEC_DT;
+		return true;
+	}
+	return dt_local_to_instant(zone, local, result, &offset);
+}

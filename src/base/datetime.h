@@ -135,6 +135,15 @@ extern bool dt_read_named(const char *s, const char *name, int64 *usec, int *off
 extern bool dt_local_to_instant(const char *zone, int64 local, int64 *usec, int *offset_sec);
 
 /*
+ * dt_add for an instant seen in zone (a name such as Europe/Paris, or
+ * NULL: as dt_add), as java.time's ZonedDateTime adds: DAYS and longer
+ * move the local date-time and resolve it in the zone again (keeping the
+ * offset when still valid), shorter units add to the instant.
+ */
+extern bool dt_add_in_zone(const char *zone, int64 usec, int offset_sec, int64 amount,
+						   const char *unit, int64 *result);
+
+/*
  * Add amount units (Java ChronoUnit names: NANOS, MICROS, MILLIS, SECONDS,
  * MINUTES, HOURS, HALF_DAYS, DAYS, WEEKS, MONTHS, YEARS, DECADES, CENTURIES)
  * to an instant seen at offset_sec; months and years follow the calendar

@@ -921,12 +921,15 @@ zone_arg(EvalState *st, const ENode *n, FpValue *zone, int slot, char **tz)
  * an ISO date-time, a date, an integer of seconds since 1970, or text in
  * existingFormat (a Java pattern or a named format).  Text without an
  * offset is read in the zone tz (UTC when NULL), as Kestra reads it; a date
- * is its midnight there.  *offset is the offset the value is seen at.
- * *isnull for a null input.
+ * is its midnight there.  *offset is the offset the value is seen at;
+ * *in_zone tells whether the value is seen in tz (a number, or text without
+ * an offset, when tz is given), as Kestra's ZonedDateTime then is.  *isnull
+ * for a null input.
  */
 static bool
-date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
-		   int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull)
+date_input_zoned(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
+				 int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull,
+				 bool *in_zone)
 {
 	char	   *text;
 	bool		has_offset;
@@ -934,6 +937,7 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 
 	*isnull = false;
 	*offset = 0;
+	*in_zone = tz != NULL && (input->type == FP_INT || input->type == FP_FLOAT);
 	switch (input->type)
 	{
 		case FP_NULL:
@@ -997,7 +1001,19 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 		expr_fail(st, "unknown time zone \"%s\"", tz);
 		return false;
 	}
+	*in_zone = tz != NULL;
 	return true;
+}
+
+/* date_input_zoned, for callers that need not know whether the value is seen in tz. */
+static bool
+date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
+		   int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull)
+{
+	bool		in_zone;
+
+	return date_input_zoned(st, n, input, existing, existing_slot, tz, usec, offset, isnull,
+							&in_zone);
 }
 
 /*
@@ -1052,8 +1068,9 @@ f_date(BUILTIN_ARGS)
 /*
  * dateAdd(amount, unit, format, timeZone, existingFormat, locale): add
  * amount units (DAYS, HOURS, MONTHS, ... as Java's ChronoUnit) to a date,
- * with calendar arithmetic in the date's own offset, then format it as
- * date does.
+ * with calendar arithmetic in the date's own offset, or in timeZone when
+ * the date is seen there (across a change of clocks, a day keeps the time
+ * of day), then format it as date does.
  */
 static FpValue *
 f_dateAdd(BUILTIN_ARGS)
@@ -1065,6 +1082,7 @@ f_dateAdd(BUILTIN_ARGS)
 	char	   *unit;
 	int64		result;
 	char	   *tz;
+	bool		in_zone;
 
 	if (!expr_int_arg(st, args[0], "the amount of dateAdd", &amount))
 		return NULL;
@@ -1072,11 +1090,11 @@ f_dateAdd(BUILTIN_ARGS)
 		return NULL;
 	if (!zone_arg(st, n, args[3], 3, &tz))
 		return NULL;
-	if (!date_input(st, n, input, args[4], 4, tz, &usec, &offset, &isnull))
+	if (!date_input_zoned(st, n, input, args[4], 4, tz, &usec, &offset, &isnull, &in_zone))
 		return NULL;
 	if (isnull)
 		return input;
-	if (!dt_add(usec, offset, amount, unit, &result))
+	if (!dt_add_in_zone(in_zone ? tz : NULL, usec, offset, amount, unit, &result))
 		return expr_fail(st, "cannot add " INT64_FORMAT " \"%s\" to the date (unknown unit, or out of range)",
 						 amount, unit);
 	return format_date(st, n, result, args[2], 2, tz);
