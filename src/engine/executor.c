@@ -54,16 +54,22 @@ executor_run_state(TaskRun *run, FlowState to)
 	state_change(STATE_TASK_RUN, run->id, &run->state, run->history, to, now);
 	run->dirty = true;
 
-	if (to == ST_RUNNING && from != ST_PAUSED)
+	if (to == ST_RUNNING && from != ST_PAUSED &&
+		!(from == ST_RESTARTED && run->node->type->kind == TASK_FLOWABLE &&
+		  run->node->nblocks > 0))
 	{
-		/* a new attempt: the first, a retry, or a restart */
+		/*
+		 * a new attempt: the first, a retry, or a restart (of the task that
+		 * failed: a flowable holding it carries on in its attempt)
+		 */
 		attempt = fp_object(3);
 		fp_set(attempt, "state", fp_cstring("RUNNING"));
 		fp_set(attempt, "startDate", fp_cstring(state_format_time(now)));
 		fp_append(run->attempts, attempt);
 	}
-	else if (run->attempts->u.arr.count > 0)
+	else if (run->attempts->u.arr.count > 0 && to != ST_RESTARTED && to != ST_RUNNING)
 	{
+		/* the attempt ends (or pauses); a restart leaves the failed one as it ended */
 		attempt = run->attempts->u.arr.items[run->attempts->u.arr.count - 1];
 		fp_set(attempt, "state", fp_cstring(state_name(to == ST_RETRYING ? ST_FAILED : to)));
 		if (state_is_terminal(to) || to == ST_RETRYING)
@@ -124,14 +130,8 @@ executor_finish_attempt(Execution *e, TaskRun *run, FlowState st, const char *er
 		if (prop_bool(e, run, "allowFailure", false))
 			st = ST_WARNING;
 	}
-	else if (st == ST_SUCCESS && run->attempts->u.arr.count > 1)
-	{
-		FpValue    *retry = fp_get(run->node->def, "retry");
-		FpValue    *warn = retry ? fp_get(retry, "warningOnRetry") : NULL;
-
-		if (warn && warn->type == FP_BOOL && warn->u.b)
-			st = ST_WARNING;
-	}
+	else if (st == ST_SUCCESS && retry_warns(e, run))
+		st = ST_WARNING;
 	if (st == ST_WARNING && prop_bool(e, run, "allowWarning", false))
 		st = ST_SUCCESS;
 	executor_run_state(run, st);
@@ -653,6 +653,7 @@ executor_restart(Execution *e)
 
 	exec_state(e, ST_RESTARTED);
 	exec_state(e, ST_RUNNING);
+	fp_set(e->labels, "system.restarted", fp_cstring("true"));	/* as Kestra marks it */
 	foreach(lc, e->runs)
 	{
 		TaskRun    *run = lfirst(lc);

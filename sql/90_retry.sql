@@ -1,0 +1,243 @@
+-- Retry as Kestra has it (issue 12): a flowable's retry retries its failed child, attempts are
+-- recorded on the task that failed, taskrun.attemptsCount after a restart, the retry behavior
+-- (RETRY_FAILED_TASK, CREATE_NEW_EXECUTION) and flow-level retry; the error paths at deploy.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS flowpg CASCADE;
+CREATE EXTENSION flowpg;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+\i sql/include/helpers.sql
+
+-- The task runs of an execution with their attempts, as "task_id:STATE/attempts ...".
+CREATE FUNCTION pg_temp.attempts(exec text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(task_id || ':' || state || '/' || jsonb_array_length(attempts), ' '
+                      ORDER BY created_at, id)
+    FROM flowpg.task_runs WHERE execution_id = exec
+$$;
+
+-- Wait until an execution started by an earlier statement (committed, so that the worker sees
+-- its retries) ends; show its state and attempts.
+CREATE FUNCTION pg_temp.ended(exec_id text)
+RETURNS TABLE (state text, attempts text) LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM flow_wait(exec_id, '20s');
+    RETURN QUERY SELECT x.state, pg_temp.attempts(x.id) FROM flowpg.executions x WHERE x.id = exec_id;
+END $$;
+
+-- Kestra's retry-flowable: the retry of a Sequential retries the child that failed; the attempts
+-- are the child's (3), the Sequential keeps its one
+SELECT revision FROM flow_deploy($$
+id: retry-flowable
+namespace: t.retry
+tasks:
+  - id: flowable
+    type: io.kestra.plugin.core.flow.Sequential
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 3
+    tasks:
+      - id: child
+        type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT flow_start('t.retry', 'retry-flowable') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+
+-- Kestra's retry-flowable-child: the child's own retry
+SELECT revision FROM flow_deploy($$
+id: retry-flowable-child
+namespace: t.retry
+tasks:
+  - id: flowable
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: child
+        type: io.kestra.plugin.core.execution.Fail
+        retry:
+          type: constant
+          interval: PT0.1S
+          maxAttempts: 3
+$$);
+SELECT flow_start('t.retry', 'retry-flowable-child') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+
+-- Kestra's retry-flowable-nested-child: the nearest flowable with a retry holds the policy, the
+-- task that failed gets the attempts; a task's own retry wins over its parent's (once: 1 attempt)
+SELECT revision FROM flow_deploy($$
+id: retry-flowable-nested-child
+namespace: t.retry
+tasks:
+  - id: flowable
+    type: io.kestra.plugin.core.flow.Sequential
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 3
+    tasks:
+      - id: nested
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - id: own
+            type: io.kestra.plugin.core.log.Log
+            message: "{{ taskrun.attemptsCount == 1 ? 'second try' : ko }}"
+            retry:
+              type: constant
+              interval: PT0.1S
+              maxAttempts: 2
+          - id: child
+            type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT flow_start('t.retry', 'retry-flowable-nested-child') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+
+-- Kestra's retry-flowable-parallel: each failed child of a Parallel is retried
+SELECT revision FROM flow_deploy($$
+id: retry-flowable-parallel
+namespace: t.retry
+tasks:
+  - id: parallel
+    type: io.kestra.plugin.core.flow.Parallel
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 2
+    tasks:
+      - id: t1
+        type: io.kestra.plugin.core.execution.Fail
+      - id: t2
+        type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT flow_start('t.retry', 'retry-flowable-parallel') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+
+-- Kestra's retry-with-flowable-errors: a child that succeeds on its second attempt, so the
+-- Sequential succeeds and its errors do not run
+SELECT revision FROM flow_deploy($$
+id: retry-with-flowable-errors
+namespace: t.retry
+tasks:
+  - id: flowable
+    type: io.kestra.plugin.core.flow.Sequential
+    retry:
+      type: constant
+      interval: PT0.1S
+      maxAttempts: 3
+    tasks:
+      - id: before
+        type: io.kestra.plugin.core.log.Log
+        message: once
+      - id: flaky
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ taskrun.attemptsCount > 0 ? 'ok' : ko }}"
+    errors:
+      - id: handler
+        type: io.kestra.plugin.core.log.Log
+        message: not run
+$$);
+SELECT flow_start('t.retry', 'retry-with-flowable-errors') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+
+-- Restart (Kestra's RestartCaseTest on restart_last_failed): taskrun.attemptsCount is 1 in the
+-- attempt a restart runs; the task that failed gets the new attempt, not the Sequential holding
+-- it; the restarted execution carries the label system.restarted = "true"
+SELECT revision FROM flow_deploy($$
+id: restart-in-sequential
+namespace: t.retry
+tasks:
+  - id: seq
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: a
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ task.id }}"
+      - id: c
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ taskrun.attemptsCount == 1 ? 'ok' : ko }}"
+$$);
+SELECT flow_start('t.retry', 'restart-in-sequential') AS r1 \gset
+SELECT state, pg_temp.attempts(:'r1'), labels ? 'system.restarted' AS restarted
+FROM flowpg.executions WHERE id = :'r1';
+SELECT flow_restart(:'r1');
+SELECT state, pg_temp.attempts(:'r1'), labels -> 'system.restarted' AS restarted
+FROM flowpg.executions WHERE id = :'r1';
+SELECT task_id, jsonb_path_query_array(attempts, '$[*].state') AS attempts,
+       jsonb_path_query_array(history, '$[*].state') AS history
+FROM flowpg.task_runs WHERE execution_id = :'r1' ORDER BY created_at;
+
+-- Kestra's flow-level retry with RETRY_FAILED_TASK (retry-failed-flow-attempts): a task without
+-- a policy of its own (nor a flowable's above it) is retried per the flow's; maxAttempt is
+-- Kestra's older spelling of maxAttempts; a task's own policy wins over the flow's
+SELECT revision FROM flow_deploy($$
+id: retry-failed-flow-attempts
+namespace: t.retry
+retry:
+  behavior: RETRY_FAILED_TASK
+  type: constant
+  maxAttempt: 4
+  interval: PT0.1S
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: once
+        type: io.kestra.plugin.core.execution.Fail
+        retry:
+          type: constant
+          interval: PT0.1S
+          maxAttempts: 1
+      - id: fail
+        type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT flow_start('t.retry', 'retry-failed-flow-attempts') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+-- only the failed task is re-run: what succeeded before it runs once
+SELECT revision FROM flow_deploy($$
+id: retry-failed-flow-rerun
+namespace: t.retry
+retry:
+  type: constant
+  maxAttempts: 3
+  interval: PT0.1S
+tasks:
+  - id: start
+    type: io.kestra.plugin.core.log.Log
+    message: start
+  - id: flaky
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ taskrun.attemptsCount >= 2 ? 'third time' : ko }}"
+  - id: end
+    type: io.kestra.plugin.core.log.Log
+    message: end
+$$);
+SELECT flow_start('t.retry', 'retry-failed-flow-rerun') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+SELECT task_id, message FROM flowpg.logs WHERE execution_id = :'id' AND level = 'INFO' ORDER BY at;
+
+-- Error paths at deploy (nothing is deployed): a retry without maxAttempts or maxDuration, on a
+-- task or on the flow; an unknown behavior; a flow-level retry that is not a map
+SELECT * FROM flow_validate($$
+id: retry-unbounded
+namespace: t.retry
+retry:
+  type: constant
+  interval: PT1S
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+    retry:
+      type: exponential
+      interval: PT1S
+      behavior: SOMETIMES
+$$);
+SELECT * FROM flow_deploy($$
+id: retry-not-a-map
+namespace: t.retry
+retry: 3
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+$$);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM flowpg.flows WHERE namespace = 't.retry' AND id LIKE 'retry-unbounded%' OR id = 'retry-not-a-map';
