@@ -241,3 +241,101 @@ tasks:
 $$);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM flowpg.flows WHERE namespace = 't.retry' AND id LIKE 'retry-unbounded%' OR id = 'retry-not-a-map';
+
+-- behavior CREATE_NEW_EXECUTION (Kestra's retry-new-execution-task-attempts and -flow-attempts):
+-- the failed task run, the flowables holding it and the execution end RETRIED, and a new
+-- execution of the same revision, inputs and labels (plus system.replay) runs the whole flow
+-- again; maxAttempts counts the executions (3: RETRIED, RETRIED, FAILED). Waits for the last.
+CREATE FUNCTION pg_temp.chain(flow text)
+RETURNS TABLE (state text, attempt jsonb, replay jsonb, runs text, same_inputs boolean,
+               same_correlation boolean, original boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. 400 LOOP
+        PERFORM 1 FROM flowpg.executions x WHERE x.flow_id = flow AND x.state IN ('FAILED', 'SUCCESS');
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RETURN QUERY
+    SELECT x.state, x.metadata -> 'attemptNumber', x.labels -> 'system.replay', pg_temp.attempts(x.id),
+           x.inputs = f.inputs, x.labels ->> 'system.correlationId' = f.id,
+           coalesce(x.metadata ->> 'originalId' = f.id, x.id = f.id)
+    FROM flowpg.executions x,
+         LATERAL (SELECT y.id, y.inputs FROM flowpg.executions y WHERE y.flow_id = flow
+                  ORDER BY y.created_at LIMIT 1) f
+    WHERE x.flow_id = flow ORDER BY x.created_at;
+END $$;
+SELECT revision FROM flow_deploy($$
+id: retry-new-execution-task-attempts
+namespace: t.retry
+labels:
+  team: hr
+inputs:
+  - id: who
+    type: STRING
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.who }}"
+  - id: seq
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: fail
+        type: io.kestra.plugin.core.execution.Fail
+        retry:
+          behavior: CREATE_NEW_EXECUTION
+          type: constant
+          maxAttempts: 3
+          interval: PT0.1S
+errors:
+  - id: handler
+    type: io.kestra.plugin.core.log.Log
+    message: only the last execution runs its errors
+$$);
+SELECT flow_start('t.retry', 'retry-new-execution-task-attempts', '{"who": "ann"}') AS id \gset
+SELECT * FROM pg_temp.chain('retry-new-execution-task-attempts');
+SELECT jsonb_path_query_array(history, '$[*].state') AS history, labels ->> 'team' AS team
+FROM flowpg.executions WHERE id = :'id';
+-- one start row per execution, a retry's by flowpg, naming the execution it retries
+SELECT a.action, a.actor, a.detail ->> 'retry_of' = lag(x.id) OVER (ORDER BY a.id) AS retry_of_previous,
+       a.detail -> 'attempt' AS attempt
+FROM flowpg.audit_log a JOIN flowpg.executions x ON x.id = a.execution_id
+WHERE x.flow_id = 'retry-new-execution-task-attempts' ORDER BY a.id;
+SELECT count(*) AS work_left FROM flowpg.work w JOIN flowpg.executions x ON x.id = w.execution_id
+WHERE x.flow_id = 'retry-new-execution-task-attempts';
+
+-- the same at flow level; a parallel branch still running when the retry ends the execution is
+-- CANCELLED, as after an Exit
+SELECT revision FROM flow_deploy($$
+id: retry-new-execution-flow-attempts
+namespace: t.retry
+retry:
+  behavior: CREATE_NEW_EXECUTION
+  type: constant
+  maxAttempts: 2
+  interval: PT0.1S
+tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: wait
+        type: io.kestra.plugin.core.flow.Pause
+      - id: fail
+        type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT flow_start('t.retry', 'retry-new-execution-flow-attempts') AS id \gset
+SELECT state, pg_temp.attempts(:'id') FROM flowpg.executions WHERE id = :'id';
+DO $$
+BEGIN
+    FOR i IN 1 .. 400 LOOP
+        PERFORM 1 FROM flowpg.executions WHERE flow_id = 'retry-new-execution-flow-attempts' AND state = 'PAUSED';
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+-- the last execution pauses (its Fail has no attempt left: FAILED); killed, it ends KILLED and
+-- is not retried
+SELECT flow_kill(id) FROM flowpg.executions
+WHERE flow_id = 'retry-new-execution-flow-attempts' AND state = 'PAUSED';
+SELECT state, metadata -> 'attemptNumber' AS attempt, pg_temp.attempts(id)
+FROM flowpg.executions WHERE flow_id = 'retry-new-execution-flow-attempts' ORDER BY created_at;

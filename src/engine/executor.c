@@ -555,7 +555,9 @@ executor_start(CompiledFlow *flow, FpValue *inputs, FpValue *labels, const char 
 	for (i = 0; labels && i < labels->u.obj.count; i++)
 		fp_set(e->labels, labels->u.obj.pairs[i].key, exec_mask_value(e, labels->u.obj.pairs[i].value));
 	fp_set(e->labels, "system.username", fp_cstring(e->created_by));
-	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") : NULL;
+	/* a subflow's is its parent's; a retry's (CREATE_NEW_EXECUTION) is in its labels */
+	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") :
+		labels ? fp_get_str(labels, "system.correlationId") : NULL;
 	fp_set(e->labels, "system.correlationId", fp_cstring(correlation ? correlation : e->id));
 
 	state_begin(&e->state, e->history, ST_CREATED, now);
@@ -737,6 +739,11 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 void
 executor_retry(Execution *e, TaskRun *run)
 {
+	if (run->state == ST_RETRIED && e->state == ST_RETRIED)
+	{
+		retry_start_new(e);		/* behavior CREATE_NEW_EXECUTION */
+		return;
+	}
 	if (run->state != ST_RETRYING || state_is_terminal(e->state))
 		return;					/* resumed, killed, or the execution has ended */
 	run->due_at = 0;
