@@ -339,3 +339,47 @@ SELECT flow_kill(id) FROM flowpg.executions
 WHERE flow_id = 'retry-new-execution-flow-attempts' AND state = 'PAUSED';
 SELECT state, metadata -> 'attemptNumber' AS attempt, pg_temp.attempts(id)
 FROM flowpg.executions WHERE flow_id = 'retry-new-execution-flow-attempts' ORDER BY created_at;
+
+-- CREATE_NEW_EXECUTION in a subflow's execution retries the failed task in place: the parent's
+-- Subflow task waits for its one child, which ends FAILED after its 2 attempts
+SELECT revision FROM flow_deploy($$
+id: retry-new-execution-child
+namespace: t.retry
+retry:
+  behavior: CREATE_NEW_EXECUTION
+  type: constant
+  maxAttempts: 2
+  interval: PT0.1S
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT revision FROM flow_deploy($$
+id: retry-new-execution-parent
+namespace: t.retry
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: t.retry
+    flowId: retry-new-execution-child
+$$);
+SELECT flow_start('t.retry', 'retry-new-execution-parent') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+SELECT state, pg_temp.attempts(id), metadata FROM flowpg.executions
+WHERE flow_id = 'retry-new-execution-child';
+
+-- maxDuration bounds a retry too, as Kestra counts it: no attempt starts past it (from the task
+-- run's start); with a 0.3 s budget and a 0.2 s interval, the second attempt is the last
+SELECT revision FROM flow_deploy($$
+id: retry-max-duration
+namespace: t.retry
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    retry:
+      type: constant
+      interval: PT0.2S
+      maxDuration: PT0.3S
+$$);
+SELECT flow_start('t.retry', 'retry-max-duration') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');

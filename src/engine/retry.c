@@ -207,8 +207,6 @@ retry_schedule(Execution *e, TaskRun *run, FpValue *detail)
 		return false;			/* no limit given: refused at deploy, never retried */
 	if (max_attempts && max_attempts->type == FP_INT && done >= max_attempts->u.i)
 		return false;
-	if (max_duration >= 0 && now - since >= max_duration)
-		return false;
 
 	if (interval < 0)
 		interval = USECS_PER_SEC;
@@ -238,6 +236,8 @@ retry_schedule(Execution *e, TaskRun *run, FpValue *detail)
 
 	if (!executor_due_time(now, delay, &due))
 		return false;			/* a retry after the end of time is no retry */
+	if (max_duration >= 0 && due - since > max_duration)
+		return false;			/* as Kestra: no attempt that would start past maxDuration */
 	if (new_execution)
 	{
 		end_retried(e, run, due);
