@@ -383,3 +383,29 @@ tasks:
 $$);
 SELECT flow_start('t.retry', 'retry-max-duration') AS id \gset
 SELECT * FROM pg_temp.ended(:'id');
+
+-- Kestra's retry-subflow: a Subflow task is retried like any task (here by the flow's retry),
+-- each attempt with a new child execution
+SELECT revision FROM flow_deploy($$
+id: failed-first
+namespace: t.retry
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+$$);
+SELECT revision FROM flow_deploy($$
+id: retry-subflow
+namespace: t.retry
+retry:
+  type: constant
+  interval: PT0.1S
+  maxAttempt: 3
+tasks:
+  - id: subflow
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: t.retry
+    flowId: failed-first
+$$);
+SELECT flow_start('t.retry', 'retry-subflow') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+SELECT state, count(*) FROM flowpg.executions WHERE parent_id = :'id' GROUP BY state;

@@ -747,6 +747,8 @@ executor_retry(Execution *e, TaskRun *run)
 	if (run->state != ST_RETRYING || state_is_terminal(e->state))
 		return;					/* resumed, killed, or the execution has ended */
 	run->due_at = 0;
+	if (run->node->type->kind == TASK_FLOWABLE)
+		run->outputs = NULL;	/* a retried Subflow starts a new child */
 	executor_run_state(run, ST_RUNNING);
 	run_attempt(e, run);
 	executor_advance(e);
