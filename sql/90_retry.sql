@@ -409,3 +409,68 @@ $$);
 SELECT flow_start('t.retry', 'retry-subflow') AS id \gset
 SELECT * FROM pg_temp.ended(:'id');
 SELECT state, count(*) FROM flowpg.executions WHERE parent_id = :'id' GROUP BY state;
+
+-- Kestra's RetryCaseTest flows as they are: retry-success (WARNING with warningOnRetry, one task
+-- run, 4 attempts), retry-failed (5 attempts, then the errors task: 2 task runs) and
+-- retry-and-fail (3 attempts; the task after it never runs, the errors task does)
+SELECT revision FROM flow_deploy($$
+id: retry-success
+namespace: io.kestra.tests
+tasks:
+- id: failed
+  type: io.kestra.plugin.core.log.Log
+  message: "{{ taskrun.attemptsCount == 3 ? 'ok' : ko}}"
+  retry:
+    type: constant
+    interval: PT0.250S
+    maxAttempt: 4
+    maxDuration: PT15S
+    warningOnRetry: true
+errors:
+  - id: never-happen
+    type: io.kestra.plugin.core.log.Log
+    message: Never {{task.id}}
+$$);
+SELECT flow_start('io.kestra.tests', 'retry-success') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+SELECT revision FROM flow_deploy($$
+id: retry-failed
+namespace: io.kestra.tests
+tasks:
+- id: failed
+  type: io.kestra.plugin.core.execution.Fail
+  retry:
+    type: constant
+    interval: PT0.250S
+    maxAttempt: 5
+    maxDuration: PT15S
+errors:
+  - id: t2
+    type: io.kestra.plugin.core.log.Log
+    message: second {{task.id}}
+$$);
+SELECT flow_start('io.kestra.tests', 'retry-failed') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
+SELECT revision FROM flow_deploy($$
+id: retry-and-fail
+namespace: io.kestra.tests
+description: >
+  Retrying step should prevent following steps from executing.
+tasks:
+  - id: keepFailingWithRetry
+    type: io.kestra.plugin.core.execution.Fail
+    description: Keep retrying with a simple retry defined.
+    retry:
+      type: constant
+      maxAttempt: 3
+      interval: PT1S
+  - id: thisTaskShouldNotBeExecuted
+    type: io.kestra.plugin.core.log.Log
+    message: "The previous task should fail"
+errors:
+  - id: error
+    type: io.kestra.plugin.core.log.Log
+    message: once
+$$);
+SELECT flow_start('io.kestra.tests', 'retry-and-fail') AS id \gset
+SELECT * FROM pg_temp.ended(:'id');
