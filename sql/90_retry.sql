@@ -474,3 +474,50 @@ errors:
 $$);
 SELECT flow_start('io.kestra.tests', 'retry-and-fail') AS id \gset
 SELECT * FROM pg_temp.ended(:'id');
+
+-- A new execution (CREATE_NEW_EXECUTION) acts for the role that started the first one, which must
+-- still hold EXECUTE when the retry falls due: once revoked, nothing starts, and the RETRIED
+-- execution says why in an ERROR log line and a trigger_failed audit row
+CREATE ROLE flowpg_t90_ann;
+SELECT flow_grant('t.retry.perm', 'flowpg_t90_ann', 'EXECUTE');
+SELECT revision FROM flow_deploy($$
+id: retry-as-starter
+namespace: t.retry.perm
+retry:
+  behavior: CREATE_NEW_EXECUTION
+  type: constant
+  maxAttempts: 3
+  interval: PT1S
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+$$);
+SET ROLE flowpg_t90_ann;
+SELECT flow_start('t.retry.perm', 'retry-as-starter') IS NOT NULL AS started;
+RESET ROLE;
+DO $$
+BEGIN
+    FOR i IN 1 .. 400 LOOP
+        PERFORM 1 FROM flowpg.executions WHERE flow_id = 'retry-as-starter' HAVING count(*) = 2;
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+SELECT flow_revoke('t.retry.perm', 'flowpg_t90_ann', 'EXECUTE');
+DO $$
+BEGIN
+    FOR i IN 1 .. 400 LOOP
+        PERFORM 1 FROM flowpg.audit_log WHERE flow_id = 'retry-as-starter' AND action = 'trigger_failed';
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+SELECT state, created_by, labels ->> 'system.username' AS username, metadata -> 'attemptNumber' AS attempt
+FROM flowpg.executions WHERE flow_id = 'retry-as-starter' ORDER BY created_at;
+SELECT regexp_replace(message, '[0-9A-Za-z]{22}', '<id>') AS message FROM flowpg.logs l
+JOIN flowpg.executions x ON x.id = l.execution_id
+WHERE x.flow_id = 'retry-as-starter' AND x.metadata IS NOT NULL ORDER BY l.at;
+SELECT action, actor, detail ->> 'retry_of' = execution_id AS about_the_retried_one
+FROM flowpg.audit_log WHERE flow_id = 'retry-as-starter' ORDER BY id;
+DROP OWNED BY flowpg_t90_ann;
+DROP ROLE flowpg_t90_ann;

@@ -11,12 +11,14 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "audit.h"
 #include "datetime.h"
 #include "db.h"
+#include "security.h"
 #include "executor.h"
 #include "retry.h"
 #include "step.h"
@@ -266,7 +268,9 @@ retry_warns(Execution *e, TaskRun *run)
 /*
  * Start the execution that retries e (see retry.h): the same flow
  * revision, inputs, labels (with system.replay) and trigger, as the role
- * that started e, its attempt number one more than e's.
+ * that started e, its attempt number one more than e's.  That role must
+ * still exist and hold EXECUTE on the namespace: else nothing starts, and
+ * e gets an ERROR log line and a trigger_failed audit row saying why.
  */
 void
 retry_start_new(Execution *e)
@@ -278,6 +282,19 @@ retry_start_new(Execution *e)
 	FpValue    *detail = fp_object(2);
 	Execution  *n;
 	Datum		args[2];
+	Oid			role = get_role_oid(e->created_by, true);
+
+	if (!OidIsValid(role) || !sec_role_has_permission(role, e->namespace, PERM_EXECUTE))
+	{
+		char	   *error = psprintf("the retry of execution %s starts no new execution: role \"%s\", which started it, may not start executions in namespace \"%s\" (it needs the EXECUTE permission there)",
+									 e->id, e->created_by, e->namespace);
+
+		exec_log(e, NULL, "ERROR", error);
+		fp_set(detail, "retry_of", fp_cstring(e->id));
+		fp_set(detail, "error", fp_cstring(error));
+		audit_write_as(NULL, "trigger_failed", e->namespace, e->flow_id, e->id, NULL, detail);
+		return;
+	}
 
 	fp_set(labels, "system.replay", fp_cstring("true"));	/* as Kestra labels a replay */
 	next.attempt = o.attempt + 1;
