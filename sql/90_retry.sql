@@ -477,7 +477,8 @@ SELECT * FROM pg_temp.ended(:'id');
 
 -- A new execution (CREATE_NEW_EXECUTION) acts for the role that started the first one, which must
 -- still hold EXECUTE when the retry falls due: once revoked, nothing starts, and the RETRIED
--- execution says why in an ERROR log line and a trigger_failed audit row
+-- execution says why in an ERROR log line and a trigger_failed audit row (the grant is revoked
+-- within the 2 s interval before the second retry)
 CREATE ROLE flowpg_t90_ann;
 SELECT flow_grant('t.retry.perm', 'flowpg_t90_ann', 'EXECUTE');
 SELECT revision FROM flow_deploy($$
@@ -487,7 +488,7 @@ retry:
   behavior: CREATE_NEW_EXECUTION
   type: constant
   maxAttempts: 3
-  interval: PT1S
+  interval: PT2S
 tasks:
   - id: fail
     type: io.kestra.plugin.core.execution.Fail
