@@ -102,22 +102,16 @@ retry_policy(Execution *e, TaskRun *run)
 {
 	FpValue    *retry = NULL;
 	char	   *error;
-	FlowNode   *node;
+	TaskRun    *holder;
 
-	if (fp_get(run->node->def, "retry") != NULL)
+	/* run itself, then the task runs holding it (the one of the iteration, in a loop) */
+	for (holder = run; holder;
+		 holder = holder->parent_id ? exec_find_run_id(e, holder->parent_id) : NULL)
 	{
-		if (!exec_render_prop(e, run, "retry", &retry, &error))
-			return NULL;
-		return retry && retry->type == FP_OBJECT ? retry : NULL;
-	}
-	for (node = run->node->parent; node; node = node->parent)
-	{
-		TaskRun    *holder;
-
-		if (node->type->kind != TASK_FLOWABLE || fp_get(node->def, "retry") == NULL)
+		if (fp_get(holder->node->def, "retry") == NULL ||
+			(holder != run && holder->node->type->kind != TASK_FLOWABLE))
 			continue;
-		holder = exec_find_run(e, node->id);
-		if (holder == NULL || !exec_render_prop(e, holder, "retry", &retry, &error))
+		if (!exec_render_prop(e, holder, "retry", &retry, &error))
 			return NULL;
 		return retry && retry->type == FP_OBJECT ? retry : NULL;
 	}
