@@ -136,3 +136,28 @@ COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the 
 DROP INDEX flowpg.executions_flow_idx;
 DROP INDEX flowpg.executions_unfinished_idx;
 DROP INDEX flowpg.audit_log_namespace_idx;
+
+-- Flow-level concurrency (sql/install/75_concurrency.sql, as it is there).
+CREATE TABLE flowpg.flow_slots (
+    namespace  text NOT NULL,
+    flow_id    text NOT NULL,
+    slot_limit int  CHECK (slot_limit > 0),
+    used       int  NOT NULL DEFAULT 0 CHECK (used >= 0),
+    PRIMARY KEY (namespace, flow_id)
+);
+-- The executions waiting in state QUEUED for a slot of their flow, in the order they queued.
+CREATE TABLE flowpg.flow_queue (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    execution_id text   NOT NULL UNIQUE,
+    namespace    text   NOT NULL,
+    flow_id      text   NOT NULL
+);
+-- for the oldest queued execution of a flow, taken when a slot frees:
+CREATE INDEX flow_queue_flow_idx ON flowpg.flow_queue (namespace, flow_id, seq);
+-- readable by no role: flowpg.executions shows the QUEUED executions
+REVOKE ALL ON flowpg.flow_slots, flowpg.flow_queue FROM PUBLIC;
+ALTER TABLE flowpg.flow_slots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE flowpg.flow_queue ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_slots', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue_seq_seq', '');

@@ -25,6 +25,11 @@ static const char *const names[ST_COUNT] = {
  *	PAUSED -> RESTARTED -> RUNNING (resume); PAUSED -> CANCELLED (expiry with CANCEL)
  *	PAUSED -> KILLING -> KILLED; FAILED -> RESTARTED -> RUNNING (restart)
  * plus CREATED -> FAILED, for a flow whose very start fails (its outputs).
+ * Flow-level concurrency (engine/concurrency.c) adds: CREATED -> QUEUED ->
+ * RUNNING (a slot frees), CREATED -> CANCELLED and CREATED -> FAILED (no
+ * slot, behavior CANCEL or FAIL), QUEUED -> KILLING (kill), QUEUED ->
+ * CANCELLED (the flow is deleted), RESTARTED -> QUEUED (a restart that
+ * finds no slot).
  */
 static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_CREATED, ST_RUNNING),
@@ -40,6 +45,13 @@ static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_RESTARTED, ST_RUNNING),
 	T(ST_KILLING, ST_KILLED),
 	T(ST_FAILED, ST_RESTARTED),
+	T(ST_CREATED, ST_QUEUED),
+	T(ST_CREATED, ST_CANCELLED),
+	T(ST_CREATED, ST_FAILED),
+	T(ST_QUEUED, ST_RUNNING),
+	T(ST_QUEUED, ST_KILLING),
+	T(ST_QUEUED, ST_CANCELLED),
+	T(ST_RESTARTED, ST_QUEUED),
 };
 
 /*

@@ -7,7 +7,9 @@
  * schedule or a Flow trigger) changes an execution in memory under its row
  * lock; exec_end_step() then does, in this order:
  *
- *	1. write the execution's rows (exec_save: storage only);
+ *	1. write the execution's rows (exec_save: storage only); for a flow
+ *	   with concurrency, free the slot of an execution that ended and start
+ *	   the queued executions it lets in (concurrency.c);
  *	2. ask for the worker to be woken at commit, if work rows were queued
  *	   or deleted (a rollback wakes nothing); deleted rows make it abort
  *	   the sends it has in flight for them; warn when a send was queued
@@ -25,6 +27,7 @@
  */
 #include "postgres.h"
 
+#include "concurrency.h"
 #include "executor.h"
 #include "notify_relay.h"
 #include "step.h"
@@ -76,6 +79,9 @@ end_step_tree(Execution *e)
 	ListCell   *lc;
 
 	exec_save(e);
+	/* a flow with concurrency: an end frees a slot, and queued executions start now */
+	if (e->flow->concurrency.limit > 0)
+		concurrency_end_step(e);
 	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
 	if (queued)
 		wake_worker_at_commit();
