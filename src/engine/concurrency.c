@@ -52,6 +52,11 @@ static DbQuery q_lock = DB_QUERY(
 	" WHERE namespace = $1 AND flow_id = $2 FOR UPDATE",
 	2, TEXTOID, TEXTOID);
 
+/* The slot row, locked at once or 55P03 (the worker: see exec_load_without_waiting). */
+static DbQuery q_lock_nowait = DB_QUERY(
+	"SELECT 1 FROM flowpg.flow_slots WHERE namespace = $1 AND flow_id = $2 FOR UPDATE NOWAIT",
+	2, TEXTOID, TEXTOID);
+
 static DbQuery q_release = DB_QUERY(
 	"UPDATE flowpg.flow_slots SET used = used - 1"
 	" WHERE namespace = $1 AND flow_id = $2 AND used > 0",
@@ -96,6 +101,19 @@ exec_flow_query(DbQuery *q, const char *ns, const char *id, long count)
 	return db_exec(q, values, NULL, false, count);
 }
 
+/*
+ * In the worker, which must not stall behind a person's open transaction
+ * (one that started an execution of this flow holds its slot row until it
+ * commits), lock the slot row without waiting: 55P03 puts the worker's step
+ * off, as exec_load does for a locked execution.
+ */
+static void
+lock_slots_if_worker(const char *ns, const char *id)
+{
+	if (exec_loads_without_waiting())
+		exec_flow_query(&q_lock_nowait, ns, id, 1);
+}
+
 /* The flow's limit, with its slot row locked; 0 when it has none, -1 when it has no row. */
 static int32
 current_limit(const char *ns, const char *id, int32 *used)
@@ -121,6 +139,7 @@ concurrency_admit(Execution *e, bool restart)
 	int32		limit;
 	char	   *why;
 
+	lock_slots_if_worker(e->namespace, e->flow_id);
 	values[0] = CStringGetTextDatum(e->namespace);
 	values[1] = CStringGetTextDatum(e->flow_id);
 	values[2] = Int32GetDatum(c->limit);
@@ -234,6 +253,7 @@ concurrency_end_step(Execution *e)
 	}
 	if (!held || !state_is_terminal(e->state))
 		return;
+	lock_slots_if_worker(e->namespace, e->flow_id);
 	exec_flow_query(&q_release, e->namespace, e->flow_id, 0);
 	if (filling == 0)
 		fill_slots(e->namespace, e->flow_id);

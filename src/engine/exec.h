@@ -120,6 +120,9 @@ extern Execution *exec_load(const char *execution_id);
  */
 extern void exec_load_without_waiting(void);
 
+/* Whether exec_load_without_waiting() was called (other row locks then do the same). */
+extern bool exec_loads_without_waiting(void);
+
 /*
  * Executions one call holds in memory across several steps (flow_resume_bulk
  * loads them all before resuming any): while held, exec_load() of one of them

@@ -177,6 +177,13 @@ exec_load_without_waiting(void)
 	load_nowait = true;
 }
 
+/* Whether exec_load fails at once on a locked row (see exec.h). */
+bool
+exec_loads_without_waiting(void)
+{
+	return load_nowait;
+}
+
 /* Hold e for the rest of the call (see exec.h). */
 void
 exec_hold(Execution *e)
