@@ -229,13 +229,47 @@ SELECT flow_resume(pg_temp.id('r3'));
 SELECT * FROM pg_temp.states('queue') WHERE name = 'r5';
 SELECT pg_temp.slots('t.conc', 'queue');
 
+-- a revision with disabled: true stops new starts; executions queued before still start as
+-- slots free (each runs its own revision)
+SELECT pg_temp.start('s1', 't.conc', 'queue');
+SELECT revision FROM flow_deploy($$
+id: queue
+namespace: t.conc
+disabled: true
+concurrency:
+  limit: 1
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "after {{ execution.id | length }}"
+$$);
+SELECT pg_temp.try($$SELECT flow_start('t.conc', 'queue')$$);
+SELECT flow_resume(pg_temp.id('r5'));
+SELECT * FROM pg_temp.states('queue') WHERE name = 's1';
+SELECT revision FROM flow_deploy($$
+id: queue
+namespace: t.conc
+concurrency:
+  limit: 1
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "after {{ execution.id | length }}"
+$$);
+SELECT flow_kill(pg_temp.id('s1'));
+
 -- flow_purge deletes finished executions only: a QUEUED one, its queue row and the count stay
+SELECT flow_start('t.conc', 'queue') AS holder \gset
 SELECT pg_temp.start('p1', 't.conc', 'queue');
 SELECT pg_temp.slots('t.conc', 'queue');
 SELECT flow_purge('0 seconds', 't.conc') > 0 AS purged;
-SELECT count(*) AS left FROM flowpg.executions WHERE flow_id = 'queue';
+SELECT state, count(*) FROM flowpg.executions WHERE flow_id = 'queue' GROUP BY state ORDER BY state;
 SELECT pg_temp.slots('t.conc', 'queue');
-SELECT flow_resume(pg_temp.id('r5'));
+SELECT flow_resume(:'holder');
 SELECT state FROM flowpg.executions WHERE id = pg_temp.id('p1');
 SELECT flow_kill(pg_temp.id('p1'));
 
@@ -278,6 +312,15 @@ SELECT pg_temp.slots('t.conc', 'restart');
 SELECT flow_resume(pg_temp.id('y'));
 SELECT * FROM pg_temp.states('restart');
 SELECT pg_temp.runs(pg_temp.id('x'));
+SELECT pg_temp.slots('t.conc', 'restart');
+-- a kill of a restarted execution while it is QUEUED: its restarted task run is killed too
+SELECT pg_temp.start('y2', 't.conc', 'restart', '{"wait": true}');
+SELECT flow_restart(pg_temp.id('x'));
+SELECT flow_kill(pg_temp.id('x'));
+SELECT * FROM pg_temp.states('restart') WHERE name = 'x';
+SELECT pg_temp.runs(pg_temp.id('x'));
+SELECT pg_temp.slots('t.conc', 'restart');
+SELECT flow_kill(pg_temp.id('y2'));
 SELECT pg_temp.slots('t.conc', 'restart');
 -- under CANCEL or FAIL a restart with no slot free is refused and changes nothing
 SELECT revision FROM flow_deploy($$
