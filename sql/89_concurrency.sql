@@ -393,6 +393,32 @@ SELECT flow_resume(:'child');
 SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = pg_temp.id('pq');
 SELECT pg_temp.slots('t.conc', 'child-q');
 
+-- a flow that starts itself without waiting (wait: false): the child queues behind its parent,
+-- and starts in the step where the parent ends, after the child's own row is written
+SELECT revision FROM flow_deploy($$
+id: spawner
+namespace: t.conc
+concurrency: {limit: 1}
+inputs:
+  - id: spawn
+    type: BOOLEAN
+tasks:
+  - id: again
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ inputs.spawn }}"
+    then:
+      - id: child
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t.conc
+        flowId: spawner
+        wait: false
+        inputs:
+          spawn: false
+$$);
+SELECT pg_temp.start('sp', 't.conc', 'spawner', '{"spawn": true}');
+SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = pg_temp.id('sp');
+SELECT pg_temp.slots('t.conc', 'spawner');
+
 -- A flow without concurrency costs nothing: no slot row, no queue row
 SELECT revision FROM flow_deploy($$
 id: free

@@ -224,11 +224,14 @@ fill_slots(const char *ns, const char *id)
 	PG_END_TRY();
 }
 
-/* The state e had before this step's changes, or -1 for an execution new in this step. */
+/*
+ * The state e had before this step's changes (states: those it entered in
+ * the step), or -1 for an execution new in this step.
+ */
 static int
-state_before_step(const Execution *e)
+state_before_step(const Execution *e, List *states)
 {
-	int			before = e->history->u.arr.count - list_length(e->notify_states) - 1;
+	int			before = e->history->u.arr.count - list_length(states) - 1;
 
 	if (before < 0)
 		return -1;
@@ -237,10 +240,10 @@ state_before_step(const Execution *e)
 
 /* The end of a step on e (see concurrency.h). */
 void
-concurrency_end_step(Execution *e)
+concurrency_end_step(Execution *e, List *states)
 {
-	int			before = state_before_step(e);
-	bool		ran = list_member_int(e->notify_states, (int) ST_RUNNING);
+	int			before = state_before_step(e, states);
+	bool		ran = list_member_int(states, (int) ST_RUNNING);
 	bool		held = ran || before == ST_RUNNING || before == ST_PAUSED || before == ST_KILLING;
 
 	if (before == ST_QUEUED && e->state != ST_QUEUED && !ran)

@@ -26,12 +26,13 @@ extern FlowState concurrency_admit(Execution *e, bool restart);
 
 /*
  * The end of a step on e, whose revision declares concurrency (step.c,
- * after e's rows are written): an execution that held a slot and ended
+ * after the rows of e and of its subflows are written; states are the
+ * states e entered in this step, in order): an execution that held a slot and ended
  * frees it, and the oldest QUEUED executions of the flow start in this
  * transaction while slots are free; one that leaves the queue without
  * starting (a kill) leaves the queue's table too.
  */
-extern void concurrency_end_step(Execution *e);
+extern void concurrency_end_step(Execution *e, List *states);
 
 /*
  * A revision of a flow was stored (root, its checked document) or the flow

@@ -7,9 +7,7 @@
  * schedule or a Flow trigger) changes an execution in memory under its row
  * lock; exec_end_step() then does, in this order:
  *
- *	1. write the execution's rows (exec_save: storage only); for a flow
- *	   with concurrency, free the slot of an execution that ended and start
- *	   the queued executions it lets in (concurrency.c);
+ *	1. write the execution's rows (exec_save: storage only);
  *	2. ask for the worker to be woken at commit, if work rows were queued
  *	   or deleted (a rollback wakes nothing); deleted rows make it abort
  *	   the sends it has in flight for them; warn when a send was queued
@@ -17,6 +15,9 @@
  *	3. queue one NOTIFY flowpg with the execution's id, when its state
  *	   changed (sent at commit);
  *	4. the same, 1 to 5, for each subflow started or loaded in this step;
+ *	   then, for a flow with concurrency, free the slot of an execution
+ *	   that ended and start the queued executions it lets in
+ *	   (concurrency.c);
  *	5. start the executions of flows whose Flow triggers listen for those
  *	   state changes, in this transaction;
  *	6. when the execution is a subflow that just ended and its parent is
@@ -79,9 +80,6 @@ end_step_tree(Execution *e)
 	ListCell   *lc;
 
 	exec_save(e);
-	/* a flow with concurrency: an end frees a slot, and queued executions start now */
-	if (e->flow->concurrency.limit > 0)
-		concurrency_end_step(e);
 	/* the worker wakes when this transaction commits, not before: a rollback sends nothing */
 	if (queued)
 		wake_worker_at_commit();
@@ -97,6 +95,12 @@ end_step_tree(Execution *e)
 
 	foreach(lc, e->children)
 		end_step_tree(lfirst(lc));
+	/*
+	 * a flow with concurrency: an end frees a slot, and queued executions
+	 * start now (after the subflows' rows are written: one may be queued)
+	 */
+	if (e->flow->concurrency.limit > 0)
+		concurrency_end_step(e, states);
 	/* flows listening for these state changes start in this transaction too */
 	foreach(lc, states)
 		trigger_flow_fire(e, (FlowState) lfirst_int(lc));
