@@ -427,8 +427,23 @@ tasks:
   - id: gate
     type: io.kestra.plugin.core.flow.Pause
 $$);
+CREATE FUNCTION pg_temp.touched() RETURNS bigint LANGUAGE sql AS $$
+    SELECT sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0) + n_tup_ins + n_tup_upd + n_tup_del)::bigint
+    FROM pg_stat_user_tables WHERE schemaname = 'flowpg' AND relname IN ('flow_slots', 'flow_queue')
+$$;
+SELECT pg_stat_force_next_flush();
+SELECT pg_temp.touched() AS before \gset
 SELECT pg_temp.start('f1', 't.conc', 'free'), pg_temp.start('f2', 't.conc', 'free');
+SELECT flow_resume(pg_temp.id('f1')), flow_kill(pg_temp.id('f2'));
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT pg_temp.touched() - :before AS statements_on_slots_without_concurrency;
 SELECT pg_temp.slots('t.conc', 'free');
+-- (the same count does see a flow with concurrency: one start, one end)
+SELECT pg_temp.start('q3', 't.conc', 'quick');
+SELECT pg_stat_force_next_flush();
+SELECT pg_stat_clear_snapshot();
+SELECT pg_temp.touched() - :before > 0 AS touched_with_concurrency;
 
 -- Permissions: a role with EXECUTE starts (and queues) executions, sees them QUEUED in
 -- flowpg.executions, and reads neither the slots nor the queue
