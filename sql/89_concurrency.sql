@@ -393,6 +393,35 @@ SELECT flow_resume(:'child');
 SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = pg_temp.id('pq');
 SELECT pg_temp.slots('t.conc', 'child-q');
 
+-- executions started by a Flow trigger count like any other (here: CANCEL)
+SELECT revision FROM flow_deploy($$
+id: watched
+namespace: t.conc
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: done
+$$);
+SELECT revision FROM flow_deploy($$
+id: on-watched
+namespace: t.conc
+concurrency: {limit: 1, behavior: CANCEL}
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+triggers:
+  - id: listen
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: t.conc
+        flowId: watched
+$$);
+SELECT pg_temp.start('w1', 't.conc', 'watched'), pg_temp.start('w2', 't.conc', 'watched');
+SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.flow_id = 'on-watched' ORDER BY x.created_at;
+SELECT flow_kill(id) FROM flowpg.executions WHERE flow_id = 'on-watched' AND state = 'PAUSED';
+SELECT pg_temp.slots('t.conc', 'on-watched');
+
 -- a flow that starts itself without waiting (wait: false): the child queues behind its parent,
 -- and starts in the step where the parent ends, after the child's own row is written
 SELECT revision FROM flow_deploy($$
