@@ -105,5 +105,32 @@ is(slots(), '0 0', 'no slot held, nothing queued');
 unlike(slurp_file($node->logfile), qr/ERROR|WARNING/,
 	'the worker reported no error: a busy slot row only puts its step off');
 
+# Kestra's flow-concurrency-cancel-pause and flow-concurrency-queue-pause (their deprecated Pause
+# sub-tasks left out): the paused first execution holds the slot until its delay ends
+for my $behavior ('CANCEL', 'QUEUE')
+{
+	my $id = 'flow-concurrency-' . lc($behavior) . '-pause';
+	deploy(
+		$node, qq{
+id: $id
+namespace: io.kestra.tests
+concurrency:
+  behavior: $behavior
+  limit: 1
+tasks:
+  - id: pause
+    type: io.kestra.plugin.core.flow.Pause
+    delay: PT1S
+});
+	my $one = start_flow($node, 'io.kestra.tests', $id);
+	my $two = start_flow($node, 'io.kestra.tests', $id);
+	is(wait_state($node, $one, 'SUCCESS', TIMEOUT => 30), 'SUCCESS', "$id: the first succeeds");
+	my $want = $behavior eq 'CANCEL' ? 'CANCELLED' : 'SUCCESS';
+	is(wait_state($node, $two, $want, TIMEOUT => 30), $want, "$id: the second ends $want");
+	is((split / /, states($two))[1], $behavior eq 'CANCEL' ? 'CANCELLED' : 'QUEUED',
+		"$id: its second state, as Kestra's test asserts");
+	is((split / /, states($two))[2], 'RUNNING', "$id: then RUNNING") if $behavior eq 'QUEUE';
+}
+
 $node->stop;
 done_testing();
