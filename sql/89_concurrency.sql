@@ -496,8 +496,30 @@ SELECT pg_temp.try('SELECT count(*) FROM flowpg.flow_queue');
 SELECT pg_temp.try($$UPDATE flowpg.flow_slots SET used = 0$$);
 -- EXECUTE is not RESUME: no kill of the queued one
 SELECT pg_temp.try(format('SELECT flow_kill(%L)', :'s2'));
+-- temporary tables named like flowpg's stand in for nothing: flowpg names its tables in full
+CREATE FUNCTION pg_temp.hijacked() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN RAISE EXCEPTION 'a temporary % stood in for flowpg''s', TG_TABLE_NAME; END $f$;
+CREATE TEMP TABLE flow_slots (namespace text, flow_id text, slot_limit int, used int);
+CREATE TEMP TABLE flow_queue (seq bigint, execution_id text, namespace text, flow_id text);
+CREATE TRIGGER t BEFORE INSERT OR UPDATE OR DELETE ON pg_temp.flow_slots
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.hijacked();
+CREATE TRIGGER t BEFORE INSERT OR UPDATE OR DELETE ON pg_temp.flow_queue
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.hijacked();
+SELECT flow_start('t.conc', 'shared') AS s3 \gset
+SELECT state FROM flowpg.executions WHERE id = :'s3';
+DROP TABLE pg_temp.flow_slots, pg_temp.flow_queue;
 RESET ROLE;
-SELECT flow_kill(:'s2'), flow_kill(:'s1');
+-- an ADMIN of the namespace reads neither table either
+CREATE ROLE flowpg_t89_admin;
+SELECT flow_grant('t.conc', 'flowpg_t89_admin', 'ADMIN');
+SET ROLE flowpg_t89_admin;
+SELECT pg_temp.try('SELECT count(*) FROM flowpg.flow_slots');
+SELECT pg_temp.try('SELECT count(*) FROM flowpg.flow_queue');
+SELECT pg_temp.try($$DELETE FROM flowpg.flow_queue$$);
+RESET ROLE;
+SELECT flow_kill(:'s3'), flow_kill(:'s2'), flow_kill(:'s1');
 SELECT pg_temp.slots('t.conc', 'shared');
 DROP OWNED BY flowpg_t89_user;
 DROP ROLE flowpg_t89_user;
+DROP OWNED BY flowpg_t89_admin;
+DROP ROLE flowpg_t89_admin;
