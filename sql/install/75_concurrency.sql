@@ -4,6 +4,7 @@
 -- One row per flow that declares (or declared) a concurrency limit: the latest revision's limit
 -- (NULL once a revision without one is deployed) and how many of its executions hold a slot
 -- now.  A start, an end and a dequeue lock this row, so the count is exact under concurrency.
+-- for every start and end of an execution of such a flow: the primary key
 CREATE TABLE flowpg.flow_slots (
     namespace  text NOT NULL,
     flow_id    text NOT NULL,
@@ -12,9 +13,11 @@ CREATE TABLE flowpg.flow_slots (
     PRIMARY KEY (namespace, flow_id)
 );
 -- The executions waiting in state QUEUED for a slot of their flow, in the order they queued.
+-- for "DELETE FROM flowpg.flow_queue WHERE execution_id = $1" (a start from the queue, a kill):
+-- the primary key
 CREATE TABLE flowpg.flow_queue (
-    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    execution_id text   NOT NULL UNIQUE,
+    execution_id text   PRIMARY KEY,
+    seq          bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
     namespace    text   NOT NULL,
     flow_id      text   NOT NULL
 );

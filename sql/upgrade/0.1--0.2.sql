@@ -146,9 +146,11 @@ CREATE TABLE flowpg.flow_slots (
     PRIMARY KEY (namespace, flow_id)
 );
 -- The executions waiting in state QUEUED for a slot of their flow, in the order they queued.
+-- for "DELETE FROM flowpg.flow_queue WHERE execution_id = $1" (a start from the queue, a kill):
+-- the primary key
 CREATE TABLE flowpg.flow_queue (
-    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    execution_id text   NOT NULL UNIQUE,
+    execution_id text   PRIMARY KEY,
+    seq          bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
     namespace    text   NOT NULL,
     flow_id      text   NOT NULL
 );
