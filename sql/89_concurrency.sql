@@ -448,6 +448,38 @@ SELECT pg_temp.start('sp', 't.conc', 'spawner', '{"spawn": true}');
 SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = pg_temp.id('sp');
 SELECT pg_temp.slots('t.conc', 'spawner');
 
+-- two subflows of one flow with limit 1 from one Parallel: the second queues behind its
+-- sibling, and starts in the same step once the first ends and every row of the step is written
+SELECT revision FROM flow_deploy($$
+id: one-log
+namespace: t.conc
+concurrency: {limit: 1}
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: one
+$$);
+SELECT revision FROM flow_deploy($$
+id: two-children
+namespace: t.conc
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: first
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t.conc
+        flowId: one-log
+      - id: second
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t.conc
+        flowId: one-log
+$$);
+SELECT pg_temp.start('two', 't.conc', 'two-children');
+SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = pg_temp.id('two') ORDER BY x.created_at;
+SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = pg_temp.id('two');
+SELECT pg_temp.slots('t.conc', 'one-log');
+
 -- A flow without concurrency costs nothing: no slot row, no queue row
 SELECT revision FROM flow_deploy($$
 id: free

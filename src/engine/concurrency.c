@@ -87,8 +87,24 @@ static DbQuery q_drop_limit = DB_QUERY(
 	"UPDATE flowpg.flow_slots SET slot_limit = NULL WHERE namespace = $1 AND flow_id = $2",
 	2, TEXTOID, TEXTOID);
 
-/* nesting of fill_slots: a QUEUED execution it starts may end and free its slot at once */
-static int	filling = 0;
+/*
+ * The flows whose queues fill_slots is serving now ("namespace/id", innermost
+ * first): a QUEUED execution it starts may end and free its slot at once,
+ * and the loop already running for that flow starts the next one.
+ */
+static List *filling = NIL;
+
+/* Whether fill_slots is serving the flow's queue already (see filling). */
+static bool
+is_filling(const char *key)
+{
+	ListCell   *lc;
+
+	foreach(lc, filling)
+		if (strcmp(lfirst(lc), key) == 0)
+			return true;
+	return false;
+}
 
 /* Run q with ($1, $2) = the flow's namespace and id. */
 static uint64
@@ -179,16 +195,19 @@ concurrency_admit(Execution *e, bool restart)
 
 /*
  * Start the oldest QUEUED executions of a flow while it has free slots, in
- * this transaction.  A queued execution someone else is acting on (a kill)
+ * this transaction, unless an outer call serves that flow already.  A queued execution someone else is acting on (a kill)
  * is waited for; one that is no longer QUEUED once locked is dropped from
  * the queue and the next one taken.
  */
 static void
 fill_slots(const char *ns, const char *id)
 {
+	char	   *key = psprintf("%s/%s", ns, id);
 	int			i;
 
-	filling++;
+	if (is_filling(key))
+		return;
+	filling = lcons(key, filling);
 	PG_TRY();
 	{
 		for (i = 0; i < MAX_DEQUEUES_PER_STEP; i++)
@@ -219,7 +238,7 @@ fill_slots(const char *ns, const char *id)
 	}
 	PG_FINALLY();
 	{
-		filling--;
+		filling = list_delete_first(filling);
 	}
 	PG_END_TRY();
 }
@@ -258,8 +277,7 @@ concurrency_end_step(Execution *e, List *states)
 		return;
 	lock_slots_if_worker(e->namespace, e->flow_id);
 	exec_flow_query(&q_release, e->namespace, e->flow_id, 0);
-	if (filling == 0)
-		fill_slots(e->namespace, e->flow_id);
+	fill_slots(e->namespace, e->flow_id);
 }
 
 /* Cancel every QUEUED execution of a deleted flow. */
