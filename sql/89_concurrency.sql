@@ -480,6 +480,42 @@ SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = 
 SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = pg_temp.id('two');
 SELECT pg_temp.slots('t.conc', 'one-log');
 
+-- the same inside an execution that itself starts from its flow's queue: the queue of the
+-- children's flow is served too, within the serving of the parent's
+SELECT revision FROM flow_deploy($$
+id: gated-two
+namespace: t.conc
+concurrency: {limit: 1}
+inputs:
+  - id: hold
+    type: BOOLEAN
+tasks:
+  - id: which
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ inputs.hold }}"
+    then:
+      - id: gate
+        type: io.kestra.plugin.core.flow.Pause
+    else:
+      - id: both
+        type: io.kestra.plugin.core.flow.Parallel
+        tasks:
+          - id: first
+            type: io.kestra.plugin.core.flow.Subflow
+            namespace: t.conc
+            flowId: one-log
+          - id: second
+            type: io.kestra.plugin.core.flow.Subflow
+            namespace: t.conc
+            flowId: one-log
+$$);
+SELECT pg_temp.start('gh', 't.conc', 'gated-two', '{"hold": true}'),
+       pg_temp.start('gq', 't.conc', 'gated-two', '{"hold": false}');
+SELECT flow_resume(pg_temp.id('gh'));
+SELECT state, pg_temp.hist(id) FROM flowpg.executions WHERE id = pg_temp.id('gq');
+SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = pg_temp.id('gq') ORDER BY x.created_at;
+SELECT pg_temp.slots('t.conc', 'one-log'), pg_temp.slots('t.conc', 'gated-two');
+
 -- A flow without concurrency costs nothing: no slot row, no queue row
 SELECT revision FROM flow_deploy($$
 id: free
