@@ -516,6 +516,29 @@ SELECT state, pg_temp.hist(id) FROM flowpg.executions WHERE id = pg_temp.id('gq'
 SELECT x.state, pg_temp.hist(x.id) FROM flowpg.executions x WHERE x.parent_id = pg_temp.id('gq') ORDER BY x.created_at;
 SELECT pg_temp.slots('t.conc', 'one-log'), pg_temp.slots('t.conc', 'gated-two');
 
+-- ... and when that happens in a flow_resume, the state it returns is the execution's own
+SELECT revision FROM flow_deploy($$
+id: resume-two
+namespace: t.conc
+tasks:
+  - id: gate
+    type: io.kestra.plugin.core.flow.Pause
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: first
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t.conc
+        flowId: one-log
+      - id: second
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t.conc
+        flowId: one-log
+$$);
+SELECT pg_temp.start('rt', 't.conc', 'resume-two');
+SELECT flow_resume(pg_temp.id('rt'));
+SELECT state, pg_temp.runs(id) FROM flowpg.executions WHERE id = pg_temp.id('rt');
+
 -- A flow without concurrency costs nothing: no slot row, no queue row
 SELECT revision FROM flow_deploy($$
 id: free

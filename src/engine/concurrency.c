@@ -195,18 +195,20 @@ concurrency_admit(Execution *e, bool restart)
 
 /*
  * Start the oldest QUEUED executions of a flow while it has free slots, in
- * this transaction, unless an outer call serves that flow already.  A queued execution someone else is acting on (a kill)
+ * this transaction, unless an outer call serves that flow already; returns
+ * whether it started any.  A queued execution someone else is acting on (a kill)
  * is waited for; one that is no longer QUEUED once locked is dropped from
  * the queue and the next one taken.
  */
-static void
+static bool
 fill_slots(const char *ns, const char *id)
 {
 	char	   *key = psprintf("%s/%s", ns, id);
+	bool		started = false;
 	int			i;
 
 	if (is_filling(key))
-		return;
+		return false;
 	filling = lcons(key, filling);
 	PG_TRY();
 	{
@@ -234,6 +236,7 @@ fill_slots(const char *ns, const char *id)
 							  id, ns));
 			executor_unqueue(q, ST_RUNNING);
 			exec_end_step(q);
+			started = true;
 		}
 	}
 	PG_FINALLY();
@@ -241,6 +244,7 @@ fill_slots(const char *ns, const char *id)
 		filling = list_delete_first(filling);
 	}
 	PG_END_TRY();
+	return started;
 }
 
 /*
@@ -258,7 +262,7 @@ state_before_step(const Execution *e, List *states)
 }
 
 /* The end of a step on e (see concurrency.h). */
-void
+bool
 concurrency_end_step(Execution *e, List *states)
 {
 	int			before = state_before_step(e, states);
@@ -271,13 +275,13 @@ concurrency_end_step(Execution *e, List *states)
 
 		/* killed (or cancelled) while it waited: it held no slot */
 		db_exec(&q_unqueue, &qid, NULL, false, 0);
-		return;
+		return false;
 	}
 	if (!held || !state_is_terminal(e->state))
-		return;
+		return false;
 	lock_slots_if_worker(e->namespace, e->flow_id);
 	exec_flow_query(&q_release, e->namespace, e->flow_id, 0);
-	fill_slots(e->namespace, e->flow_id);
+	return fill_slots(e->namespace, e->flow_id);
 }
 
 /* Cancel every QUEUED execution of a deleted flow. */
@@ -338,5 +342,5 @@ concurrency_flow_stored(const char *ns, const char *id, const FpValue *root)
 		db_exec(&q_set_limit, values, NULL, false, 0);
 	else if (db_exec(&q_drop_limit, values, NULL, false, 0) == 0)
 		return;					/* the flow never had a limit: nothing queues */
-	fill_slots(ns, id);
+	(void) fill_slots(ns, id);
 }

@@ -30,9 +30,11 @@ extern FlowState concurrency_admit(Execution *e, bool restart);
  * states e entered in this step, in order): an execution that held a slot and ended
  * frees it, and the oldest QUEUED executions of the flow start in this
  * transaction while slots are free; one that leaves the queue without
- * starting (a kill) leaves the queue's table too.
+ * starting (a kill) leaves the queue's table too.  Returns whether it
+ * started a queued execution: that one's steps may have advanced (from
+ * their stored rows) executions this step holds in memory, its parents.
  */
-extern void concurrency_end_step(Execution *e, List *states);
+extern bool concurrency_end_step(Execution *e, List *states);
 
 /*
  * A revision of a flow was stored (root, its checked document) or the flow

@@ -132,6 +132,12 @@ extern bool exec_loads_without_waiting(void);
 extern void exec_hold(Execution *e);
 extern void exec_release_all(void);
 
+/*
+ * Read e's state, history and end time back from its row (written since by
+ * another copy of it in this transaction: concurrency.c, step.c).
+ */
+extern void exec_reread_state(Execution *e);
+
 /* Write the rows of e's changes: storage only (the end of a step is exec_end_step, step.h). */
 extern void exec_save(Execution *e);
 

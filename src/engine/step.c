@@ -124,18 +124,22 @@ end_step_tree(Execution *e, List **slot_ends)
  * an end frees a slot, and queued executions start now (concurrency.c).
  * After the whole tree, since a queued execution that starts may be a
  * subflow of this very step (a sibling of the one that frees the slot).
+ * Returns whether a queued execution started.
  */
-static void
+static bool
 end_slots(List *slot_ends)
 {
+	bool		started = false;
 	ListCell   *lc;
 
 	foreach(lc, slot_ends)
 	{
 		SlotEnd    *end = lfirst(lc);
 
-		concurrency_end_step(end->e, end->states);
+		if (concurrency_end_step(end->e, end->states))
+			started = true;
 	}
+	return started;
 }
 
 /* Step 6: a subflow that ended advances its parent, unless the parent is this step's. */
@@ -165,8 +169,16 @@ void
 exec_end_step(Execution *e)
 {
 	List	   *slot_ends = NIL;
+	bool		started;
 
 	end_step_tree(e, &slot_ends);
-	end_slots(slot_ends);
+	started = end_slots(slot_ends);
 	advance_parent(e);
+	/*
+	 * A queued subflow of e that started and ended in end_slots advanced e
+	 * from its stored row (e's were all written): what the caller reports
+	 * of e is read back.
+	 */
+	if (started && !state_is_terminal(e->state))
+		exec_reread_state(e);
 }
