@@ -195,3 +195,14 @@ COMMENT ON COLUMN flowpg.worker_status.last_error_at IS 'when last_error happene
 COMMENT ON COLUMN flowpg.worker_status.sends_completed IS 'sends recorded with an answer (HTTP codes below 400, mail accepted) since the worker started';
 COMMENT ON COLUMN flowpg.worker_status.sends_failed IS 'sends recorded without an answer (timeout, connection, TLS) or with an HTTP code of 400 or more, since the worker started';
 COMMENT ON COLUMN flowpg.worker_status.warning IS 'why nothing queued in this database will be sent (no preload, another database, no worker process), or NULL';
+
+COMMENT ON TABLE flowpg.flow_slots IS 'flow-level concurrency: per flow that declares a limit, the limit of its latest revision and the slots its executions hold; readable by no role';
+COMMENT ON COLUMN flowpg.flow_slots.namespace IS 'the flow''s namespace';
+COMMENT ON COLUMN flowpg.flow_slots.flow_id IS 'the flow''s id';
+COMMENT ON COLUMN flowpg.flow_slots.slot_limit IS 'concurrency.limit of the latest revision; NULL when that revision declares none';
+COMMENT ON COLUMN flowpg.flow_slots.used IS 'how many executions of the flow hold a slot (from their start to their end, PAUSED included)';
+COMMENT ON TABLE flowpg.flow_queue IS 'the QUEUED executions of flows with concurrency behavior QUEUE, waiting for a slot; readable by no role';
+COMMENT ON COLUMN flowpg.flow_queue.seq IS 'order of queueing: the lowest starts first';
+COMMENT ON COLUMN flowpg.flow_queue.execution_id IS 'the QUEUED execution';
+COMMENT ON COLUMN flowpg.flow_queue.namespace IS 'its flow''s namespace';
+COMMENT ON COLUMN flowpg.flow_queue.flow_id IS 'its flow''s id';

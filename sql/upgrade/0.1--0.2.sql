@@ -140,3 +140,30 @@ DROP INDEX flowpg.audit_log_namespace_idx;
 -- Retry with behavior CREATE_NEW_EXECUTION (sql/install/00_storage.sql): the attempt number,
 -- first id and first start of an execution that a retry started.
 ALTER TABLE flowpg.executions ADD COLUMN metadata jsonb;
+
+-- Flow-level concurrency (sql/install/75_concurrency.sql, as it is there).
+CREATE TABLE flowpg.flow_slots (
+    namespace  text NOT NULL,
+    flow_id    text NOT NULL,
+    slot_limit int  CHECK (slot_limit > 0),
+    used       int  NOT NULL DEFAULT 0 CHECK (used >= 0),
+    PRIMARY KEY (namespace, flow_id)
+);
+-- The executions waiting in state QUEUED for a slot of their flow, in the order they queued.
+-- for "DELETE FROM flowpg.flow_queue WHERE execution_id = $1" (a start from the queue, a kill):
+-- the primary key
+CREATE TABLE flowpg.flow_queue (
+    execution_id text   PRIMARY KEY,
+    seq          bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+    namespace    text   NOT NULL,
+    flow_id      text   NOT NULL
+);
+-- for the oldest queued execution of a flow, taken when a slot frees:
+CREATE INDEX flow_queue_flow_idx ON flowpg.flow_queue (namespace, flow_id, seq);
+-- readable by no role: flowpg.executions shows the QUEUED executions
+REVOKE ALL ON flowpg.flow_slots, flowpg.flow_queue FROM PUBLIC;
+ALTER TABLE flowpg.flow_slots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE flowpg.flow_queue ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_slots', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue_seq_seq', '');

@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 
 #include "audit.h"
+#include "concurrency.h"
 #include "db.h"
 #include "flow_check.h"
 #include "flowpg.h"
@@ -186,6 +187,7 @@ store_revision(const char *ns, const char *id, const char *source, FpValue *root
 	db_exec(&q_insert, values, NULL, false, 0);
 	trigger_flow_store(ns, id, root);
 	trigger_schedule_store(ns, id, root);
+	concurrency_flow_stored(ns, id, root);
 	*created = true;
 	return revision;
 }
@@ -303,6 +305,7 @@ flow_delete(PG_FUNCTION_ARGS)
 	db_exec(&q_mark_deleted, values, NULL, false, 0);
 	trigger_flow_store(ns, id, NULL);
 	trigger_schedule_store(ns, id, NULL);
+	concurrency_flow_stored(ns, id, NULL);
 	audit_write("delete", ns, id, NULL, NULL, revision_detail(latest.revision, 0));
 	db_leave(&scope);
 	PG_RETURN_VOID();

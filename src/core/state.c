@@ -27,6 +27,11 @@ static const char *const names[ST_COUNT] = {
  * plus CREATED -> FAILED, for a flow whose very start fails (its outputs),
  * and RUNNING -> RETRIED, an execution that a new one retries (retry
  * behavior CREATE_NEW_EXECUTION).
+ * Flow-level concurrency (engine/concurrency.c) adds: CREATED -> QUEUED ->
+ * RUNNING (a slot frees), CREATED -> CANCELLED and CREATED -> FAILED (no
+ * slot, behavior CANCEL or FAIL), QUEUED -> KILLING (kill), QUEUED ->
+ * CANCELLED (the flow is deleted), RESTARTED -> QUEUED (a restart that
+ * finds no slot).
  */
 static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_CREATED, ST_RUNNING),
@@ -43,6 +48,13 @@ static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_RESTARTED, ST_RUNNING),
 	T(ST_KILLING, ST_KILLED),
 	T(ST_FAILED, ST_RESTARTED),
+	T(ST_CREATED, ST_QUEUED),
+	T(ST_CREATED, ST_CANCELLED),
+	T(ST_CREATED, ST_FAILED),
+	T(ST_QUEUED, ST_RUNNING),
+	T(ST_QUEUED, ST_KILLING),
+	T(ST_QUEUED, ST_CANCELLED),
+	T(ST_RESTARTED, ST_QUEUED),
 };
 
 /*

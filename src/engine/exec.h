@@ -120,6 +120,9 @@ extern Execution *exec_load(const char *execution_id);
  */
 extern void exec_load_without_waiting(void);
 
+/* Whether exec_load_without_waiting() was called (other row locks then do the same). */
+extern bool exec_loads_without_waiting(void);
+
 /*
  * Executions one call holds in memory across several steps (flow_resume_bulk
  * loads them all before resuming any): while held, exec_load() of one of them
@@ -128,6 +131,12 @@ extern void exec_load_without_waiting(void);
  */
 extern void exec_hold(Execution *e);
 extern void exec_release_all(void);
+
+/*
+ * Read e's state, history and end time back from its row (written since by
+ * another copy of it in this transaction: concurrency.c, step.c).
+ */
+extern void exec_reread_state(Execution *e);
 
 /* Write the rows of e's changes: storage only (the end of a step is exec_end_step, step.h). */
 extern void exec_save(Execution *e);

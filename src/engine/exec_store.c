@@ -177,6 +177,13 @@ exec_load_without_waiting(void)
 	load_nowait = true;
 }
 
+/* Whether exec_load fails at once on a locked row (see exec.h). */
+bool
+exec_loads_without_waiting(void)
+{
+	return load_nowait;
+}
+
 /* Hold e for the rest of the call (see exec.h). */
 void
 exec_hold(Execution *e)
@@ -239,6 +246,20 @@ held_execution(const char *execution_id)
 			return h->e;
 	}
 	return NULL;
+}
+
+/* Read e's state, history and end time back from its row (see exec.h). */
+void
+exec_reread_state(Execution *e)
+{
+	Datum		arg = CStringGetTextDatum(e->id);
+
+	if (held_execution(e->id) == e ||
+		db_exec(&q_lock_execution, &arg, NULL, false, 1) == 0)
+		return;
+	e->state = col_state(0, 4);
+	e->history = db_json(0, 8);
+	e->ended_at = db_time(0, 13);
 }
 
 /* Lock and read an execution with its task runs (see exec.h). */

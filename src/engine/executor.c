@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "audit.h"
+#include "concurrency.h"
 #include "datetime.h"
 #include "executor.h"
 #include "ids.h"
@@ -562,7 +563,7 @@ executor_start(CompiledFlow *flow, FpValue *inputs, FpValue *labels, const char 
 
 	state_begin(&e->state, e->history, ST_CREATED, now);
 	e->notify_states = list_make1_int((int) ST_CREATED);
-	exec_state(e, ST_RUNNING);
+	exec_state(e, flow->concurrency.limit > 0 ? concurrency_admit(e, false) : ST_RUNNING);
 	executor_advance(e);
 	return e;
 }
@@ -654,7 +655,7 @@ executor_restart(Execution *e)
 	ListCell   *lc;
 
 	exec_state(e, ST_RESTARTED);
-	exec_state(e, ST_RUNNING);
+	exec_state(e, e->flow->concurrency.limit > 0 ? concurrency_admit(e, true) : ST_RUNNING);
 	fp_set(e->labels, "system.restarted", fp_cstring("true"));	/* as Kestra marks it */
 	foreach(lc, e->runs)
 	{
@@ -670,6 +671,14 @@ executor_restart(Execution *e)
 		else if (run->state == ST_FAILED)
 			executor_run_state(run, ST_RESTARTED);
 	}
+	executor_advance(e);
+}
+
+/* Take a QUEUED execution out of the queue (see executor.h). */
+void
+executor_unqueue(Execution *e, FlowState to)
+{
+	exec_state(e, to);
 	executor_advance(e);
 }
 

@@ -38,6 +38,12 @@ extern void executor_restart(Execution *e);
  */
 extern const char *executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout);
 
+/*
+ * Take a QUEUED execution out of its flow's queue (concurrency.c): RUNNING
+ * carries it on from where it is, CANCELLED ends it.
+ */
+extern void executor_unqueue(Execution *e, FlowState to);
+
 /* A retry that fell due: the next attempt of a RETRYING task run. */
 extern void executor_retry(Execution *e, TaskRun *run);
 

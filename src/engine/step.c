@@ -15,6 +15,9 @@
  *	3. queue one NOTIFY flowpg with the execution's id, when its state
  *	   changed (sent at commit);
  *	4. the same, 1 to 5, for each subflow started or loaded in this step;
+ *	   then, once all of them are written, for each one of a flow with
+ *	   concurrency: free the slot of an execution that ended and start the
+ *	   queued executions it lets in (concurrency.c);
  *	5. start the executions of flows whose Flow triggers listen for those
  *	   state changes, in this transaction;
  *	6. when the execution is a subflow that just ended and its parent is
@@ -25,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "concurrency.h"
 #include "executor.h"
 #include "notify_relay.h"
 #include "step.h"
@@ -65,9 +69,19 @@ queues_send(const Execution *e)
 	return false;
 }
 
-/* Steps 1 to 5 for e and the subflows it touched. */
+/* An execution of a flow with concurrency whose step ended, and the states it entered. */
+typedef struct SlotEnd
+{
+	Execution  *e;
+	List	   *states;
+} SlotEnd;
+
+/*
+ * Steps 1 to 5 for e and the subflows it touched; the executions of flows
+ * with concurrency are appended to *slot_ends for end_slots().
+ */
 static void
-end_step_tree(Execution *e)
+end_step_tree(Execution *e, List **slot_ends)
 {
 	List	   *states = e->notify_states;
 	bool		queued = e->work != NIL;
@@ -90,10 +104,42 @@ end_step_tree(Execution *e)
 	e->notify_states = NIL;
 
 	foreach(lc, e->children)
-		end_step_tree(lfirst(lc));
+		end_step_tree(lfirst(lc), slot_ends);
+	/* a flow with concurrency: its slots are seen to once the whole tree is written */
+	if (e->flow->concurrency.limit > 0)
+	{
+		SlotEnd    *end = palloc(sizeof(SlotEnd));
+
+		end->e = e;
+		end->states = states;
+		*slot_ends = lappend(*slot_ends, end);
+	}
 	/* flows listening for these state changes start in this transaction too */
 	foreach(lc, states)
 		trigger_flow_fire(e, (FlowState) lfirst_int(lc));
+}
+
+/*
+ * For each execution of slot_ends (a step's tree, every row of it written):
+ * an end frees a slot, and queued executions start now (concurrency.c).
+ * After the whole tree, since a queued execution that starts may be a
+ * subflow of this very step (a sibling of the one that frees the slot).
+ * Returns whether a queued execution started.
+ */
+static bool
+end_slots(List *slot_ends)
+{
+	bool		started = false;
+	ListCell   *lc;
+
+	foreach(lc, slot_ends)
+	{
+		SlotEnd    *end = lfirst(lc);
+
+		if (concurrency_end_step(end->e, end->states))
+			started = true;
+	}
+	return started;
 }
 
 /* Step 6: a subflow that ended advances its parent, unless the parent is this step's. */
@@ -101,6 +147,7 @@ static void
 advance_parent(Execution *e)
 {
 	Execution  *parent;
+	List	   *slot_ends = NIL;
 
 	if (e->parent_id == NULL || e->parent != NULL || !state_is_terminal(e->state))
 		return;
@@ -111,7 +158,8 @@ advance_parent(Execution *e)
 	parent->children = list_make1(e);
 	e->parent = parent;
 	executor_advance(parent);
-	end_step_tree(parent);
+	end_step_tree(parent, &slot_ends);
+	end_slots(slot_ends);
 	parent->children = NIL;
 	advance_parent(parent);
 }
@@ -120,6 +168,17 @@ advance_parent(Execution *e)
 void
 exec_end_step(Execution *e)
 {
-	end_step_tree(e);
+	List	   *slot_ends = NIL;
+	bool		started;
+
+	end_step_tree(e, &slot_ends);
+	started = end_slots(slot_ends);
 	advance_parent(e);
+	/*
+	 * A queued subflow of e that started and ended in end_slots advanced e
+	 * from its stored row (e's were all written): what the caller reports
+	 * of e is read back.
+	 */
+	if (started && !state_is_terminal(e->state))
+		exec_reread_state(e);
 }

@@ -16,6 +16,7 @@
 #include "datetime.h"
 #include "expr.h"
 #include "flow_check.h"
+#include "flow_concurrency.h"
 #include "flow_defaults.h"
 #include "ids.h"
 #include "inputs.h"
@@ -39,7 +40,7 @@ typedef struct CheckState
 static const char *const top_level_keys[] = {
 	"id", "namespace", "description", "labels", "inputs", "variables", "tasks",
 	"errors", "finally", "triggers", "disabled", "outputs", "revision", "pluginDefaults",
-	"taskDefaults", "retry", NULL
+	"taskDefaults", "retry", "concurrency", NULL
 };
 
 static void check_tasks(CheckState *st, const FpValue *list, const char *path, bool required);
@@ -635,6 +636,8 @@ check_document(CheckState *st, const FpValue *root)
 
 		check_prop(st, v, &flow_retry, "retry");
 	}
+	if ((v = fp_get(root, "concurrency")))
+		flow_concurrency_check(v, "concurrency", st->problems);
 	if ((v = fp_get(root, "triggers")))
 		triggers_check(v, "triggers", st->problems, templates_cb, st);
 }

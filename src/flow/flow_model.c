@@ -334,6 +334,7 @@ compile_flow(const char *ns, const char *id, int32 revision, FpValue *definition
 		flow->variables = fp_object(0);
 	flow->labels = flow_labels_to_map(fp_get(definition, "labels"));
 	flow->outputs = fp_get_array(definition, "outputs");
+	flow_concurrency_read(definition, &flow->concurrency);
 	compile_block(flow, fp_get(definition, "tasks"), NULL, "tasks", &flow->tasks, &all);
 	compile_block(flow, fp_get(definition, "errors"), NULL, "errors", &flow->errors, &all);
 	compile_block(flow, fp_get(definition, "finally"), NULL, "finally", &flow->finally, &all);

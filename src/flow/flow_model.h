@@ -12,6 +12,7 @@
 #ifndef FLOWPG_FLOW_MODEL_H
 #define FLOWPG_FLOW_MODEL_H
 
+#include "flow_concurrency.h"
 #include "tasks.h"
 #include "value.h"
 
@@ -56,6 +57,7 @@ typedef struct CompiledFlow
 	FpValue    *labels;			/* flow labels as a flat map of strings */
 	FpValue    *outputs;		/* flow output declarations, or NULL */
 	bool		has_secrets;	/* some input or onResume input is SECRET-typed */
+	FlowConcurrency concurrency;	/* limit 0: none (concurrency.c) */
 	FlowBlock	tasks;
 	FlowBlock	errors;
 	FlowBlock	finally;

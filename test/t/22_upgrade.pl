@@ -105,6 +105,19 @@ is(sql("SELECT string_agg(state, ',' ORDER BY flow_id) FROM flowpg.executions"),
 	'PAUSED,PAUSED,RUNNING', 'under 0.1: two paused executions, one waiting for its send')
   or diag(sql("SELECT flow_id, state FROM flowpg.executions"));
 my $before = sql("SELECT count(*) FROM flowpg.audit_log");
+# flow-level concurrency needs 0.2's tables: under 0.1 such a flow is refused, and nothing is stored
+my ($conc_rc, $conc_out, $conc_err) = $node->psql('postgres', q{SELECT flow_deploy($$
+id: one_at_a_time
+namespace: shop
+concurrency: {limit: 1}
+tasks:
+  - id: note
+    type: io.kestra.plugin.core.log.Log
+    message: one
+$$)});
+like($conc_err, qr/flow-level concurrency needs the extension's version 0\.2/,
+	'under 0.1: a flow with concurrency is refused until the update');
+is(sql("SELECT count(*) FROM flowpg.flow_revisions WHERE id = 'one_at_a_time'"), '0', 'and not stored');
 
 # --- the library is newer than the extension: the worker waits for the update -------------
 sql("ALTER SYSTEM SET flowpg.enabled = on; SELECT pg_reload_conf()");
