@@ -385,18 +385,40 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 	return waiting ? ST_RUNNING : result;
 }
 
+/* Start or continue one task of a flowable that schedules its own children (see task_api.h). */
+TaskRun *
+executor_step_task(Execution *e, FlowNode *node, TaskRun *parent)
+{
+	TaskRun    *run = exec_find_run(e, node->id);
+
+	if (run == NULL)
+		return start_task(e, node, parent);
+	if (!state_is_terminal(run->state))
+		continue_task(e, run);
+	return run;
+}
+
 /* Advance a scope: its tasks, then errors if they failed, then finally. */
 FlowState
 executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks, bool parallel,
 					   FlowBlock *errors, FlowBlock *finally)
 {
 	FlowState	st = advance_block(e, parent, tasks, parallel);
-	FlowState	fs;
 
 	if (e->exiting)
 		return e->exit_state;	/* no errors or finally after an Exit */
 	if (st == ST_RUNNING)
 		return ST_RUNNING;
+	return executor_scope_end(e, parent, st, errors, finally);
+}
+
+/* A scope's errors and finally blocks, once its tasks have ended (see task_api.h). */
+FlowState
+executor_scope_end(Execution *e, TaskRun *parent, FlowState st, FlowBlock *errors,
+				   FlowBlock *finally)
+{
+	FlowState	fs;
+
 	if (st == ST_FAILED && errors && errors->count > 0 &&
 		(advance_block(e, parent, errors, false) == ST_RUNNING || e->exiting))
 		return e->exiting ? e->exit_state : ST_RUNNING;

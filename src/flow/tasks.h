@@ -46,6 +46,7 @@ typedef enum PropKind
 	PROP_TASKS,					/* a list of tasks (checked recursively) */
 	PROP_TASK_OR_TASKS,			/* one task or a list of tasks (onPause) */
 	PROP_TASK_MAP,				/* a map of lists of tasks (Switch cases) */
+	PROP_DAG_TASKS,				/* a list of {task, dependsOn} (Dag tasks) */
 	PROP_INPUTS,				/* a list of input declarations (onResume) */
 	PROP_OBJECT					/* a map with its own PropSpecs (options, retry, ...) */
 } PropKind;
@@ -125,6 +126,7 @@ struct TaskType
 	TaskCheckFn check;			/* or NULL */
 	const char *const *child_blocks;	/* property names holding child tasks */
 	const char *task_map;		/* property holding a map of task lists (blocks "<prop>.<key>") */
+	const char *dag_tasks;		/* child block whose items are {task, dependsOn} (Dag) */
 	TaskRunFn	run;			/* TASK_INTERNAL */
 	TaskAdvanceFn advance;		/* TASK_FLOWABLE */
 	TaskPrepareFn prepare;		/* TASK_EXTERNAL */
@@ -166,6 +168,7 @@ extern const TaskType task_if;
 extern const TaskType task_sequential;
 extern const TaskType task_parallel;
 extern const TaskType task_switch;
+extern const TaskType task_dag;
 extern const TaskType task_subflow;
 extern const TaskType task_pause;
 extern const TaskType task_human;
