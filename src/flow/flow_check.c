@@ -39,7 +39,7 @@ typedef struct CheckState
 static const char *const top_level_keys[] = {
 	"id", "namespace", "description", "labels", "inputs", "variables", "tasks",
 	"errors", "finally", "triggers", "disabled", "outputs", "revision", "pluginDefaults",
-	"taskDefaults", NULL
+	"taskDefaults", "afterExecution", NULL
 };
 
 static void check_tasks(CheckState *st, const FpValue *list, const char *path, bool required);
@@ -608,6 +608,37 @@ check_flow_outputs(CheckState *st, const FpValue *outputs, const char *path)
 	}
 }
 
+/*
+ * afterExecution runs once the execution has ended: a Pause or HumanTask
+ * (which would pause an ended execution) and an Exit (which would end it
+ * again) have no place there, at any depth.
+ */
+static void
+check_after_execution(CheckState *st, const FpValue *v, const char *path)
+{
+	int			i;
+
+	if (v->type == FP_ARRAY)
+	{
+		for (i = 0; i < v->u.arr.count; i++)
+			check_after_execution(st, v->u.arr.items[i], path_index(path, i));
+		return;
+	}
+	if (v->type != FP_OBJECT)
+		return;
+	if (fp_get_str(v, "id") && fp_get_str(v, "type"))
+	{
+		const TaskType *type = task_type_lookup(fp_get_str(v, "type"));
+
+		if (type && (type->kind == TASK_PAUSE || type == &task_exit))
+			problem_add(st->problems, fp_get(v, "type"), path_key(path, "type"),
+						"task type %s cannot run in afterExecution: the execution has ended by then",
+						type->name);
+	}
+	for (i = 0; i < v->u.obj.count; i++)
+		check_after_execution(st, v->u.obj.pairs[i].value, path_key(path, v->u.obj.pairs[i].key));
+}
+
 /* Check a whole document (the root of a parsed flow). */
 static void
 check_document(CheckState *st, const FpValue *root)
@@ -675,6 +706,11 @@ check_document(CheckState *st, const FpValue *root)
 		check_tasks(st, v, "errors", false);
 	if ((v = fp_get(root, "finally")))
 		check_tasks(st, v, "finally", false);
+	if ((v = fp_get(root, "afterExecution")))
+	{
+		check_tasks(st, v, "afterExecution", false);
+		check_after_execution(st, v, "afterExecution");
+	}
 
 	if ((v = fp_get(root, "outputs")))
 		check_flow_outputs(st, v, "outputs");

@@ -318,6 +318,8 @@ top_block_of(CompiledFlow *flow, FlowNode *node)
 		return &flow->errors;
 	if (strcmp(node->block, "finally") == 0)
 		return &flow->finally;
+	if (strcmp(node->block, "afterExecution") == 0)
+		return &flow->after_execution;
 	return &flow->tasks;
 }
 
@@ -364,6 +366,8 @@ compile_flow(const char *ns, const char *id, int32 revision, FpValue *definition
 	compile_block(flow, fp_get(definition, "tasks"), NULL, "tasks", &flow->tasks, &all);
 	compile_block(flow, fp_get(definition, "errors"), NULL, "errors", &flow->errors, &all);
 	compile_block(flow, fp_get(definition, "finally"), NULL, "finally", &flow->finally, &all);
+	compile_block(flow, fp_get(definition, "afterExecution"), NULL, "afterExecution",
+				  &flow->after_execution, &all);
 	flow->has_secrets = declares_secret(flow->inputs);
 	foreach(lc, all)
 	{

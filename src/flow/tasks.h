@@ -111,6 +111,13 @@ typedef FlowState (*TaskFinishFn) (struct Execution *e, struct TaskRun *run,
  */
 typedef void (*TaskHookFn) (struct Execution *e, struct TaskRun *run);
 
+/*
+ * A task that is not flowable but has errors/finally blocks of its own
+ * (Pause, HumanTask), whose run has ended: run them.  Returns ST_RUNNING
+ * while they wait, else the state the task counts as in its block.
+ */
+typedef FlowState (*TaskEndedFn) (struct Execution *e, struct TaskRun *run);
+
 /* TASK_PAUSE: a resume's validated values are being taken (keep SECRET ones aside). */
 typedef void (*TaskResumedFn) (struct Execution *e, struct TaskRun *run, FpValue *values);
 
@@ -136,6 +143,7 @@ struct TaskType
 	TaskResumedFn resumed;		/* TASK_PAUSE, or NULL */
 	TaskExpiredFn expired;		/* TASK_PAUSE */
 	TaskHookFn	kill;			/* or NULL: nothing outside the execution to end */
+	TaskEndedFn ended;			/* or NULL: nothing runs after the run ends */
 	bool		has_assignees;	/* only its assignees may resume it (HumanTask) */
 };
 

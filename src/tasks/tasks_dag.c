@@ -216,6 +216,25 @@ dag_ready(Execution *e, FlowBlock *block, const FpValue *items, int i)
 	return true;
 }
 
+/*
+ * A child's state as its Dag counts it: a Pause that has ended counts as
+ * unfinished while its own errors and finally run.
+ */
+static FlowState
+dag_state(Execution *e, TaskRun *child)
+{
+	if (state_is_terminal(child->state) && child->node->type->ended)
+		return child->node->type->ended(e, child);
+	return child->state;
+}
+
+/* Whether a state counts as a failure in a block. */
+static bool
+dag_failure(FlowState st)
+{
+	return st == ST_FAILED || st == ST_KILLED || st == ST_CANCELLED;
+}
+
 /* The Dag's `concurrent`, rendered: 0 (no limit) when absent; false + *error when invalid. */
 static bool
 dag_concurrent(Execution *e, TaskRun *run, int64 *limit, char **error)
@@ -283,7 +302,9 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 		TaskRun    *child = exec_find_run(e, block->items[i]->id);
 
 		if (child && !state_is_terminal(child->state))
-			(void) executor_step_task(e, block->items[i], run);
+			child = executor_step_task(e, block->items[i], run);
+		if (child)
+			(void) dag_state(e, child);
 		if (e->exiting)
 			return e->exit_state;
 	}
@@ -299,12 +320,14 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 		{
 			TaskRun    *child = exec_find_run(e, block->items[i]->id);
 
+			FlowState	st;
+
 			if (child == NULL)
 				continue;
-			if (!state_is_terminal(child->state))
+			st = dag_state(e, child);
+			if (!state_is_terminal(st))
 				open++;
-			else if (child->state == ST_FAILED || child->state == ST_KILLED ||
-					 child->state == ST_CANCELLED)
+			else if (dag_failure(st))
 				failed = true;
 		}
 		if (failed)
@@ -313,6 +336,7 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 		{
 			FlowNode   *node = block->items[i];
 			TaskRun    *child;
+			FlowState	st;
 
 			if (node->disabled || exec_find_run(e, node->id) != NULL ||
 				!dag_ready(e, block, items, i))
@@ -321,10 +345,12 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 			if (e->exiting)
 				return e->exit_state;
 			started = true;
-			if (!state_is_terminal(child->state))
+			st = dag_state(e, child);
+			if (e->exiting)
+				return e->exit_state;
+			if (!state_is_terminal(st))
 				open++;
-			else if (child->state == ST_FAILED || child->state == ST_KILLED ||
-					 child->state == ST_CANCELLED)
+			else if (dag_failure(st))
 				break;			/* a failure: nothing more starts */
 		}
 		if (!started)
@@ -334,16 +360,17 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 	for (i = 0; i < block->count; i++)
 	{
 		TaskRun    *child = exec_find_run(e, block->items[i]->id);
+		FlowState	st;
 
 		if (child == NULL)
 			continue;
-		if (!state_is_terminal(child->state))
+		st = dag_state(e, child);
+		if (!state_is_terminal(st))
 			waiting = true;
-		else if (child->state == ST_FAILED || child->state == ST_KILLED ||
-				 child->state == ST_CANCELLED)
+		else if (dag_failure(st))
 			result = ST_FAILED;
 		else
-			result = state_worst(result, child->state);
+			result = state_worst(result, st);
 	}
 	if (waiting)
 		return ST_RUNNING;
