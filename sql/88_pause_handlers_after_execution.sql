@@ -271,6 +271,49 @@ SELECT flow_start('t.after', 'after-exit') AS id \gset
 SELECT state, pg_temp.runs(:'id') FROM flowpg.executions WHERE id = :'id';
 SELECT message FROM flowpg.logs WHERE execution_id = :'id';
 
+-- ... and after an Exit with KILLED, and after an expiry with behavior CANCEL (the worker's
+-- timer): the pause's own errors and finally do not run, afterExecution does
+SELECT revision FROM flow_deploy($$
+id: after-exit-killed
+namespace: t.after
+tasks:
+  - id: stop
+    type: io.kestra.plugin.core.execution.Exit
+    state: KILLED
+afterExecution:
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "ended {{ execution.state }}"
+$$);
+SELECT flow_start('t.after', 'after-exit-killed') AS id \gset
+SELECT state, pg_temp.runs(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id';
+SELECT revision FROM flow_deploy($$
+id: after-cancel
+namespace: t.after
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0.2S
+    behavior: CANCEL
+    errors:
+      - id: onError
+        type: io.kestra.plugin.core.log.Log
+        message: error
+    finally:
+      - id: onFinally
+        type: io.kestra.plugin.core.log.Log
+        message: finally
+afterExecution:
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "ended {{ execution.state }}"
+$$);
+SELECT flow_start('t.after', 'after-cancel') AS id \gset
+SELECT pg_temp.wait_end(:'id');
+SELECT pg_temp.runs(:'id');
+SELECT message FROM flowpg.logs WHERE execution_id = :'id';
+
 -- deploy errors (22023): a Pause, a HumanTask or an Exit in afterExecution (at any depth), a
 -- non-list afterExecution or Pause errors, an id used twice; a refused flow is not stored
 SELECT * FROM flow_validate($$
