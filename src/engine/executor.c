@@ -771,7 +771,7 @@ executor_kill(Execution *e)
 		run_after_execution(e);	/* after an Exit KILLED: finish_exit's caller runs it */
 }
 
-/* Whether run sits (directly or below) in an errors or finally block. */
+/* Whether run sits (directly or below) in an errors, finally or afterExecution block. */
 static bool
 in_handler_block(const FlowNode *node)
 {
