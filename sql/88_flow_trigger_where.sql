@@ -249,6 +249,83 @@ SELECT count(*) AS broken_fired FROM flowpg.executions WHERE flow_id = 'where-br
 SELECT flow_id, regexp_replace(detail ->> 'error', '[0-9A-Za-z]{22}', '<id>', 'g') AS error
 FROM flowpg.audit_log WHERE action = 'trigger_failed' AND flow_id = 'where-broken';
 
+-- a listener counts only executions its deployer may see (VIEW on their namespace): one of a
+-- namespace it cannot see neither renders its expressions, nor is remembered in the window
+-- (with its outputs, for trigger.outputs), nor fires it
+CREATE ROLE flowpg_t88_ops;
+CREATE ROLE flowpg_t88_hr;
+SELECT flow_grant('t88.ops', 'flowpg_t88_ops', 'DEPLOY');
+SELECT flow_grant('t88.ops', 'flowpg_t88_ops', 'EXECUTE');
+SELECT flow_grant('t88.hr', 'flowpg_t88_hr', 'DEPLOY');
+SELECT flow_grant('t88.hr', 'flowpg_t88_hr', 'EXECUTE');
+SET ROLE flowpg_t88_hr;
+SELECT revision FROM flow_deploy($$
+id: payroll
+namespace: t88.hr
+tasks:
+  - id: pay
+    type: io.kestra.plugin.core.log.Log
+    message: paid
+outputs:
+  - id: salary
+    type: INT
+    value: 123456
+$$);
+RESET ROLE;
+SET ROLE flowpg_t88_ops;
+SELECT revision FROM flow_deploy($$
+id: ops-step
+namespace: t88.ops
+tasks:
+  - id: step
+    type: io.kestra.plugin.core.log.Log
+    message: step
+$$);
+SELECT revision FROM flow_deploy($$
+id: snoop
+namespace: t88.ops
+inputs:
+  - id: got
+    type: STRING
+triggers:
+  - id: any-payroll
+    type: io.kestra.plugin.core.trigger.Flow
+    inputs:
+      got: "salary {{ trigger.outputs.salary ?? 'unseen' }}"
+    preconditions:
+      id: any
+      where:
+        - id: payroll
+          filters:
+            - field: FLOW_ID
+              type: EQUAL_TO
+              value: payroll
+        - id: mine
+          filters:
+            - field: FLOW_ID
+              type: EQUAL_TO
+              value: ops-step
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.got }}"
+$$);
+RESET ROLE;
+SET ROLE flowpg_t88_hr;
+SELECT flow_start('t88.hr', 'payroll') IS NOT NULL AS payroll_ran;
+RESET ROLE;
+SELECT count(*) AS marks FROM flowpg.trigger_state WHERE flow_id = 'snoop' AND window_state -> 'seen' ? 'where:payroll';
+SET ROLE flowpg_t88_ops;
+SELECT flow_start('t88.ops', 'ops-step') IS NOT NULL AS step_ran;
+RESET ROLE;
+SELECT count(*) AS snoop_fired FROM flowpg.executions WHERE flow_id = 'snoop';
+-- once ops may see hr, payroll counts
+SELECT flow_grant('t88.hr', 'flowpg_t88_ops', 'VIEW');
+SET ROLE flowpg_t88_hr;
+SELECT flow_start('t88.hr', 'payroll') IS NOT NULL AS payroll_ran;
+RESET ROLE;
+SELECT inputs ->> 'got' AS got FROM flowpg.executions WHERE flow_id = 'snoop';
+
 -- deploy errors (22023 with line, column and path): every shape problem is listed
 SELECT * FROM flow_validate($$
 id: where-bad
@@ -329,3 +406,8 @@ tasks:
     message: x
 $$)$q$);
 SELECT count(*) FROM flowpg.flows WHERE id LIKE 'where-bad%' OR id = 'where-empty';
+
+-- clean up
+DELETE FROM flowpg.namespace_grants;
+DROP OWNED BY flowpg_t88_ops, flowpg_t88_hr;
+DROP ROLE flowpg_t88_ops, flowpg_t88_hr;

@@ -496,6 +496,25 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 	return executor_start(flow, values, NULL, NULL, NULL, trigger);
 }
 
+/*
+ * Whether the role that deployed the listening flow's latest revision may
+ * see the upstream execution (VIEW on its namespace).  One it may not see
+ * does not count at all: not in a where expression, not in the time window
+ * (whose marks keep the upstream's outputs for trigger.outputs), not for
+ * firing.
+ */
+static bool
+listener_sees(const Listener *l, const Execution *up)
+{
+	CompiledFlow *flow = flow_model_latest(l->namespace, l->flow_id);
+	Oid			deployer;
+
+	if (flow == NULL || flow->disabled)
+		return false;
+	deployer = get_role_oid(flow->deployer, true);
+	return OidIsValid(deployer) && sec_role_has_permission(deployer, up->namespace, PERM_VIEW);
+}
+
 /* Start (and save) the flows that listen for up reaching state s (see trigger_flow.h). */
 void
 trigger_flow_fire(Execution *up, FlowState s)
@@ -526,6 +545,8 @@ trigger_flow_fire(Execution *up, FlowState s)
 			continue;
 		/* trigger-level states: as given, else the end states unless something else filters */
 		if (states ? !states_hold(states, s) : (!has_status && pre == NULL && !state_is_terminal(s)))
+			continue;
+		if (pre && !listener_sees(l, up))
 			continue;
 		if (pre)
 		{
