@@ -245,6 +245,29 @@ SELECT state, pg_temp.runs(:'id') FROM flowpg.executions WHERE id = :'id';
 SELECT task_id, jsonb_array_length(attempts) AS attempts FROM flowpg.task_runs
 WHERE execution_id = :'id' ORDER BY created_at;
 
+-- a failure while a sibling is paused: nothing more starts, the paused one goes on; once it is
+-- resumed the Dag ends FAILED and its errors run; its dependent never starts
+SELECT revision FROM flow_deploy($$
+id: dag-fail-while-paused
+namespace: t.dag
+tasks:
+  - id: dag
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task: {id: approve, type: io.kestra.plugin.core.flow.Pause}
+      - task: {id: broken, type: io.kestra.plugin.core.execution.Fail}
+      - task: {id: after-approve, type: io.kestra.plugin.core.log.Log, message: after}
+        dependsOn: [approve]
+    errors:
+      - id: report
+        type: io.kestra.plugin.core.log.Log
+        message: "failed"
+$$);
+SELECT flow_start('t.dag', 'dag-fail-while-paused') AS id \gset
+SELECT state, pg_temp.runs(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT flow_resume(:'id');
+SELECT pg_temp.runs(:'id');
+
 -- concurrent rendered at run time: a negative value fails the Dag task run with a message
 SELECT revision FROM flow_deploy($$
 id: dag-invalid-concurrent
