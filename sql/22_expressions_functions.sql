@@ -37,7 +37,7 @@ SELECT flow_render('{{ now() }}') ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$' 
        flow_render('{{ now() | date(''yyyy'') }}') = to_char(now() AT TIME ZONE 'UTC', 'YYYY')
            AS piped_to_date;
 SELECT pg_temp.r('{{ now(''Nowhere/Special'') }}');
-SELECT pg_temp.r('{{ now(1, 2) }}');
+SELECT pg_temp.r('{{ now(1, 2, 3) }}');
 
 -- fromJson(text) (alias json()): the value of JSON text
 SELECT t AS template, pg_temp.r(t, '{"payload": "{\"a\": [1, 2.5, {\"b\": null}]}"}') AS result FROM (VALUES

@@ -56,7 +56,7 @@ triggers:
 $$);
 -- and one that tries to read hr's secrets and kv directly, transformed so that masking would
 -- not recognise them: secret() and kv() are not available to trigger inputs at all
-SELECT count(*) AS deployed FROM unnest(ARRAY['secret(''HR_TOKEN'') | upper', 'kv(''HR_KEY'')']) WITH ORDINALITY AS t(expr, n),
+SELECT count(*) AS deployed FROM unnest(ARRAY['secret(''HR_TOKEN'') | upper', 'kv(''HR_KEY'')', 'secret(''HR_TOKEN'', ''hr'') | upper']) WITH ORDINALITY AS t(expr, n),
     LATERAL flow_deploy(format($y$
 id: snoop_direct_%s
 namespace: sales

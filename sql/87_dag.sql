@@ -218,7 +218,7 @@ SELECT pg_temp.try(format('SELECT flow_resume(%L)', :'id')) IS NOT NULL AS resum
 SELECT state, pg_temp.runs(:'id') FROM flowpg.executions WHERE id = :'id';
 
 -- a failure stops new starts (the dependent of the failed task and a later root do not start);
--- an allowFailure failure does not; restart runs the failed task again and carries on
+-- an allowFailure failure does not; restart runs the failed task again (a new attempt on it only)
 SELECT revision FROM flow_deploy($$
 id: dag-fail
 namespace: t.dag

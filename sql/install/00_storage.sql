@@ -43,7 +43,10 @@ CREATE TABLE flowpg.executions (
     created_by    name        NOT NULL,
     created_at    timestamptz NOT NULL,
     updated_at    timestamptz NOT NULL,
-    ended_at      timestamptz
+    ended_at      timestamptz,
+    -- an execution that a retry (behavior CREATE_NEW_EXECUTION) started: {attemptNumber,
+    -- originalId, originalCreatedDate}, Kestra's execution metadata; NULL for a first attempt
+    metadata      jsonb
 );
 -- Every index of flowpg's tables is there for a query of flowpg's that needs it (named in a
 -- "for" comment); each costs every insert and every update that is not HOT.

@@ -22,7 +22,7 @@ COMMENT ON COLUMN flowpg.executions.id IS 'the execution id: 22 random base-62 c
 COMMENT ON COLUMN flowpg.executions.namespace IS 'the flow''s namespace';
 COMMENT ON COLUMN flowpg.executions.flow_id IS 'the flow''s id';
 COMMENT ON COLUMN flowpg.executions.flow_revision IS 'the revision it runs';
-COMMENT ON COLUMN flowpg.executions.state IS 'CREATED, RUNNING, PAUSED, RESTARTED, KILLING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED';
+COMMENT ON COLUMN flowpg.executions.state IS 'CREATED, RUNNING, PAUSED, RESTARTED, KILLING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED, RETRIED';
 COMMENT ON COLUMN flowpg.executions.inputs IS 'the validated inputs, SECRET ones shown as ******';
 COMMENT ON COLUMN flowpg.executions.labels IS 'labels (flat keys such as system.username)';
 COMMENT ON COLUMN flowpg.executions.outputs IS 'the flow''s outputs, once it ends (secrets masked)';
@@ -33,6 +33,7 @@ COMMENT ON COLUMN flowpg.executions.created_by IS 'the role that started it (the
 COMMENT ON COLUMN flowpg.executions.created_at IS 'when it was started';
 COMMENT ON COLUMN flowpg.executions.updated_at IS 'when it last changed';
 COMMENT ON COLUMN flowpg.executions.ended_at IS 'when it reached an end state, or NULL';
+COMMENT ON COLUMN flowpg.executions.metadata IS 'for an execution started by a retry with behavior CREATE_NEW_EXECUTION: {attemptNumber, originalId, originalCreatedDate}; NULL for a first attempt';
 
 COMMENT ON TABLE flowpg.task_runs IS
     'one row per task of an execution that started; readable as its execution is';

@@ -136,3 +136,7 @@ COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the 
 DROP INDEX flowpg.executions_flow_idx;
 DROP INDEX flowpg.executions_unfinished_idx;
 DROP INDEX flowpg.audit_log_namespace_idx;
+
+-- Retry with behavior CREATE_NEW_EXECUTION (sql/install/00_storage.sql): the attempt number,
+-- first id and first start of an execution that a retry started.
+ALTER TABLE flowpg.executions ADD COLUMN metadata jsonb;

@@ -99,6 +99,24 @@ render_secret(void *arg, const char *name, char **error)
 	return pstrdup("******");
 }
 
+/* secret('NAME', 'NS'): NS and its parents, with the caller's rights (see store.h). */
+static char *
+render_secret_in(void *arg, const char *name, const char *namespace, char **error)
+{
+	RenderHooks *h = arg;
+	bool		denied;
+
+	if (!hooks_ready(h, "secret", error))
+		return NULL;
+	if (store_expr_secret_in(h->namespace, NULL, namespace, name, &denied, error) == NULL)
+	{
+		h->denied = denied;
+		return NULL;
+	}
+	/* the value itself never enters the render: no filter can reveal it */
+	return pstrdup("******");
+}
+
 /* kv('KEY') in context.flow.namespace and its parents. */
 static FpValue *
 render_kv(void *arg, const char *key, char **error)
@@ -189,6 +207,7 @@ flow_render(PG_FUNCTION_ARGS)
 	memset(&env, 0, sizeof(env));
 	env.vars = vars;
 	env.secret = render_secret;
+	env.secret_in = render_secret_in;
 	env.kv = render_kv;
 	env.note_secret = render_note_secret;
 	env.arg = &hooks;

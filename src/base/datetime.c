@@ -1650,6 +1650,19 @@ parse_items(const Pattern *pat, int from, int to, const char *s, int *pos, Parse
 bool
 dt_parse_pattern(const char *s, const char *pattern, int64 *usec, int *offset_sec)
 {
+	bool		has_offset;
+
+	return dt_read_pattern(s, pattern, usec, offset_sec, &has_offset);
+}
+
+/*
+ * dt_parse_pattern, also saying whether the text had an offset (see
+ * datetime.h): without one, *usec is the local date-time taken as UTC.
+ */
+bool
+dt_read_pattern(const char *s, const char *pattern, int64 *usec, int *offset_sec,
+				bool *has_offset)
+{
 	Pattern		pat;
 	char	   *error;
 	Parsed		st;
@@ -1735,6 +1748,7 @@ dt_parse_pattern(const char *s, const char *pattern, int64 *usec, int *offset_se
 	if (!make_instant(days, sod, st.micro, st.has_offset ? st.offset : 0, usec))
 		return false;
 	*offset_sec = st.has_offset ? st.offset : 0;
+	*has_offset = st.has_offset;
 	return true;
 }
 
@@ -1790,6 +1804,19 @@ parse_epoch_seconds(const char *s, int64 *usec)
 bool
 dt_parse_any(const char *s, int64 *usec, int *offset_sec)
 {
+	bool		has_offset;
+
+	return dt_read_any(s, usec, offset_sec, &has_offset);
+}
+
+/*
+ * dt_parse_any, also saying whether the text fixes an instant (an offset,
+ * or a number of seconds): without, *usec is the local date-time (a date:
+ * its midnight) taken as UTC (see datetime.h).
+ */
+bool
+dt_read_any(const char *s, int64 *usec, int *offset_sec, bool *has_offset_out)
+{
 	char	   *copy;
 	char	   *end;
 	const char *p;
@@ -1809,6 +1836,7 @@ dt_parse_any(const char *s, int64 *usec, int *offset_sec)
 	if (parse_epoch_seconds(copy, usec))
 	{
 		*offset_sec = 0;
+		*has_offset_out = true;
 		return true;
 	}
 	p = copy;
@@ -1837,6 +1865,7 @@ dt_parse_any(const char *s, int64 *usec, int *offset_sec)
 	if (*p != '\0' || !make_instant(days, sod, micro, offset, usec))
 		return false;
 	*offset_sec = offset;
+	*has_offset_out = has_offset;
 	return true;
 }
 
@@ -1957,4 +1986,387 @@ dt_fixed_zone_offset(const char *zone, int *offset_sec)
 		return false;
 	*offset_sec = off;
 	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Local date-times in a zone, Kestra's named formats
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The instant of a local date-time (local taken as UTC) in zone, as
+ * java.time's ZonedDateTime.of resolves it: in an overlap (clocks turned
+ * back) the earlier offset, in a gap (clocks turned forward) the offset
+ * before the gap, which moves the time forward by the gap's length.  The
+ * offsets come from dt_zone_offset (PostgreSQL's zone database in the
+ * server); the two probes a day apart see any transition near the time.
+ */
+bool
+dt_local_to_instant(const char *zone, int64 local, int64 *usec, int *offset_sec)
+{
+	int			before;
+	int			after;
+	int			check;
+
+	if (zone == NULL)
+	{
+		*usec = local;
+		*offset_sec = 0;
+		return true;
+	}
+	if (!dt_zone_offset(zone, local - DT_USECS_PER_DAY, &before) ||
+		!dt_zone_offset(zone, local + DT_USECS_PER_DAY, &after))
+		return false;
+	/* the offset in force before, if the time is valid with it */
+	if (dt_zone_offset(zone, local - before * USECS_PER_SEC_DT, &check) && check == before)
+		*offset_sec = before;
+	else if (dt_zone_offset(zone, local - after * USECS_PER_SEC_DT, &check) && check == after)
+		*offset_sec = after;
+	else
+		*offset_sec = before;	/* in a gap */
+	*usec = local - (int64) *offset_sec * USECS_PER_SEC_DT;
+	return true;
+}
+
+/* Append a fraction as java.time's ISO formatters do: only the digits needed, none for zero. */
+static void
+append_iso_fraction(StringInfo buf, int micro)
+{
+	char		digits[8];
+	int			n = 6;
+
+	if (micro == 0)
+		return;
+	snprintf(digits, sizeof(digits), "%06d", micro);
+	while (n > 0 && digits[n - 1] == '0')
+		n--;
+	appendStringInfo(buf, ".%.*s", n, digits);
+}
+
+/* The ISO week-based year and week of a broken-down date (week 1 holds the year's first Thursday). */
+static void
+iso_week(const Broken *b, int64 *week_year, int *week)
+{
+	int64		days = days_from_civil(b->year, b->month, b->day);
+	int64		thursday = days - (b->dow - 1) + 3;
+	int64		y;
+	int			m;
+	int			d;
+
+	civil_from_days(thursday, &y, &m, &d);
+	*week_year = y;
+	*week = (int) ((thursday - days_from_civil(y, 1, 1)) / 7) + 1;
+}
+
+/* The kinds of Kestra's named formats that are not plain patterns. */
+typedef enum NamedKind
+{
+	NK_PATTERN,					/* a Java pattern */
+	NK_DATE_TIME,				/* ISO_DATE_TIME: offset, [zone] for a region */
+	NK_OFFSET_DATE_TIME,		/* ISO_OFFSET_DATE_TIME */
+	NK_ZONED_DATE_TIME,			/* ISO_ZONED_DATE_TIME */
+	NK_INSTANT,					/* ISO_INSTANT: UTC */
+	NK_LOCAL_DATE_TIME,			/* ISO_LOCAL_DATE_TIME */
+	NK_DATE,					/* ISO_DATE: date and offset */
+	NK_TIME,					/* ISO_TIME, ISO_OFFSET_TIME */
+	NK_LOCAL_TIME,				/* ISO_LOCAL_TIME */
+	NK_ORDINAL,					/* ISO_ORDINAL_DATE: 2013-251+02:00 */
+	NK_WEEK,					/* ISO_WEEK_DATE: 2013-W36-7+02:00 */
+	NK_RFC_1123					/* RFC_1123_DATE_TIME */
+} NamedKind;
+
+typedef struct NamedFormat
+{
+	const char *name;
+	NamedKind	kind;
+	const char *pattern;		/* NK_PATTERN */
+} NamedFormat;
+
+/* Kestra's named formats (its AbstractDate), and sql_seq, their earlier name for sql_sec. */
+static const NamedFormat named_formats[] = {
+	{"iso", NK_PATTERN, "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"},
+	{"iso_milli", NK_PATTERN, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"},
+	{"iso_sec", NK_PATTERN, "yyyy-MM-dd'T'HH:mm:ssXXX"},
+	{"sql", NK_PATTERN, "yyyy-MM-dd HH:mm:ss.SSSSSS"},
+	{"sql_milli", NK_PATTERN, "yyyy-MM-dd HH:mm:ss.SSS"},
+	{"sql_sec", NK_PATTERN, "yyyy-MM-dd HH:mm:ss"},
+	{"sql_seq", NK_PATTERN, "yyyy-MM-dd HH:mm:ss"},
+	{"iso_date_time", NK_DATE_TIME, NULL},
+	{"iso_offset_date_time", NK_OFFSET_DATE_TIME, NULL},
+	{"iso_zoned_date_time", NK_ZONED_DATE_TIME, NULL},
+	{"iso_instant", NK_INSTANT, NULL},
+	{"iso_local_date_time", NK_LOCAL_DATE_TIME, NULL},
+	{"iso_date", NK_DATE, NULL},
+	{"iso_local_date", NK_PATTERN, "yyyy-MM-dd"},
+	{"iso_time", NK_TIME, NULL},
+	{"iso_offset_time", NK_TIME, NULL},
+	{"iso_local_time", NK_LOCAL_TIME, NULL},
+	{"iso_ordinal_date", NK_ORDINAL, NULL},
+	{"iso_week_date", NK_WEEK, NULL},
+	{"rfc_1123_date_time", NK_RFC_1123, NULL},
+};
+
+/* The named format called name, or NULL. */
+static const NamedFormat *
+find_named(const char *name)
+{
+	for (int i = 0; i < (int) lengthof(named_formats); i++)
+		if (strcmp(name, named_formats[i].name) == 0)
+			return &named_formats[i];
+	return NULL;
+}
+
+/* True for a zone that java.time prints in brackets: a region, not a bare offset. */
+static bool
+zone_is_region(const char *zone)
+{
+	return zone != NULL && zone[0] != '+' && zone[0] != '-' && strcmp(zone, "Z") != 0 &&
+		strcmp(zone, "z") != 0;
+}
+
+/* Format an instant with a named format (see datetime.h); NULL for no such name. */
+char *
+dt_format_named(int64 usec, int offset_sec, const char *zone, const char *name)
+{
+	const NamedFormat *nf = find_named(name);
+	StringInfoData buf;
+	Broken		b;
+	char	   *error;
+
+	if (nf == NULL)
+		return NULL;
+	if (nf->kind == NK_PATTERN)
+		return dt_format_pattern(usec, offset_sec, nf->pattern, &error);
+	if (nf->kind == NK_INSTANT)
+		return dt_format_datetime(usec, 0);
+	break_down(usec, offset_sec, &b);
+	initStringInfo(&buf);
+	switch (nf->kind)
+	{
+		case NK_ORDINAL:
+			append_iso_year(&buf, b.year);
+			appendStringInfo(&buf, "-%03d", b.doy);
+			append_offset(&buf, offset_sec, true, 2, true, "Z");
+			return buf.data;
+		case NK_WEEK:
+			{
+				int64		wy;
+				int			w;
+
+				iso_week(&b, &wy, &w);
+				append_iso_year(&buf, wy);
+				appendStringInfo(&buf, "-W%02d-%d", w, b.dow);
+				append_offset(&buf, offset_sec, true, 2, true, "Z");
+				return buf.data;
+			}
+		case NK_RFC_1123:
+			appendStringInfo(&buf, "%.3s, %d %.3s ", day_names[b.dow - 1], b.day,
+							 month_names[b.month - 1]);
+			append_padded(&buf, b.year, 4);
+			appendStringInfo(&buf, " %02d:%02d:%02d ", b.hour, b.minute, b.second);
+			append_offset(&buf, offset_sec, false, 2, false, "GMT");
+			return buf.data;
+		default:
+			break;
+	}
+	if (nf->kind != NK_TIME && nf->kind != NK_LOCAL_TIME)
+	{
+		append_iso_year(&buf, b.year);
+		appendStringInfo(&buf, "-%02d-%02d", b.month, b.day);
+		if (nf->kind == NK_DATE)
+		{
+			append_offset(&buf, offset_sec, true, 2, true, "Z");
+			return buf.data;
+		}
+		appendStringInfoChar(&buf, 'T');
+	}
+	appendStringInfo(&buf, "%02d:%02d:%02d", b.hour, b.minute, b.second);
+	append_iso_fraction(&buf, b.micro);
+	if (nf->kind == NK_LOCAL_DATE_TIME || nf->kind == NK_LOCAL_TIME)
+		return buf.data;
+	append_offset(&buf, offset_sec, true, 2, true, "Z");
+	if ((nf->kind == NK_DATE_TIME || nf->kind == NK_ZONED_DATE_TIME) && zone_is_region(zone))
+		appendStringInfo(&buf, "[%s]", zone);
+	return buf.data;
+}
+
+/* An ISO week date YYYY-Www-D at *p into a day count, advancing *p. */
+static bool
+scan_week_date(const char **p, int64 *days)
+{
+	const char *s = *p;
+	int64		y;
+	int			w;
+	int			d;
+	int64		jan4;
+	int64		monday;
+
+	if (!scan_iso_year(&s, &y) || *s++ != '-' || *s++ != 'W' || !scan_fixed(&s, 2, &w) ||
+		*s++ != '-' || !scan_fixed(&s, 1, &d) || d < 1 || d > 7 || w < 1)
+		return false;
+	if (y < DT_MIN_YEAR || y > DT_MAX_YEAR)
+		return false;
+	jan4 = days_from_civil(y, 1, 4);
+	monday = jan4 - floor_mod(jan4 + 3, 7);
+	/* a year has 53 weeks when it starts on a Thursday, or is a leap year starting on a Wednesday */
+	if (w == 53)
+	{
+		int			dow1 = (int) floor_mod(days_from_civil(y, 1, 1) + 3, 7) + 1;
+
+		if (!(dow1 == 4 || (dow1 == 3 && is_leap(y))))
+			return false;
+	}
+	else if (w > 53)
+		return false;
+	*days = monday + (w - 1) * 7 + (d - 1);
+	*p = s;
+	return true;
+}
+
+/*
+ * Read text with a named format as Kestra's date filter does (see
+ * datetime.h): a date-time with an offset fixes the instant; one without,
+ * and a date (its midnight), are local (*has_offset false).  A time of day
+ * alone is no date.  *known is false when name is no named format.
+ */
+bool
+dt_read_named(const char *s, const char *name, int64 *usec, int *offset_sec,
+			  bool *has_offset, bool *known)
+{
+	const NamedFormat *nf = find_named(name);
+	const char *p = s;
+	int64		days;
+	int			offset = 0;
+
+	*known = nf != NULL;
+	if (nf == NULL)
+		return false;
+	*has_offset = false;
+	*offset_sec = 0;
+	switch (nf->kind)
+	{
+		case NK_PATTERN:
+			return dt_read_pattern(s, nf->pattern, usec, offset_sec, has_offset);
+		case NK_TIME:
+		case NK_LOCAL_TIME:
+			return false;
+		case NK_DATE:
+		case NK_ORDINAL:
+		case NK_WEEK:
+			/* LocalDate.parse: the offset, if any, is read and dropped */
+			if (nf->kind == NK_DATE && !scan_date(&p, &days))
+				return false;
+			if (nf->kind == NK_ORDINAL)
+			{
+				int64		y;
+				int			doy;
+
+				if (!scan_iso_year(&p, &y) || *p++ != '-' || !scan_fixed(&p, 3, &doy) ||
+					y < DT_MIN_YEAR || y > DT_MAX_YEAR || doy < 1 || doy > (is_leap(y) ? 366 : 365))
+					return false;
+				days = days_from_civil(y, 1, 1) + doy - 1;
+			}
+			if (nf->kind == NK_WEEK && !scan_week_date(&p, &days))
+				return false;
+			if (*p != '\0' && !scan_offset(&p, false, &offset))
+				return false;
+			return *p == '\0' && make_instant(days, 0, 0, 0, usec);
+		case NK_RFC_1123:
+			{
+				/* [EEE, ]d MMM yyyy HH:mm[:ss] (GMT|+HHMM) */
+				int			day;
+				int			month = 0;
+				int			year;
+				int64		sod;
+				int			micro;
+				const char *end;
+
+				if (strlen(p) > 5 && p[3] == ',' && p[4] == ' ')
+					p += 5;
+				if (!is_digit(*p))
+					return false;
+				day = *p++ - '0';
+				if (is_digit(*p))
+					day = day * 10 + (*p++ - '0');
+				if (*p++ != ' ')
+					return false;
+				for (int m = 0; m < 12; m++)
+					if (strncmp(p, month_names[m], 3) == 0)
+						month = m + 1;
+				if (month == 0 || p[3] != ' ')
+					return false;
+				p += 4;
+				if (!scan_fixed(&p, 4, &year) || *p++ != ' ')
+					return false;
+				end = strchr(p, ' ');
+				if (end == NULL)
+					return false;
+				{
+					char	   *t = pnstrdup(p, end - p);
+					const char *tp = t;
+
+					if (!scan_time(&tp, &sod, &micro) || *tp != '\0' || micro != 0)
+						return false;
+				}
+				p = end + 1;
+				if (strcmp(p, "GMT") == 0)
+					p += 3;
+				else if ((*p != '+' && *p != '-') || strlen(p) != 5 || !scan_offset(&p, false, &offset))
+					return false;
+				if (*p != '\0' || day < 1 || day > days_in_month(year, month))
+					return false;
+				if (!make_instant(days_from_civil(year, month, day), sod, 0, offset, usec))
+					return false;
+				*offset_sec = offset;
+				*has_offset = true;
+				return true;
+			}
+		default:
+			break;
+	}
+	/* the ISO date-times, with the offset each needs or refuses */
+	if (!dt_read_any(s, usec, offset_sec, has_offset) || strchr(s, 'T') == NULL)
+		return false;
+	if (nf->kind == NK_LOCAL_DATE_TIME)
+		return !*has_offset;
+	if (nf->kind == NK_DATE_TIME)
+		return true;
+	if (!*has_offset)
+		return false;
+	return nf->kind != NK_OFFSET_DATE_TIME && nf->kind != NK_INSTANT ? true : strchr(s, '[') == NULL;
+}
+
+/*
+ * dt_add for a date seen in a zone by name, as java.time's ZonedDateTime
+ * adds (see datetime.h): date-based units (DAYS and longer) move the local
+ * date-time and resolve it in the zone again, keeping the offset it had
+ * when that is still valid (so a day across a change of clocks keeps the
+ * time of day); time-based units (HALF_DAYS and shorter) add to the instant.
+ */
+bool
+dt_add_in_zone(const char *zone, int64 usec, int offset_sec, int64 amount, const char *unit,
+			   int64 *result)
+{
+	static const char *const date_based[] = {
+		"DAYS", "WEEKS", "MONTHS", "YEARS", "DECADES", "CENTURIES", "MILLENNIA"
+	};
+	bool		by_date = false;
+	int64		local;
+	int			check;
+	int			offset;
+
+	for (int i = 0; i < (int) lengthof(date_based); i++)
+		if (pg_strcasecmp(unit, date_based[i]) == 0)
+			by_date = true;
+	if (zone == NULL || !by_date)
+		return dt_add(usec, offset_sec, amount, unit, result);
+	if (!dt_add(usec + (int64) offset_sec * USECS_PER_SEC_DT, 0, amount, unit, &local))
+		return false;
+	if (dt_zone_offset(zone, local - (int64) offset_sec * USECS_PER_SEC_DT, &check) &&
+		check == offset_sec)
+	{
+		*result = local - (int64) offset_sec * USECS_PER_SEC_DT;
+		return true;
+	}
+	return dt_local_to_instant(zone, local, result, &offset);
 }

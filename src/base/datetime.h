@@ -100,6 +100,50 @@ extern bool dt_parse_pattern(const char *s, const char *pattern, int64 *usec, in
 extern bool dt_parse_any(const char *s, int64 *usec, int *offset_sec);
 
 /*
+ * dt_parse_any and dt_parse_pattern, also saying whether the text fixes an
+ * instant (an offset, a number of seconds).  When *has_offset is false,
+ * *usec is the local date-time (a date: its midnight) taken as UTC, to be
+ * placed in a zone with dt_local_to_instant, as Kestra reads such text in
+ * the filter's timeZone.
+ */
+extern bool dt_read_any(const char *s, int64 *usec, int *offset_sec, bool *has_offset);
+extern bool dt_read_pattern(const char *s, const char *pattern, int64 *usec,
+							int *offset_sec, bool *has_offset);
+
+/*
+ * Kestra's named formats of date and existingFormat: iso, iso_milli,
+ * iso_sec, sql, sql_milli, sql_sec (and sql_seq), iso_date_time,
+ * iso_offset_date_time, iso_zoned_date_time, iso_instant,
+ * iso_local_date_time, iso_date, iso_local_date, iso_time,
+ * iso_offset_time, iso_local_time, iso_ordinal_date, iso_week_date,
+ * rfc_1123_date_time, written as java.time's formatters write them.
+ * dt_format_named gives NULL for a name that is none of them; zone is the
+ * zone's name as given (for the [Europe/Paris] of iso_zoned_date_time), or
+ * NULL.  dt_read_named reads text with one (*known false for other names;
+ * a time of day alone is no date), with has_offset as dt_read_any.
+ */
+extern char *dt_format_named(int64 usec, int offset_sec, const char *zone, const char *name);
+extern bool dt_read_named(const char *s, const char *name, int64 *usec, int *offset_sec,
+						  bool *has_offset, bool *known);
+
+/*
+ * The instant of a local date-time (taken as UTC) in zone (NULL: UTC), as
+ * java.time resolves it: the earlier offset in an overlap, the offset
+ * before a gap (the time moves forward by the gap).  false for an unknown
+ * zone.
+ */
+extern bool dt_local_to_instant(const char *zone, int64 local, int64 *usec, int *offset_sec);
+
+/*
+ * dt_add for an instant seen in zone (a name such as Europe/Paris, or
+ * NULL: as dt_add), as java.time's ZonedDateTime adds: DAYS and longer
+ * move the local date-time and resolve it in the zone again (keeping the
+ * offset when still valid), shorter units add to the instant.
+ */
+extern bool dt_add_in_zone(const char *zone, int64 usec, int offset_sec, int64 amount,
+						   const char *unit, int64 *result);
+
+/*
  * Add amount units (Java ChronoUnit names: NANOS, MICROS, MILLIS, SECONDS,
  * MINUTES, HOURS, HALF_DAYS, DAYS, WEEKS, MONTHS, YEARS, DECADES, CENTURIES)
  * to an instant seen at offset_sec; months and years follow the calendar

@@ -24,7 +24,9 @@ static const char *const names[ST_COUNT] = {
  *	CREATED -> RUNNING -> {SUCCESS, WARNING, FAILED, PAUSED, KILLING}
  *	PAUSED -> RESTARTED -> RUNNING (resume); PAUSED -> CANCELLED (expiry with CANCEL)
  *	PAUSED -> KILLING -> KILLED; FAILED -> RESTARTED -> RUNNING (restart)
- * plus CREATED -> FAILED, for a flow whose very start fails (its outputs).
+ * plus CREATED -> FAILED, for a flow whose very start fails (its outputs),
+ * and RUNNING -> RETRIED, an execution that a new one retries (retry
+ * behavior CREATE_NEW_EXECUTION).
  */
 static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_CREATED, ST_RUNNING),
@@ -34,6 +36,7 @@ static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_RUNNING, ST_PAUSED),
 	T(ST_RUNNING, ST_KILLING),
 	T(ST_RUNNING, ST_CANCELLED),
+	T(ST_RUNNING, ST_RETRIED),	/* retry behavior CREATE_NEW_EXECUTION */
 	T(ST_PAUSED, ST_RESTARTED),
 	T(ST_PAUSED, ST_CANCELLED),
 	T(ST_PAUSED, ST_KILLING),
@@ -52,7 +55,8 @@ static const bool execution_transitions[ST_COUNT][ST_COUNT] = {
  * RUNNING, RETRYING -> KILLED); a restart of a failed task run or of the
  * flowable parents of one (FAILED -> RESTARTED -> RUNNING); an Exit task
  * ending with CANCELED, and the runs it leaves that could never end
- * (RUNNING, RETRYING -> CANCELLED).
+ * (RUNNING, RETRYING -> CANCELLED); the task run whose failure a new
+ * execution retries, and the flowables holding it (RUNNING -> RETRIED).
  */
 static const bool task_run_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_CREATED, ST_RUNNING),
@@ -65,6 +69,7 @@ static const bool task_run_transitions[ST_COUNT][ST_COUNT] = {
 	T(ST_RUNNING, ST_KILLED),
 	T(ST_RUNNING, ST_RETRYING),
 	T(ST_RUNNING, ST_CANCELLED),	/* an Exit task with state CANCELED, and what it leaves */
+	T(ST_RUNNING, ST_RETRIED),	/* CREATE_NEW_EXECUTION: the failed run and its flowables */
 	T(ST_PAUSED, ST_SUCCESS),
 	T(ST_PAUSED, ST_WARNING),
 	T(ST_PAUSED, ST_FAILED),

@@ -9,11 +9,14 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "db.h"
+#include "miscadmin.h"
 #include "secret_crypt.h"
+#include "security.h"
 #include "store.h"
 #include "value_jsonb.h"
 
@@ -104,6 +107,27 @@ store_expr_secret(const char *namespace, const char *name, char **error)
 		*error = psprintf("secret \"%s\" not found in namespace \"%s\" or its parents",
 						  name, namespace);
 	return value;
+}
+
+/* secret() with a namespace for an expression hook (see store.h). */
+char *
+store_expr_secret_in(const char *flow_ns, const char *role, const char *ns, const char *name,
+					 bool *denied, char **error)
+{
+	*denied = false;
+	if (!sec_namespace_covers(ns, flow_ns))
+	{
+		Oid			roleid = role ? get_role_oid(role, true) : GetUserId();
+
+		if (!OidIsValid(roleid) || !sec_role_has_permission(roleid, ns, PERM_ADMIN))
+		{
+			*denied = true;
+			*error = psprintf("permission denied to read secrets of namespace \"%s\" from namespace \"%s\": role \"%s\" needs the ADMIN permission there",
+							  ns, flow_ns, role ? role : GetUserNameFromId(GetUserId(), false));
+			return NULL;
+		}
+	}
+	return store_expr_secret(ns, name, error);
 }
 
 /* kv() for an expression hook (see store.h). */

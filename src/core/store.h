@@ -28,6 +28,17 @@ extern char *store_expr_secret(const char *namespace, const char *name, char **e
 extern FpValue *store_expr_kv(const char *namespace, const char *key, char **error);
 
 /*
+ * secret('NAME', 'NS') for a render in namespace flow_ns on behalf of role
+ * (a role name; NULL: the current user): NAME is looked up in NS, then its
+ * parents.  NS on flow_ns's own way up (flow_ns, a parent, '') is what
+ * secret('NAME') reaches anyway; any other NS needs ADMIN on it for role,
+ * else NULL, *denied and *error "permission denied ...", whether or not
+ * the secret exists.  Needs a DbScope.
+ */
+extern char *store_expr_secret_in(const char *flow_ns, const char *role, const char *ns,
+								  const char *name, bool *denied, char **error);
+
+/*
  * One entry of flowpg.kv by its exact namespace, as flow_kv_* and the KV
  * tasks use it (permissions are the caller's to check; needs a DbScope).
  * store_kv_write stores value (jsonb) by role "by", replacing an entry

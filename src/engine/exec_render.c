@@ -155,6 +155,20 @@ env_secret(void *arg, const char *name, char **error)
 	return store_expr_secret(e->namespace, name, error);
 }
 
+/*
+ * secret('NAME', 'NS') for an execution: NS and its parents, with the
+ * rights of the role that deployed the flow's revision (see store.h).
+ */
+static char *
+env_secret_in(void *arg, const char *name, const char *namespace, char **error)
+{
+	Execution  *e = arg;
+	bool		denied;
+
+	return store_expr_secret_in(e->namespace, e->flow ? e->flow->deployer : "", namespace,
+								name, &denied, error);
+}
+
 /* kv('KEY') for an execution, looked up like secrets. */
 static FpValue *
 env_kv(void *arg, const char *key, char **error)
@@ -229,6 +243,7 @@ exec_expr_env(Execution *e, ExprEnv *env)
 {
 	memset(env, 0, sizeof(ExprEnv));
 	env->secret = env_secret;
+	env->secret_in = env_secret_in;
 	env->kv = env_kv;
 	env->note_secret = env_note_secret;
 	env->error_logs = env_error_logs;

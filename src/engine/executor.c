@@ -17,8 +17,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "common/int.h"
 
 #include "utils/timestamp.h"
@@ -28,6 +26,7 @@
 #include "executor.h"
 #include "ids.h"
 #include "inputs.h"
+#include "retry.h"
 
 static void run_attempt(Execution *e, TaskRun *run);
 static void run_after_execution(Execution *e);
@@ -56,16 +55,22 @@ executor_run_state(TaskRun *run, FlowState to)
 	state_change(STATE_TASK_RUN, run->id, &run->state, run->history, to, now);
 	run->dirty = true;
 
-	if (to == ST_RUNNING && from != ST_PAUSED)
+	if (to == ST_RUNNING && from != ST_PAUSED &&
+		!(from == ST_RESTARTED && run->node->type->kind == TASK_FLOWABLE &&
+		  run->node->nblocks > 0))
 	{
-		/* a new attempt: the first, a retry, or a restart */
+		/*
+		 * a new attempt: the first, a retry, or a restart (of the task that
+		 * failed: a flowable holding it carries on in its attempt)
+		 */
 		attempt = fp_object(3);
 		fp_set(attempt, "state", fp_cstring("RUNNING"));
 		fp_set(attempt, "startDate", fp_cstring(state_format_time(now)));
 		fp_append(run->attempts, attempt);
 	}
-	else if (run->attempts->u.arr.count > 0)
+	else if (run->attempts->u.arr.count > 0 && to != ST_RESTARTED && to != ST_RUNNING)
 	{
+		/* the attempt ends (or pauses); a restart leaves the failed one as it ended */
 		attempt = run->attempts->u.arr.items[run->attempts->u.arr.count - 1];
 		fp_set(attempt, "state", fp_cstring(state_name(to == ST_RETRYING ? ST_FAILED : to)));
 		if (state_is_terminal(to) || to == ST_RETRYING)
@@ -96,86 +101,6 @@ prop_bool(Execution *e, TaskRun *run, const char *prop, bool dflt)
 	return expr_truthy(v);
 }
 
-/* A duration in microseconds from an FpValue (a string such as PT1S); -1 if none. */
-static int64
-duration_of(const FpValue *v)
-{
-	int64		usec;
-
-	if (v == NULL || v->type != FP_STRING || !dt_parse_duration(v->u.str.ptr, &usec))
-		return -1;
-	return usec;
-}
-
-/*
- * If the task's retry policy allows another attempt, make run RETRYING and
- * queue the retry; detail goes to the work row (an external task's request).
- */
-static bool
-schedule_retry(Execution *e, TaskRun *run, FpValue *detail)
-{
-	FpValue    *retry;
-	char	   *error;
-	const char *type;
-	FpValue    *max_attempts;
-	int64		interval,
-				max_interval,
-				max_duration,
-				delay;
-	int			done = run->attempts->u.arr.count;
-	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz due;
-
-	if (!exec_render_prop(e, run, "retry", &retry, &error) || retry == NULL ||
-		retry->type != FP_OBJECT)
-		return false;
-	type = fp_get_str(retry, "type");
-	max_attempts = fp_get(retry, "maxAttempts");
-	interval = duration_of(fp_get(retry, "interval"));
-	max_interval = duration_of(fp_get(retry, "maxInterval"));
-	max_duration = duration_of(fp_get(retry, "maxDuration"));
-
-	if (max_attempts == NULL && max_duration < 0)
-		return false;			/* no limit given: Kestra refuses such a policy */
-	if (max_attempts && max_attempts->type == FP_INT && done >= max_attempts->u.i)
-		return false;
-	if (max_duration >= 0 && now - run->created_at >= max_duration)
-		return false;
-
-	if (interval < 0)
-		interval = USECS_PER_SEC;
-	delay = interval;
-	if (type && strcmp(type, "exponential") == 0)
-	{
-		FpValue    *factor = fp_get(retry, "delayFactor");
-		double		f = (factor && fp_is_number(factor)) ? fp_as_double(factor) : 2.0;
-		double		d = (double) interval * pow(f, done - 1);
-
-		delay = (d > (double) PG_INT64_MAX / 2) ? PG_INT64_MAX / 2 : (int64) d;
-		if (max_interval >= 0 && delay > max_interval)
-			delay = max_interval;
-	}
-	else if (type && strcmp(type, "random") == 0)
-	{
-		int64		lo = Max(duration_of(fp_get(retry, "minInterval")), 0);
-		int64		hi = max_interval >= 0 ? max_interval : interval;
-		uint32		r;
-
-		if (hi < lo)
-			hi = lo;
-		if (!pg_strong_random(&r, sizeof(r)))
-			r = 0;
-		delay = lo + (int64) ((double) (hi - lo) * ((double) r / (double) PG_UINT32_MAX));
-	}
-
-	if (!executor_due_time(now, delay, &due))
-		return false;			/* a retry after the end of time is no retry */
-	executor_run_state(run, ST_RETRYING);
-	run->due_at = due;
-	exec_queue_work(e, run, "retry", run->due_at, detail);
-	return true;
-}
-
 /*
  * End the current attempt of a RUNNING (or PAUSED) task run with state st:
  * a failure is logged and retried when the policy allows, allowFailure
@@ -201,19 +126,13 @@ executor_finish_attempt(Execution *e, TaskRun *run, FlowState st, const char *er
 			exec_log(e, run, "ERROR", error);
 		/* the execution ended meanwhile (an Exit): its result is recorded, never retried */
 		if (run->state == ST_RUNNING && !state_is_terminal(e->state) &&
-			schedule_retry(e, run, retry_detail))
+			retry_schedule(e, run, retry_detail))
 			return;
 		if (prop_bool(e, run, "allowFailure", false))
 			st = ST_WARNING;
 	}
-	else if (st == ST_SUCCESS && run->attempts->u.arr.count > 1)
-	{
-		FpValue    *retry = fp_get(run->node->def, "retry");
-		FpValue    *warn = retry ? fp_get(retry, "warningOnRetry") : NULL;
-
-		if (warn && warn->type == FP_BOOL && warn->u.b)
-			st = ST_WARNING;
-	}
+	else if (st == ST_SUCCESS && retry_warns(e, run))
+		st = ST_WARNING;
 	if (st == ST_WARNING && prop_bool(e, run, "allowWarning", false))
 		st = ST_SUCCESS;
 	executor_run_state(run, st);
@@ -689,7 +608,9 @@ executor_start(CompiledFlow *flow, FpValue *inputs, FpValue *labels, const char 
 	for (i = 0; labels && i < labels->u.obj.count; i++)
 		fp_set(e->labels, labels->u.obj.pairs[i].key, exec_mask_value(e, labels->u.obj.pairs[i].value));
 	fp_set(e->labels, "system.username", fp_cstring(e->created_by));
-	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") : NULL;
+	/* a subflow's is its parent's; a retry's (CREATE_NEW_EXECUTION) is in its labels */
+	correlation = parent ? fp_get_str(parent->labels, "system.correlationId") :
+		labels ? fp_get_str(labels, "system.correlationId") : NULL;
 	fp_set(e->labels, "system.correlationId", fp_cstring(correlation ? correlation : e->id));
 
 	state_begin(&e->state, e->history, ST_CREATED, now);
@@ -790,6 +711,7 @@ executor_restart(Execution *e)
 
 	exec_state(e, ST_RESTARTED);
 	exec_state(e, ST_RUNNING);
+	fp_set(e->labels, "system.restarted", fp_cstring("true"));	/* as Kestra marks it */
 	foreach(lc, e->runs)
 	{
 		TaskRun    *run = lfirst(lc);
@@ -874,9 +796,16 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 void
 executor_retry(Execution *e, TaskRun *run)
 {
+	if (run->state == ST_RETRIED && e->state == ST_RETRIED)
+	{
+		retry_start_new(e);		/* behavior CREATE_NEW_EXECUTION */
+		return;
+	}
 	if (run->state != ST_RETRYING || state_is_terminal(e->state))
 		return;					/* resumed, killed, or the execution has ended */
 	run->due_at = 0;
+	if (run->node->type->kind == TASK_FLOWABLE)
+		run->outputs = NULL;	/* a retried Subflow starts a new child */
 	executor_run_state(run, ST_RUNNING);
 	run_attempt(e, run);
 	executor_advance(e);

@@ -478,6 +478,7 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 		exec_expr_env(up, &env);
 		/* the upstream's namespace secrets and kv are not the listener's to read */
 		env.secret = NULL;
+		env.secret_in = NULL;
 		env.kv = NULL;
 		vars = fp_copy(exec_vars(up, NULL));
 		fp_set(vars, "trigger", trigger);

@@ -242,6 +242,16 @@ schedule_secret(void *arg, const char *name, char **error)
 	return store_expr_secret(flow->namespace, name, error);
 }
 
+/* secret('NAME', 'NS') while rendering a schedule's inputs, with the deployer's rights (store.h). */
+static char *
+schedule_secret_in(void *arg, const char *name, const char *namespace, char **error)
+{
+	CompiledFlow *flow = arg;
+	bool		denied;
+
+	return store_expr_secret_in(flow->namespace, flow->deployer, namespace, name, &denied, error);
+}
+
 /* kv('KEY') while rendering a schedule's inputs. */
 static FpValue *
 schedule_kv(void *arg, const char *key, char **error)
@@ -330,6 +340,7 @@ start_occurrence(CompiledFlow *flow, const FpValue *t, const char *trigger_id, i
 		memset(&env, 0, sizeof(env));
 		env.vars = vars;
 		env.secret = schedule_secret;
+		env.secret_in = schedule_secret_in;
 		env.kv = schedule_kv;
 		env.arg = flow;
 		env.app_url = flowpg_app_url;

@@ -44,6 +44,8 @@ typedef struct ExprEnv
 
 	/* secret('NAME'): the value, or NULL with *error set */
 	char	   *(*secret) (void *arg, const char *name, char **error);
+	/* secret('NAME', 'NAMESPACE'): the same, in that namespace (NULL: not available) */
+	char	   *(*secret_in) (void *arg, const char *name, const char *namespace, char **error);
 	/* kv('KEY'): the value, or NULL with *error set */
 	FpValue    *(*kv) (void *arg, const char *key, char **error);
 	/* told of every secret value a render used, so the caller can mask it */

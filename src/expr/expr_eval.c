@@ -481,6 +481,10 @@ render_body(EvalState *st, const TBody *body, StringInfo out)
 				if (!render_for(st, n, out))
 					return false;
 				break;
+			case TN_BLOCK:
+				if (!render_body(st, &n->body, out))
+					return false;
+				break;
 		}
 	}
 	return true;
@@ -528,6 +532,45 @@ expr_render_template(EvalState *st, Template *t)
 		return NULL;
 	}
 	st->out_used += out.len;
+	v = palloc0(sizeof(FpValue));
+	v->type = FP_STRING;
+	v->u.str.ptr = out.data;
+	v->u.str.len = out.len;
+	return v;
+}
+
+/*
+ * block('name'): the body of the block of that name of the template being
+ * rendered, rendered again where the function is called (expr_internal.h);
+ * a block that calls itself ends at EXPR_MAX_RENDER_DEPTH.
+ */
+FpValue *
+expr_render_block(EvalState *st, const char *name)
+{
+	const Template *t = st->t;
+	const TNode *block = NULL;
+	StringInfoData out;
+	FpValue    *v;
+	int			qstart = st->qstart;
+	int			qend = st->qend;
+	int			i;
+	bool		ok;
+
+	for (i = 0; t != NULL && i < t->nblocks; i++)
+		if (strcmp(t->blocks[i]->var1, name) == 0)
+			block = t->blocks[i];
+	if (block == NULL)
+		return expr_fail(st, "there is no block \"%s\"", name);
+	if (st->render_depth >= EXPR_MAX_RENDER_DEPTH)
+		return expr_fail(st, "block() and render() nest more than %d deep", EXPR_MAX_RENDER_DEPTH);
+	st->render_depth++;
+	initStringInfo(&out);
+	ok = render_body(st, &block->body, &out);
+	st->render_depth--;
+	if (!ok)
+		return NULL;
+	st->qstart = qstart;
+	st->qend = qend;
 	v = palloc0(sizeof(FpValue));
 	v->type = FP_STRING;
 	v->u.str.ptr = out.data;

@@ -895,18 +895,49 @@ f_number(BUILTIN_ARGS)
  */
 
 /*
- * The instant an input of date or dateAdd stands for: an ISO date-time
- * (UTC when it has no offset), a date (midnight UTC), an integer of seconds
- * since 1970, or text in existingFormat.  *isnull for a null input.
+ * The timeZone argument of a date filter in *tz (NULL when not given);
+ * false, with an error, for an unknown zone.
  */
 static bool
-date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
-		   int existing_slot, int64 *usec, int *offset, bool *isnull)
+zone_arg(EvalState *st, const ENode *n, FpValue *zone, int slot, char **tz)
+{
+	int			offset;
+
+	*tz = NULL;
+	if (zone == NULL || zone->type == FP_NULL)
+		return true;
+	if ((*tz = cstring_arg(st, n, slot, zone)) == NULL)
+		return false;
+	if (!dt_zone_offset(*tz, 0, &offset))
+	{
+		expr_fail(st, "unknown time zone \"%s\"", *tz);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The instant an input of date, dateAdd or a timestamp filter stands for:
+ * an ISO date-time, a date, an integer of seconds since 1970, or text in
+ * existingFormat (a Java pattern or a named format).  Text without an
+ * offset is read in the zone tz (UTC when NULL), as Kestra reads it; a date
+ * is its midnight there.  *offset is the offset the value is seen at;
+ * *in_zone tells whether the value is seen in tz (a number, or text without
+ * an offset, when tz is given), as Kestra's ZonedDateTime then is.  *isnull
+ * for a null input.
+ */
+static bool
+date_input_zoned(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
+				 int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull,
+				 bool *in_zone)
 {
 	char	   *text;
+	bool		has_offset;
+	int64		local;
 
 	*isnull = false;
 	*offset = 0;
+	*in_zone = tz != NULL && (input->type == FP_INT || input->type == FP_FLOAT);
 	switch (input->type)
 	{
 		case FP_NULL:
@@ -927,7 +958,7 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 					*usec = input->u.i * USECS_PER_SEC_DT;
 				else
 					*usec = (int64) rint(secs * 1000000.0);
-				return true;
+				return tz == NULL || dt_zone_offset(tz, *usec, offset);
 			}
 		case FP_STRING:
 			break;
@@ -939,73 +970,62 @@ date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *e
 	if (existing != NULL && existing->type != FP_NULL)
 	{
 		char	   *fmt = cstring_arg(st, n, existing_slot, existing);
+		bool		known;
+		bool		read;
 
 		if (fmt == NULL)
 			return false;
-		if (!dt_parse_pattern(text, fmt, usec, offset))
+		read = dt_read_named(text, fmt, &local, offset, &has_offset, &known);
+		if (!known)
+			read = dt_read_pattern(text, fmt, &local, offset, &has_offset);
+		if (!read)
 		{
 			expr_fail(st, "cannot read \"%.*s\" with the format \"%s\"",
 					  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr, fmt);
 			return false;
 		}
-		return true;
 	}
-	if (!dt_parse_any(text, usec, offset))
+	else if (!dt_read_any(text, &local, offset, &has_offset))
 	{
 		expr_fail(st, "cannot read \"%.*s\" as a date",
 				  expr_clip(input->u.str.ptr, input->u.str.len, 100), input->u.str.ptr);
 		return false;
 	}
+	if (has_offset)
+	{
+		*usec = local;
+		return true;
+	}
+	if (!dt_local_to_instant(tz, local, usec, offset))
+	{
+		expr_fail(st, "unknown time zone \"%s\"", tz);
+		return false;
+	}
+	*in_zone = tz != NULL;
 	return true;
 }
 
-/* Java's named formats of Kestra's date filter, as patterns (NULL: ISO-8601 as datetime.c writes it). */
+/* date_input_zoned, for callers that need not know whether the value is seen in tz. */
 static bool
-named_format(const char *name, const char **pattern)
+date_input(EvalState *st, const ENode *n, const FpValue *input, const FpValue *existing,
+		   int existing_slot, const char *tz, int64 *usec, int *offset, bool *isnull)
 {
-	static const struct
-	{
-		const char *name;
-		const char *pattern;
-	}			formats[] =
-	{
-		{"iso", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"},
-		{"iso_sec", "yyyy-MM-dd'T'HH:mm:ssXXX"},
-		{"sql", "yyyy-MM-dd HH:mm:ss.SSSSSS"},
-		{"sql_seq", "yyyy-MM-dd HH:mm:ss"},
-		{"iso_date_time", NULL},
-		{"iso_offset_date_time", NULL},
-		{"iso_zoned_date_time", NULL},
-		{"iso_instant", NULL},
-		{"iso_local_date_time", "yyyy-MM-dd'T'HH:mm:ss"},
-		{"iso_date", "yyyy-MM-ddXXX"},
-		{"iso_local_date", "yyyy-MM-dd"},
-		{"iso_time", "HH:mm:ssXXX"},
-		{"iso_offset_time", "HH:mm:ssXXX"},
-		{"iso_local_time", "HH:mm:ss"},
-	};
-	int			i;
+	bool		in_zone;
 
-	for (i = 0; i < (int) lengthof(formats); i++)
-		if (strcmp(name, formats[i].name) == 0)
-		{
-			*pattern = formats[i].pattern;
-			return true;
-		}
-	return false;
+	return date_input_zoned(st, n, input, existing, existing_slot, tz, usec, offset, isnull,
+							&in_zone);
 }
 
 /*
  * Format an instant for date and dateAdd: with format (a Java pattern or
- * one of the named formats, default "iso") in the zone timeZone (default
+ * one of Kestra's named formats, default "iso") in the zone tz (default
  * UTC, the server's zone in Kestra's containers).
  */
 static FpValue *
 format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int format_slot,
-			FpValue *zone, int zone_slot)
+			const char *tz)
 {
 	const char *fmt = "iso";
-	const char *pattern;
 	int			offset = 0;
 	char	   *error = NULL;
 	char	   *text;
@@ -1013,23 +1033,10 @@ format_date(EvalState *st, const ENode *n, int64 usec, FpValue *format, int form
 	if (format != NULL && format->type != FP_NULL &&
 		(fmt = cstring_arg(st, n, format_slot, format)) == NULL)
 		return NULL;
-	if (zone != NULL && zone->type != FP_NULL)
-	{
-		char	   *tz = cstring_arg(st, n, zone_slot, zone);
-
-		if (tz == NULL)
-			return NULL;
-		if (!dt_zone_offset(tz, usec, &offset))
-			return expr_fail(st, "unknown time zone \"%s\"", tz);
-	}
-	if (named_format(fmt, &pattern))
-	{
-		if (pattern == NULL)
-			text = dt_format_datetime(usec, strcmp(fmt, "iso_instant") == 0 ? 0 : offset);
-		else
-			text = dt_format_pattern(usec, offset, pattern, &error);
-	}
-	else
+	if (tz != NULL && !dt_zone_offset(tz, usec, &offset))
+		return expr_fail(st, "unknown time zone \"%s\"", tz);
+	text = dt_format_named(usec, offset, tz, fmt);
+	if (text == NULL)
 		text = dt_format_pattern(usec, offset, fmt, &error);
 	if (text == NULL)
 	{
@@ -1047,19 +1054,23 @@ f_date(BUILTIN_ARGS)
 	int64		usec;
 	int			offset;
 	bool		isnull;
+	char	   *tz;
 
-	if (!date_input(st, n, input, args[2], 2, &usec, &offset, &isnull))
+	if (!zone_arg(st, n, args[1], 1, &tz))
+		return NULL;
+	if (!date_input(st, n, input, args[2], 2, tz, &usec, &offset, &isnull))
 		return NULL;
 	if (isnull)
 		return input;
-	return format_date(st, n, usec, args[0], 0, args[1], 1);
+	return format_date(st, n, usec, args[0], 0, tz);
 }
 
 /*
  * dateAdd(amount, unit, format, timeZone, existingFormat, locale): add
  * amount units (DAYS, HOURS, MONTHS, ... as Java's ChronoUnit) to a date,
- * with calendar arithmetic in the date's own offset, then format it as
- * date does.
+ * with calendar arithmetic in the date's own offset, or in timeZone when
+ * the date is seen there (across a change of clocks, a day keeps the time
+ * of day), then format it as date does.
  */
 static FpValue *
 f_dateAdd(BUILTIN_ARGS)
@@ -1070,45 +1081,39 @@ f_dateAdd(BUILTIN_ARGS)
 	int64		amount;
 	char	   *unit;
 	int64		result;
+	char	   *tz;
+	bool		in_zone;
 
 	if (!expr_int_arg(st, args[0], "the amount of dateAdd", &amount))
 		return NULL;
 	if ((unit = cstring_arg(st, n, 1, args[1])) == NULL)
 		return NULL;
-	if (!date_input(st, n, input, args[4], 4, &usec, &offset, &isnull))
+	if (!zone_arg(st, n, args[3], 3, &tz))
+		return NULL;
+	if (!date_input_zoned(st, n, input, args[4], 4, tz, &usec, &offset, &isnull, &in_zone))
 		return NULL;
 	if (isnull)
 		return input;
-	if (!dt_add(usec, offset, amount, unit, &result))
+	if (!dt_add_in_zone(in_zone ? tz : NULL, usec, offset, amount, unit, &result))
 		return expr_fail(st, "cannot add " INT64_FORMAT " \"%s\" to the date (unknown unit, or out of range)",
 						 amount, unit);
-	return format_date(st, n, result, args[2], 2, args[3], 3);
+	return format_date(st, n, result, args[2], 2, tz);
 }
 
 /*
- * The instant of a timestamp filter's input (as date reads it), checking
- * the timeZone argument; false on error, *isnull for a null input.  A value
- * without an offset is read as UTC (Kestra reads it in timeZone).
+ * The instant of a timestamp filter's input, as date reads it (text
+ * without an offset in timeZone); false on error, *isnull for a null input.
  */
 static bool
 timestamp_input(EvalState *st, const ENode *n, FpValue *input, FpValue **args,
 				int64 *usec, bool *isnull)
 {
 	int			offset;
+	char	   *tz;
 
-	if (args[0] != NULL && args[0]->type != FP_NULL)
-	{
-		char	   *tz = cstring_arg(st, n, 0, args[0]);
-
-		if (tz == NULL)
-			return false;
-		if (!dt_zone_offset(tz, 0, &offset))
-		{
-			expr_fail(st, "unknown time zone \"%s\"", tz);
-			return false;
-		}
-	}
-	return date_input(st, n, input, args[1], 1, usec, &offset, isnull);
+	if (!zone_arg(st, n, args[0], 0, &tz))
+		return false;
+	return date_input(st, n, input, args[1], 1, tz, usec, &offset, isnull);
 }
 
 /* Floor division of usec by unit (Java's epoch conversions round towards the past). */
@@ -1182,19 +1187,91 @@ f_timestampNano(BUILTIN_ARGS)
 /* A DecimalFormat pattern, as far as flowpg reads one. */
 typedef struct NumberPattern
 {
-	char	   *prefix;
+	char	   *prefix;			/* of a number >= 0 */
 	char	   *suffix;
+	char	   *neg_prefix;		/* of a negative number */
+	char	   *neg_suffix;
 	int			min_int;		/* '0's before the point */
 	int			min_frac;		/* '0's after it */
 	int			max_frac;		/* '0's and '#'s after it */
 	int			group;			/* digits between ',', 0 for none */
-	bool		percent;		/* '%' in the prefix or suffix: times 100 */
+	int			multiplier;		/* 100 for '%', 1000 for per mille, else 1 */
+	const char *error;			/* why the pattern is refused, when it is */
+	bool		unsupported;	/* ... because flowpg lacks what it asks for */
 } NumberPattern;
 
+#define PER_MILLE_UTF8 "\xE2\x80\xB0"	/* U+2030 */
+#define CURRENCY_UTF8 "\xC2\xA4"	/* U+00A4 */
+
+/* Refuse np's pattern: false, with the reason. */
+static bool
+number_pattern_error(NumberPattern *np, bool unsupported, const char *why)
+{
+	np->error = why;
+	np->unsupported = unsupported;
+	return false;
+}
+
 /*
- * Read pattern: a literal prefix, the number part (# 0 , .), a literal
- * suffix; 'quoted' text is literal.  false for a pattern without a number
- * part or with a second point.
+ * Read one affix (prefix or suffix) of a DecimalFormat pattern from *pp
+ * into buf, up to the number part, a ';' or the end.  'quoted' text and
+ * '' are literal; '%' and per mille set the multiplier.  false on a
+ * character flowpg does not write (the currency sign).
+ */
+static bool
+read_number_affix(const char **pp, StringInfo buf, NumberPattern *np)
+{
+	const char *p = *pp;
+
+	while (*p && *p != ';' && *p != '#' && *p != '0' && *p != ',' && *p != '.')
+	{
+		if (*p == '\'')
+		{
+			if (p[1] == '\'')
+			{
+				appendStringInfoChar(buf, '\'');	/* '' is a quote */
+				p += 2;
+				continue;
+			}
+			for (p++; *p; p++)
+			{
+				if (*p == '\'' && p[1] == '\'')
+				{
+					appendStringInfoChar(buf, '\'');
+					p++;
+				}
+				else if (*p == '\'')
+					break;
+				else
+					appendStringInfoChar(buf, *p);
+			}
+			if (*p == '\0')
+				return number_pattern_error(np, false, "a quote is not closed");
+			p++;
+			continue;
+		}
+		if (strncmp(p, CURRENCY_UTF8, 2) == 0)
+			return number_pattern_error(np, true, "the currency sign (\u00A4) depends on a locale");
+		if (*p == '%' || strncmp(p, PER_MILLE_UTF8, 3) == 0)
+		{
+			int			m = (*p == '%') ? 100 : 1000;
+
+			if (np->multiplier != 1 && np->multiplier != m)
+				return number_pattern_error(np, false, "it has both % and \u2030");
+			np->multiplier = m;
+		}
+		appendStringInfoChar(buf, *p++);
+	}
+	*pp = p;
+	return true;
+}
+
+/*
+ * Read pattern as java.text.DecimalFormat does (in English): a prefix, the
+ * number part (# 0 , .), a suffix, and optionally ';' and a negative
+ * subpattern, of which only the prefix and suffix count.  false, with
+ * np->error, for a pattern Java refuses or one with a feature flowpg does
+ * not have (np->unsupported: the E exponent, the currency sign).
  */
 static bool
 parse_number_pattern(const char *pattern, NumberPattern *np)
@@ -1203,73 +1280,97 @@ parse_number_pattern(const char *pattern, NumberPattern *np)
 	StringInfoData suf;
 	const char *p = pattern;
 	bool		seen_point = false;
-	bool		in_number = false;
-	bool		done_number = false;
 	int			since_comma = -1;
+	int			hashes_after_zero = 0;
 
 	memset(np, 0, sizeof(*np));
+	np->multiplier = 1;
 	initStringInfo(&pre);
 	initStringInfo(&suf);
-	for (; *p; p++)
+	if (!read_number_affix(&p, &pre, np))
+		return false;
+	if (*p != '#' && *p != '0' && *p != ',' && *p != '.')
+		return number_pattern_error(np, false, "it has no digits (# or 0)");
+	for (; *p == '#' || *p == '0' || *p == ',' || *p == '.'; p++)
 	{
-		bool		numchar = (*p == '#' || *p == '0' || *p == ',' || *p == '.');
-
-		if (numchar && !done_number)
+		if (*p == '.')
 		{
-			in_number = true;
-			if (*p == '.')
-			{
-				if (seen_point)
-					return false;
-				seen_point = true;
-				if (since_comma >= 0)
-					np->group = since_comma;
-			}
-			else if (*p == ',')
-			{
-				if (seen_point)
-					return false;
-				since_comma = 0;
-			}
-			else if (seen_point)
+			if (seen_point)
+				return number_pattern_error(np, false, "it has two decimal points");
+			if (since_comma == 0)
+				return number_pattern_error(np, false, "a grouping separator has no digits after it");
+			seen_point = true;
+			if (since_comma > 0)
+				np->group = since_comma;
+		}
+		else if (*p == ',')
+		{
+			if (seen_point)
+				return number_pattern_error(np, false, "a grouping separator follows the decimal point");
+			since_comma = 0;
+		}
+		else if (*p == '#' && (np->min_int > 0 || np->min_frac > 0 || seen_point))
+		{
+			if (!seen_point)
+				return number_pattern_error(np, true, "'#' after '0' before the decimal point");
+			hashes_after_zero++;
+			np->max_frac++;
+		}
+		else if (*p == '0' && hashes_after_zero > 0)
+			return number_pattern_error(np, false, "'0' follows '#'");
+		else
+		{
+			if (seen_point)
 			{
 				np->max_frac++;
-				if (*p == '0')
-					np->min_frac++;
+				np->min_frac++;
 			}
-			else
-			{
-				if (*p == '0')
-					np->min_int++;
-				if (since_comma >= 0)
-					since_comma++;
-			}
-			continue;
+			else if (*p == '0')
+				np->min_int++;
+			if (!seen_point && since_comma >= 0)
+				since_comma++;
 		}
-		if (in_number)
-			done_number = true;
-		if (*p == '\'')
-		{
-			/* quoted literal; '' is a quote */
-			p++;
-			while (*p && *p != '\'')
-				appendStringInfoChar(done_number ? &suf : &pre, *p++);
-			if (*p == '\0')
-				break;
-			if (p[1] == '\'')
-				appendStringInfoChar(done_number ? &suf : &pre, '\'');
-			continue;
-		}
-		if (*p == '%')
-			np->percent = true;
-		appendStringInfoChar(done_number ? &suf : &pre, *p);
 	}
-	if (!in_number)
-		return false;
-	if (!seen_point && since_comma >= 0)
+	if (*p == 'E')
+		return number_pattern_error(np, true, "scientific notation (E) is not supported");
+	if (!seen_point && since_comma == 0)
+		return number_pattern_error(np, false, "a grouping separator has no digits after it");
+	if (!seen_point && since_comma > 0)
 		np->group = since_comma;
+	if (!read_number_affix(&p, &suf, np))
+		return false;
+	if (*p != '\0' && *p != ';')
+		return number_pattern_error(np, false, "a digit, ',' or '.' is outside the number part (quote it)");
 	np->prefix = pre.data;
 	np->suffix = suf.data;
+	if (*p == ';')
+	{
+		StringInfoData npre;
+		StringInfoData nsuf;
+
+		initStringInfo(&npre);
+		initStringInfo(&nsuf);
+		p++;
+		if (!read_number_affix(&p, &npre, np))
+			return false;
+		if (*p != '#' && *p != '0' && *p != ',' && *p != '.')
+			return number_pattern_error(np, false, "the negative subpattern has no digits (# or 0)");
+		while (*p == '#' || *p == '0' || *p == ',' || *p == '.')
+			p++;
+		if (*p == 'E')
+			return number_pattern_error(np, true, "scientific notation (E) is not supported");
+		if (!read_number_affix(&p, &nsuf, np))
+			return false;
+		if (*p != '\0')
+			return number_pattern_error(np, false, "it has more than one ';'");
+		np->neg_prefix = npre.data;
+		np->neg_suffix = nsuf.data;
+	}
+	else
+	{
+		np->neg_prefix = psprintf("-%s", np->prefix);
+		np->neg_suffix = np->suffix;
+	}
 	return true;
 }
 
@@ -1316,11 +1417,12 @@ f_numberFormat(BUILTIN_ARGS)
 		(pattern = cstring_arg(st, n, 0, args[0])) == NULL)
 		return NULL;
 	if (!parse_number_pattern(pattern, &np))
-		return expr_fail(st, "invalid number format \"%s\"", pattern);
+		return expr_fail(st, np.unsupported ? "numberFormat does not support the pattern \"%s\": %s" :
+						 "invalid number format \"%s\": %s", pattern, np.error);
 	if (np.max_frac > 30)
 		return expr_fail(st, "number format \"%s\" has more than 30 decimals", pattern);
 
-	if (input->type == FP_INT && !np.percent)
+	if (input->type == FP_INT && np.multiplier == 1)
 	{
 		negative = input->u.i < 0;
 		text = psprintf(UINT64_FORMAT, negative ? (uint64) 0 - (uint64) input->u.i : (uint64) input->u.i);
@@ -1330,7 +1432,7 @@ f_numberFormat(BUILTIN_ARGS)
 	}
 	else
 	{
-		d = fp_as_double(input) * (np.percent ? 100.0 : 1.0);
+		d = fp_as_double(input) * np.multiplier;
 		if (isnan(d) || isinf(d))
 			return expr_new_string(st, isnan(d) ? "NaN" : (d > 0 ? "\u221E" : "-\u221E"),
 								   isnan(d) ? 3 : (d > 0 ? 3 : 4));
@@ -1358,9 +1460,7 @@ f_numberFormat(BUILTIN_ARGS)
 	/* a negative number that rounds to zero keeps its sign ("-0"), as in Java */
 
 	initStringInfo(&buf);
-	if (negative)
-		appendStringInfoChar(&buf, '-');
-	appendStringInfoString(&buf, np.prefix);
+	appendStringInfoString(&buf, negative ? np.neg_prefix : np.prefix);
 	{
 		StringInfoData digits;
 		int			pad;
@@ -1378,7 +1478,7 @@ f_numberFormat(BUILTIN_ARGS)
 		appendStringInfoChar(&buf, '.');
 		appendBinaryStringInfo(&buf, frac, fraclen);
 	}
-	appendStringInfoString(&buf, np.suffix);
+	appendStringInfoString(&buf, negative ? np.neg_suffix : np.suffix);
 	return expr_new_string(st, buf.data, buf.len);
 }
 
@@ -1455,7 +1555,7 @@ t_odd(BUILTIN_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* now(timeZone): the render's current time as ISO-8601 text with microseconds. */
+/* now(timeZone, format): the render's current time, as ISO-8601 text or in format (as date). */
 static FpValue *
 fn_now(BUILTIN_ARGS)
 {
@@ -1471,11 +1571,17 @@ fn_now(BUILTIN_ARGS)
 		if (!dt_zone_offset(tz, st->env->now, &offset))
 			return expr_fail(st, "unknown time zone \"%s\"", tz);
 	}
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+		return format_date(st, n, st->env->now, args[1], 1,
+						   args[0] != NULL && args[0]->type != FP_NULL ? cstring_arg(st, n, 0, args[0]) : NULL);
 	text = dt_format_datetime(st->env->now, offset);
 	return expr_new_string(st, text, strlen(text));
 }
 
-/* secret('NAME'): through the caller's hook, which also learns the value for masking. */
+/*
+ * secret('NAME', 'NAMESPACE'): through the caller's hook (secret_in with a
+ * namespace), which also learns the value for masking.
+ */
 static FpValue *
 fn_secret(BUILTIN_ARGS)
 {
@@ -1485,14 +1591,131 @@ fn_secret(BUILTIN_ARGS)
 
 	if (name == NULL)
 		return NULL;
-	if (st->env->secret == NULL)
-		return expr_fail(st, "secret() is not available here");
-	value = st->env->secret(st->env->arg, name, &error);
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+	{
+		char	   *ns = cstring_arg(st, n, 1, args[1]);
+
+		if (ns == NULL)
+			return NULL;
+		if (st->env->secret_in == NULL)
+			return expr_fail(st, "secret() with a namespace is not available here");
+		value = st->env->secret_in(st->env->arg, name, ns, &error);
+	}
+	else
+	{
+		if (st->env->secret == NULL)
+			return expr_fail(st, "secret() is not available here");
+		value = st->env->secret(st->env->arg, name, &error);
+	}
 	if (value == NULL)
 		return expr_fail(st, "%s", error ? error : psprintf("secret \"%s\" not found", name));
 	if (st->env->note_secret != NULL)
 		st->env->note_secret(st->env->arg, value);
 	return expr_new_string(st, value, strlen(value));
+}
+
+/*
+ * render(template, recursive): text rendered as a template, in the context
+ * of the expression that calls it, as Kestra's render() does; recursive
+ * (the default) renders the result again while it still changes and is a
+ * template.  Non-text values come back as they are.  Calls and passes nest
+ * at most EXPR_MAX_RENDER_DEPTH deep, under the budget of the whole render,
+ * so a template that renders itself ends with an error.
+ */
+static FpValue *
+fn_render(BUILTIN_ARGS)
+{
+	FpValue    *v = args[0];
+	bool		recursive = true;
+	const Template *outer = st->t;
+	int			qstart = st->qstart;
+	int			qend = st->qend;
+	int			passes = 0;
+
+	if (args[1] != NULL && args[1]->type != FP_NULL)
+	{
+		if (args[1]->type != FP_BOOL)
+			return type_error(st, n, "a boolean (recursive)", args[1]);
+		recursive = args[1]->u.b;
+	}
+	if (v->type != FP_STRING)
+		return v;
+	while (v->type == FP_STRING && expr_is_template(v->u.str.ptr, v->u.str.len))
+	{
+		ExprSyntaxError err;
+		Template   *t;
+		FpValue    *r;
+
+		if (st->render_depth + passes >= EXPR_MAX_RENDER_DEPTH)
+			return expr_fail(st, "render() nests more than %d deep (or its text keeps changing)",
+							 EXPR_MAX_RENDER_DEPTH);
+		if (!expr_charge(st, 1 + v->u.str.len / 64))
+			return NULL;
+		t = expr_parse_template(v->u.str.ptr, v->u.str.len, &err);
+		if (t == NULL)
+			return expr_fail(st, "render(): invalid template: %s at character %d", err.message,
+							 expr_char_count(v->u.str.ptr, Min(Max(err.offset, 0), v->u.str.len)) + 1);
+		st->render_depth += passes + 1;
+		r = expr_render_template(st, t);
+		st->render_depth -= passes + 1;
+		if (r == NULL)
+		{
+			/*
+			 * The error quotes the rendered text.  A name missing there is an
+			 * error of render(), not an undefined value that ?? or default
+			 * could replace.
+			 */
+			if (st->undefined)
+			{
+				char	   *name = pstrdup(st->message);
+
+				expr_clear_error(st);
+				expr_fail(st, "unable to find `%s` in the text render() renders", name);
+			}
+			return NULL;
+		}
+		st->t = outer;
+		st->qstart = qstart;
+		st->qend = qend;
+		/* Kestra's render() gives text: a value of one {{ }} is written out */
+		if (r->type != FP_STRING)
+		{
+			StringInfoData buf;
+
+			initStringInfo(&buf);
+			if (!expr_append_text(st, &buf, r, st->max_output - st->out_used))
+				return NULL;
+			r = expr_take_string(st, &buf);
+			if (r == NULL)
+				return NULL;
+		}
+		passes++;
+		if (!recursive || (r->u.str.len == v->u.str.len &&
+						   memcmp(r->u.str.ptr, v->u.str.ptr, r->u.str.len) == 0))
+			return r;
+		v = r;
+	}
+	return v;
+}
+
+/* renderOnce(template): Kestra's render(template, false). */
+static FpValue *
+fn_renderOnce(BUILTIN_ARGS)
+{
+	FpValue    *once[EXPR_MAX_PARAMS] = {args[0], expr_bool(false)};
+
+	return fn_render(st, n, input, once);
+}
+
+/* block('name'): the block of that name of this template, rendered again (Pebble's block()). */
+static FpValue *
+fn_block(BUILTIN_ARGS)
+{
+	char	   *name = cstring_arg(st, n, 0, args[0]);
+
+	if (name == NULL)
+		return NULL;
+	return expr_render_block(st, name);
 }
 
 /* kv('KEY'): a value of the key-value store, through the caller's hook. */
@@ -1672,9 +1895,12 @@ static const ExprBuiltin builtins[] = {
 	{"fromJson", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"json", EB_FUNCTION, 1, 1, {"json"}, false, fn_fromJson},
 	{"kv", EB_FUNCTION, 1, 1, {"key"}, false, fn_kv},
-	{"now", EB_FUNCTION, 0, 1, {"timeZone"}, false, fn_now},
+	{"now", EB_FUNCTION, 0, 2, {"timeZone", "format"}, false, fn_now},
 	{"range", EB_FUNCTION, 2, 3, {"start", "end", "increment"}, false, fn_range},
-	{"secret", EB_FUNCTION, 1, 1, {"key"}, false, fn_secret},
+	{"render", EB_FUNCTION, 1, 2, {"template", "recursive"}, false, fn_render},
+	{"renderOnce", EB_FUNCTION, 1, 1, {"template"}, false, fn_renderOnce},
+	{"block", EB_FUNCTION, 1, 1, {"name"}, false, fn_block},
+	{"secret", EB_FUNCTION, 1, 2, {"key", "namespace"}, false, fn_secret},
 };
 
 /* The builtin of kind called name, or NULL. */

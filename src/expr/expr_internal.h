@@ -184,7 +184,8 @@ typedef enum TNodeKind
 	TN_TEXT,
 	TN_OUTPUT,					/* {{ expr }} */
 	TN_IF,						/* {% if %} ... {% elseif %} ... {% else %} ... {% endif %} */
-	TN_FOR						/* {% for a[, b] in expr %} ... {% else %} ... {% endfor %} */
+	TN_FOR,						/* {% for a[, b] in expr %} ... {% else %} ... {% endfor %} */
+	TN_BLOCK					/* {% block name %} ... {% endblock %}: its body, in place */
 } TNodeKind;
 
 /* One condition of an if, with the source range of its tag. */
@@ -206,9 +207,9 @@ struct TNode
 	ENode	   *expr;			/* TN_OUTPUT; TN_FOR: what is iterated */
 	TBranch    *branches;		/* TN_IF */
 	int			nbranches;
-	char	   *var1;			/* TN_FOR */
+	char	   *var1;			/* TN_FOR; TN_BLOCK: its name */
 	char	   *var2;			/* TN_FOR, or NULL */
-	TBody		body;			/* TN_FOR */
+	TBody		body;			/* TN_FOR, TN_BLOCK */
 	TBody		else_body;		/* TN_IF, TN_FOR */
 	bool		has_else;
 };
@@ -220,6 +221,8 @@ struct Template
 	TBody		body;
 	TNode	   *single;			/* the only {{ }} of a typed template, or NULL */
 	bool		plain;			/* no template syntax at all */
+	TNode	  **blocks;			/* the {% block %} tags, for block('name') */
+	int			nblocks;
 };
 
 /* ---------------------------------------------------------------------
@@ -255,7 +258,11 @@ typedef struct EvalState
 	bool		undefined;		/* ... and it is an undefined name */
 	char	   *message;		/* the error (without the quotation) */
 	void	   *err_cxt;		/* MemoryContext for error messages (server) */
+	int			render_depth;	/* render() and block() calls in progress */
 } EvalState;
+
+/* Deepest nesting of render() and block() calls (and passes of a recursive render()). */
+#define EXPR_MAX_RENDER_DEPTH	10
 
 /* expr_lex.c */
 extern bool expr_is_space(char c);
@@ -272,6 +279,7 @@ extern Template *expr_parse_template(const char *src, int len, ExprSyntaxError *
 /* expr_eval.c */
 extern FpValue *expr_eval(EvalState *st, const ENode *n);
 extern FpValue *expr_render_template(EvalState *st, Template *t);
+extern FpValue *expr_render_block(EvalState *st, const char *name);
 
 /* expr_runtime.c (below every other expr file) */
 extern int64 expr_step_base;

@@ -2,7 +2,8 @@
  *
  * expr_parse.c
  *	  Parsing templates into trees: literal text, {{ expressions }},
- *	  {% tags %} (if/elseif/else/endif, for/else/endfor, raw/verbatim) and
+ *	  {% tags %} (if/elseif/else/endif, for/else/endfor, block/endblock,
+ *	  raw/verbatim) and
  *	  {# comments #}, with Pebble's whitespace control ({{- -}}, {%- -%}).
  *
  * Expressions are parsed by precedence climbing with Pebble's operator
@@ -38,6 +39,7 @@
 #define STOP_ELSE		0x02
 #define STOP_ENDIF		0x04
 #define STOP_ENDFOR		0x08
+#define STOP_ENDBLOCK	0x10
 
 /* The tag that ended a body. */
 typedef struct StopInfo
@@ -46,6 +48,7 @@ typedef struct StopInfo
 	int			start;			/* source range of that tag */
 	int			end;
 	ENode	   *cond;			/* {% elseif cond %} */
+	char	   *name;			/* {% endblock name %}: the name, or "" */
 } StopInfo;
 
 typedef struct Parser
@@ -59,6 +62,7 @@ typedef struct Parser
 	int			depth;			/* recursion of parse_expr */
 	int			tag_depth;		/* nesting of if and for */
 	bool		trim_next;		/* the last delimiter ended with '-' */
+	Template   *t;				/* the template being parsed (its blocks) */
 } Parser;
 
 static void *parse_fail(Parser *P, int pos, const char *fmt,...) pg_attribute_printf(3, 4);
@@ -1091,6 +1095,85 @@ parse_for(Parser *P, int *pos, TBody *body, int open)
 	return true;
 }
 
+/*
+ * The name of a block tag at *pos ({% block name %}, a name or a quoted
+ * string, as Pebble takes it), up to its %}; with optional, nothing at all
+ * is allowed too (the name after endblock) and gives "".  NULL on error.
+ */
+static char *
+parse_block_name(Parser *P, int *pos, int open, bool optional)
+{
+	bool		trim;
+	Token	   *t;
+	char	   *name;
+
+	if (!expr_lex(P->src, P->len, pos, P->len, CLOSE_TAG, open, &P->toks, &P->ntoks,
+				  &trim, P->err))
+		return NULL;
+	t = &P->toks[0];
+	if (t->kind == TK_END && optional)
+		name = "";
+	else if (t->kind == TK_NAME || (t->kind == TK_STRING && !t->interp && t->slen > 0))
+	{
+		name = pnstrdup(t->str, t->kind == TK_NAME ? strlen(t->str) : (size_t) t->slen);
+		t++;
+	}
+	else
+	{
+		parse_fail(P, t->pos, "expected a block name but found %s", expr_token_text(P->src, t));
+		return NULL;
+	}
+	if (t->kind != TK_END)
+	{
+		parse_fail(P, t->pos, "expected \"%%}\" but found %s", expr_token_text(P->src, t));
+		return NULL;
+	}
+	P->trim_next = trim;
+	return name;
+}
+
+/*
+ * {% block name %} ... {% endblock [name] %}: without template
+ * inheritance, Pebble renders a block's body where it stands; block('name')
+ * renders it again.  Two blocks of one name are an error, as in Pebble.
+ * *pos is after "block".
+ */
+static bool
+parse_block(Parser *P, int *pos, TBody *body, int open)
+{
+	TNode	   *n = new_tnode(TN_BLOCK, open);
+	StopInfo	stop;
+	int			i;
+
+	if ((n->var1 = parse_block_name(P, pos, open, false)) == NULL)
+		return false;
+	n->end = *pos;
+	for (i = 0; i < P->t->nblocks; i++)
+		if (strcmp(P->t->blocks[i]->var1, n->var1) == 0)
+		{
+			parse_fail(P, open, "block \"%s\" is defined twice", n->var1);
+			return false;
+		}
+	P->t->blocks = P->t->nblocks == 0 ? palloc(sizeof(TNode *) * 4) :
+		(P->t->nblocks % 4 == 0 ? repalloc(P->t->blocks, sizeof(TNode *) * (P->t->nblocks + 4)) :
+		 P->t->blocks);
+	P->t->blocks[P->t->nblocks++] = n;
+	if (!parse_body(P, pos, &n->body, STOP_ENDBLOCK, &stop))
+		return false;
+	if (stop.which != STOP_ENDBLOCK)
+	{
+		parse_fail(P, open, "missing {%% endblock %%}");
+		return false;
+	}
+	if (stop.name[0] != '\0' && strcmp(stop.name, n->var1) != 0)
+	{
+		parse_fail(P, stop.start, "{%% endblock %s %%} closes the block \"%s\"", stop.name, n->var1);
+		return false;
+	}
+	body_add(body, n);
+	return true;
+}
+
 /* What parse_tag found: an error, a tag parsed into the body, or one of the stops. */
 typedef enum TagResult
 {
@@ -1133,6 +1216,21 @@ parse_tag(Parser *P, int open, int p, int *pos, TBody *body, int stops, StopInfo
 		if (!parse_for(P, &p, body, open))
 			return TAG_FAILED;
 	}
+	else if (strcmp(name, "block") == 0)
+	{
+		if (!parse_block(P, &p, body, open))
+			return TAG_FAILED;
+	}
+	else if (strcmp(name, "endblock") == 0 && (stops & STOP_ENDBLOCK))
+	{
+		stop->which = STOP_ENDBLOCK;
+		stop->start = open;
+		if ((stop->name = parse_block_name(P, &p, open, true)) == NULL)
+			return TAG_FAILED;
+		stop->end = p;
+		*pos = p;
+		return TAG_STOP;
+	}
 	else if (strcmp(name, "raw") == 0 || strcmp(name, "verbatim") == 0)
 	{
 		if (!parse_raw(P, &p, body, open,
@@ -1164,7 +1262,8 @@ parse_tag(Parser *P, int open, int p, int *pos, TBody *body, int stops, StopInfo
 	}
 	else if (strcmp(name, "elseif") == 0 || strcmp(name, "else") == 0 ||
 			 strcmp(name, "endif") == 0 || strcmp(name, "endfor") == 0 ||
-			 strcmp(name, "endraw") == 0 || strcmp(name, "endverbatim") == 0)
+			 strcmp(name, "endraw") == 0 || strcmp(name, "endverbatim") == 0 ||
+			 strcmp(name, "endblock") == 0)
 	{
 		parse_fail(P, name_start, "unexpected tag \"%s\"", name);
 		return TAG_FAILED;
@@ -1305,6 +1404,7 @@ expr_parse_template(const char *src, int len, ExprSyntaxError *err)
 	P.src = t->src;
 	P.len = len;
 	P.err = err;
+	P.t = t;
 
 	if (!expr_is_template(src, len))
 	{

@@ -39,7 +39,7 @@ typedef struct CheckState
 static const char *const top_level_keys[] = {
 	"id", "namespace", "description", "labels", "inputs", "variables", "tasks",
 	"errors", "finally", "triggers", "disabled", "outputs", "revision", "pluginDefaults",
-	"taskDefaults", "afterExecution", NULL
+	"taskDefaults", "retry", "afterExecution", NULL
 };
 
 static void check_tasks(CheckState *st, const FpValue *list, const char *path, bool required);
@@ -272,6 +272,19 @@ check_dag_tasks(CheckState *st, const FpValue *v, const PropSpec *spec, const ch
 }
 
 /*
+ * A retry policy must be bounded: with neither maxAttempts (maxAttempt) nor
+ * maxDuration it would retry for ever.
+ */
+static void
+check_retry_bounds(CheckState *st, const FpValue *retry, const char *path)
+{
+	if (fp_get(retry, "maxAttempts") == NULL && fp_get(retry, "maxAttempt") == NULL &&
+		fp_get(retry, "maxDuration") == NULL)
+		problem_add(st->problems, retry, path,
+					"retry needs maxAttempts or maxDuration: a retry without either would never end");
+}
+
+/*
  * Check one property value against its spec: shape, then the templates in
  * it.  Task lists and input declarations are checked by their own code.
  */
@@ -390,7 +403,11 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 				problem_add(st->problems, v, path, "%s must be a map, not a %s",
 							spec->name, fp_type_name(v->type));
 			else
+			{
 				check_props(st, v, spec->fields, NULL, path, spec->name);
+				if (spec->fields == task_retry_fields)
+					check_retry_bounds(st, v, path);
+			}
 			return;
 	}
 	check_value_templates(st, v, path);
@@ -714,6 +731,12 @@ check_document(CheckState *st, const FpValue *root)
 
 	if ((v = fp_get(root, "outputs")))
 		check_flow_outputs(st, v, "outputs");
+	if ((v = fp_get(root, "retry")))
+	{
+		static const PropSpec flow_retry = P_OBJECT("retry", task_retry_fields);
+
+		check_prop(st, v, &flow_retry, "retry");
+	}
 	if ((v = fp_get(root, "triggers")))
 		triggers_check(v, "triggers", st->problems, templates_cb, st);
 }

@@ -39,14 +39,20 @@ static const TaskType *const task_registry[] = {
 };
 
 static const char *const retry_types[] = {"constant", "exponential", "random", NULL};
+static const char *const retry_behaviors[] = {"RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION", NULL};
 /* The log levels, lowest first (see tasks.h). */
 const char *const task_log_levels[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", NULL};
 
-/* retry: {type, interval, maxAttempts, maxInterval, maxDuration, ...} (SPEC section 5) */
-static const PropSpec retry_fields[] = {
+/*
+ * retry: {type, interval, maxAttempts, maxInterval, maxDuration, ...} (SPEC
+ * section 5), on a task or the flow; maxAttempt is Kestra's older spelling.
+ */
+const PropSpec task_retry_fields[] = {
 	{.name = "type", .kind = PROP_ENUM, .required = true, .values = retry_types},
+	P_ENUM("behavior", retry_behaviors),
 	P("interval", PROP_DURATION),
 	P("maxAttempts", PROP_INT),
+	P("maxAttempt", PROP_INT),
 	P("maxInterval", PROP_DURATION),
 	P("maxDuration", PROP_DURATION),
 	P("delayFactor", PROP_NUMBER),
@@ -63,7 +69,7 @@ const PropSpec task_common_props[] = {
 	P("disabled", PROP_BOOL),
 	P("runIf", PROP_STRING),
 	P("timeout", PROP_DURATION),
-	P_OBJECT("retry", retry_fields),
+	P_OBJECT("retry", task_retry_fields),
 	P("allowFailure", PROP_BOOL),
 	P("allowWarning", PROP_BOOL),
 	P_ENUM("logLevel", task_log_levels),

@@ -159,6 +159,9 @@ extern char *task_type_names(void);
 /* Properties every task accepts (id, type, description, disabled, runIf, ...). */
 extern const PropSpec task_common_props[];
 
+/* The fields of a retry policy, a task's or the flow's (flow_check.c checks its bounds). */
+extern const PropSpec task_retry_fields[];
+
 /* The log levels, lowest first (NULL-terminated): Log's level and every task's logLevel. */
 extern const char *const task_log_levels[];
 

@@ -16,6 +16,14 @@
 #include "datetime.h"
 #include "tap.h"
 
+/* Zones by name need the server (datetime_zone.c): fixed offsets only here. */
+bool
+dt_zone_offset(const char *zone, int64 usec, int *offset_sec)
+{
+	(void) usec;
+	return dt_fixed_zone_offset(zone, offset_sec);
+}
+
 /* Compare two strings, showing both on failure. */
 static void
 is_str(const char *got, const char *want, const char *name)
@@ -607,6 +615,61 @@ test_zones(void)
 		ok(!dt_fixed_zone_offset(bad[i], &off), "zone \"%s\" is no fixed offset", bad[i]);
 }
 
+/*
+ * Kestra's named formats: every ISO week-date edge of a decade round-trips
+ * (formatted, then read back to the same day); years before 1 and after
+ * 9999; a local time read in a fixed zone; dt_read_any says what is local.
+ */
+static void
+test_named_formats(void)
+{
+	int64		u;
+	int64		back;
+	int			off;
+	bool		has;
+	bool		known;
+	bool		all = true;
+
+	for (int32 day = 18262; day < 18262 + 3653; day++)	/* 2020-01-01 .. 2029-12-31 */
+	{
+		int64		at = (int64) day * 86400 * USECS_PER_SEC_DT;
+		char	   *week = dt_format_named(at, 0, NULL, "iso_week_date");
+		char	   *ordinal = dt_format_named(at, 0, NULL, "iso_ordinal_date");
+
+		week[strlen(week) - 1] = '\0';	/* drop the Z */
+		ordinal[strlen(ordinal) - 1] = '\0';
+		if (!dt_read_named(week, "iso_week_date", &back, &off, &has, &known) || back != at ||
+			!dt_read_named(ordinal, "iso_ordinal_date", &back, &off, &has, &known) || back != at)
+		{
+			all = false;
+			printf("#   day %d: %s / %s\n", day, week, ordinal);
+			break;
+		}
+	}
+	ok(all, "ISO week and ordinal dates of 2020-2029 read back to their day");
+	is_str(dt_format_named(instant("2026-12-31T00:00:00Z"), 0, NULL, "iso_week_date"), "2026-W53-4Z",
+		   "2026-12-31 is in week 53 of 2026");
+	is_str(dt_format_named(instant("2027-01-03T00:00:00Z"), 0, NULL, "iso_week_date"), "2026-W53-7Z",
+		   "2027-01-03 is still in week 53 of 2026");
+	is_str(dt_format_named(instant("+10000-01-01T00:00:00Z"), 0, NULL, "iso_local_date_time"),
+		   "+10000-01-01T00:00:00", "a year beyond 9999 has a sign");
+	is_str(dt_format_named(instant("2024-01-02T03:04:05.000120Z"), 3600, "+01:00", "iso_zoned_date_time"),
+		   "2024-01-02T04:04:05.00012+01:00", "a fixed offset has no [zone]");
+	is_str(dt_format_named(instant("2024-01-02T03:04:05Z"), -1800, NULL, "rfc_1123_date_time"),
+		   "Tue, 2 Jan 2024 02:34:05 -0030", "RFC 1123 with a negative half-hour offset");
+	ok(dt_format_named(0, 0, NULL, "iso_nope") == NULL, "an unknown name is no named format");
+	ok(!dt_read_named("x", "yyyy", &u, &off, &has, &known) && !known, "a pattern is not a named format");
+
+	ok(dt_read_any("2024-03-31T02:30:00", &u, &off, &has) && !has, "a date-time without offset is local");
+	ok(dt_read_any("2024-03-31", &u, &off, &has) && !has, "a date is local");
+	ok(dt_read_any("2024-03-31T02:30:00+02:00", &u, &off, &has) && has, "an offset fixes the instant");
+	ok(dt_read_any("1711848600", &u, &off, &has) && has, "a number of seconds fixes the instant");
+	ok(dt_local_to_instant("+05:30", instant("2024-03-31T12:00:00Z"), &u, &off) &&
+	   u == instant("2024-03-31T06:30:00Z") && off == 19800, "12:00 in +05:30 is 06:30 UTC");
+	ok(dt_local_to_instant(NULL, 42, &u, &off) && u == 42 && off == 0, "no zone is UTC");
+	ok(!dt_local_to_instant("Not/AZone", 0, &u, &off), "an unknown zone is refused");
+}
+
 int
 main(void)
 {
@@ -619,5 +682,6 @@ main(void)
 	test_parse_any();
 	test_add();
 	test_zones();
+	test_named_formats();
 	return tap_done();
 }
