@@ -314,6 +314,37 @@ SELECT pg_temp.wait_end(:'id');
 SELECT pg_temp.runs(:'id');
 SELECT message FROM flowpg.logs WHERE execution_id = :'id';
 
+-- a retry with behavior CREATE_NEW_EXECUTION ends the execution RETRIED: its afterExecution
+-- runs then (the end of that execution), and the new execution's when it ends
+SELECT revision FROM flow_deploy($$
+id: after-retried
+namespace: t.after
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    retry:
+      behavior: CREATE_NEW_EXECUTION
+      type: constant
+      maxAttempts: 2
+      interval: PT0.1S
+afterExecution:
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "ended {{ execution.state }}"
+$$);
+SELECT flow_start('t.after', 'after-retried') AS id \gset
+DO $$
+BEGIN
+    FOR i IN 1 .. 400 LOOP
+        PERFORM 1 FROM flowpg.executions WHERE flow_id = 'after-retried' AND state = 'FAILED';
+        EXIT WHEN FOUND;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+SELECT x.state, pg_temp.runs(x.id), l.message
+FROM flowpg.executions x JOIN flowpg.logs l ON l.execution_id = x.id AND l.task_id = 'report'
+WHERE x.flow_id = 'after-retried' ORDER BY x.created_at;
+
 -- deploy errors (22023): a Pause, a HumanTask or an Exit in afterExecution (at any depth), a
 -- non-list afterExecution or Pause errors, an id used twice; a refused flow is not stored
 SELECT * FROM flow_validate($$
