@@ -319,7 +319,6 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 		for (i = 0; i < block->count; i++)
 		{
 			TaskRun    *child = exec_find_run(e, block->items[i]->id);
-
 			FlowState	st;
 
 			if (child == NULL)
