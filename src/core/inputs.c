@@ -403,6 +403,24 @@ validator_regex(const char *pattern, char **error)
 	return &e->re;
 }
 
+/* The problem with a whole-string pattern, or NULL when it compiles (see inputs.h). */
+char *
+inputs_regex_problem(const char *pattern)
+{
+	char	   *error = NULL;
+
+	return validator_regex(pattern, &error) == NULL ? error : NULL;
+}
+
+static bool validator_matches(const char *pattern, const char *s, int len);
+
+/* Whether the whole of s matches pattern, as a STRING input's validator (see inputs.h). */
+bool
+inputs_regex_matches(const char *pattern, const char *s)
+{
+	return validator_matches(pattern, s, strlen(s));
+}
+
 /* Does the whole of s (len bytes) match the validator? */
 static bool
 validator_matches(const char *pattern, const char *s, int len)

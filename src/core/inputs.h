@@ -54,4 +54,12 @@ extern FpValue *inputs_in_declared_order(const FpValue *decls, FpValue *values);
 /* The SECRET-typed values in validated values (a list of strings), for masking. */
 extern List *inputs_secret_values(const FpValue *decls, const FpValue *values);
 
+/*
+ * Whole-string regular expressions, as a STRING input's validator reads
+ * them (Java's String.matches): the problem with a pattern, or NULL when it
+ * compiles; whether the whole of s matches (a pattern checked first).
+ */
+extern char *inputs_regex_problem(const char *pattern);
+extern bool inputs_regex_matches(const char *pattern, const char *s);
+
 #endif							/* FLOWPG_INPUTS_H */

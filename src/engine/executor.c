@@ -30,6 +30,7 @@
 #include "retry.h"
 
 static void run_attempt(Execution *e, TaskRun *run);
+static void run_after_execution(Execution *e);
 
 /* Change e's state, remembering to NOTIFY it. */
 static void
@@ -281,6 +282,7 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 	{
 		FlowNode   *node = block->items[i];
 		TaskRun    *run;
+		FlowState	st;
 
 		if (node->disabled)
 			continue;
@@ -289,20 +291,37 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 			run = start_task(e, node, parent);
 		else if (!state_is_terminal(run->state))
 			continue_task(e, run);
+		/* a Pause's own errors and finally run once it has ended */
+		st = run->state;
+		if (state_is_terminal(st) && node->type->ended)
+			st = node->type->ended(e, run);
 		if (e->exiting)
 			return e->exit_state;	/* an Exit task ran: nothing more starts */
 
-		if (!state_is_terminal(run->state))
+		if (!state_is_terminal(st))
 			waiting = true;
-		else if (run->state == ST_FAILED || run->state == ST_KILLED || run->state == ST_CANCELLED)
+		else if (st == ST_FAILED || st == ST_KILLED || st == ST_CANCELLED)
 			result = ST_FAILED;
 		else
-			result = state_worst(result, run->state);
+			result = state_worst(result, st);
 
 		if (!parallel && (waiting || result == ST_FAILED))
 			break;
 	}
 	return waiting ? ST_RUNNING : result;
+}
+
+/* Start or continue one task of a flowable that schedules its own children (see task_api.h). */
+TaskRun *
+executor_step_task(Execution *e, FlowNode *node, TaskRun *parent)
+{
+	TaskRun    *run = exec_find_run(e, node->id);
+
+	if (run == NULL)
+		return start_task(e, node, parent);
+	if (!state_is_terminal(run->state))
+		continue_task(e, run);
+	return run;
 }
 
 /* Advance a scope: its tasks, then errors if they failed, then finally. */
@@ -311,12 +330,21 @@ executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks, bool par
 					   FlowBlock *errors, FlowBlock *finally)
 {
 	FlowState	st = advance_block(e, parent, tasks, parallel);
-	FlowState	fs;
 
 	if (e->exiting)
 		return e->exit_state;	/* no errors or finally after an Exit */
 	if (st == ST_RUNNING)
 		return ST_RUNNING;
+	return executor_scope_end(e, parent, st, errors, finally);
+}
+
+/* A scope's errors and finally blocks, once its tasks have ended (see task_api.h). */
+FlowState
+executor_scope_end(Execution *e, TaskRun *parent, FlowState st, FlowBlock *errors,
+				   FlowBlock *finally)
+{
+	FlowState	fs;
+
 	if (st == ST_FAILED && errors && errors->count > 0 &&
 		(advance_block(e, parent, errors, false) == ST_RUNNING || e->exiting))
 		return e->exiting ? e->exit_state : ST_RUNNING;
@@ -431,7 +459,12 @@ finish_exit(Execution *e)
 	ListCell   *lc;
 
 	if (state_is_terminal(e->state))
+	{
+		/* an Exit with KILLED, which killed the execution already */
+		e->exiting = false;
+		run_after_execution(e);
 		return;
+	}
 	foreach(lc, e->runs)
 	{
 		TaskRun    *run = lfirst(lc);
@@ -451,6 +484,20 @@ finish_exit(Execution *e)
 		exec_state(e, ST_RUNNING);
 	}
 	exec_state(e, e->exit_state);
+	e->exiting = false;			/* the Exit is done: afterExecution runs as after any end */
+	run_after_execution(e);
+}
+
+/*
+ * Once the execution has ended (whatever its state): its afterExecution
+ * tasks, in order.  They cannot change its state (Kestra's rule); a failure
+ * among them stops the ones after it.
+ */
+static void
+run_after_execution(Execution *e)
+{
+	if (e->flow->after_execution.count > 0 && state_is_terminal(e->state))
+		(void) advance_block(e, NULL, &e->flow->after_execution, false);
 }
 
 /* Make every progress possible; set the execution's state from the result. */
@@ -460,6 +507,11 @@ executor_advance(Execution *e)
 	FlowState	st;
 	char	   *error = NULL;
 
+	if (state_is_terminal(e->state))
+	{
+		run_after_execution(e);		/* an external one's result, a subflow's end */
+		return;
+	}
 	if (e->state != ST_RUNNING && e->state != ST_PAUSED)
 		return;
 	st = executor_advance_scope(e, NULL, &e->flow->tasks, false, &e->flow->errors,
@@ -486,6 +538,7 @@ executor_advance(Execution *e)
 		exec_state(e, ST_RUNNING);
 	}
 	exec_state(e, st == ST_SUCCESS || st == ST_WARNING ? st : ST_FAILED);
+	run_after_execution(e);
 }
 
 /* Create and run an execution (see executor.h). */
@@ -636,14 +689,17 @@ executor_kill(Execution *e)
 		kill_run(e, run);
 	}
 	exec_state(e, ST_KILLED);
+	if (!e->exiting)
+		run_after_execution(e);	/* after an Exit KILLED: finish_exit's caller runs it */
 }
 
-/* Whether run sits (directly or below) in an errors or finally block. */
+/* Whether run sits (directly or below) in an errors, finally or afterExecution block. */
 static bool
 in_handler_block(const FlowNode *node)
 {
 	for (; node; node = node->parent)
-		if (strcmp(node->block, "errors") == 0 || strcmp(node->block, "finally") == 0)
+		if (strcmp(node->block, "errors") == 0 || strcmp(node->block, "finally") == 0 ||
+			strcmp(node->block, "afterExecution") == 0)
 			return true;
 	return false;
 }
@@ -731,6 +787,7 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 			}
 		}
 		exec_state(e, ST_CANCELLED);
+		run_after_execution(e);
 		return applied;
 	}
 

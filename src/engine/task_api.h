@@ -38,6 +38,20 @@ extern FlowState executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock
 										bool parallel, FlowBlock *errors, FlowBlock *finally);
 
 /*
+ * Start node's task run under parent, or take its unfinished run further;
+ * returns the run.  For flowables that choose which child starts when (Dag).
+ */
+extern TaskRun *executor_step_task(Execution *e, FlowNode *node, TaskRun *parent);
+
+/*
+ * The end of a scope whose tasks ended with st (not ST_RUNNING): its errors
+ * block when st is FAILED, then its finally block.  Returns ST_RUNNING while
+ * one of them waits, else the scope's end state.
+ */
+extern FlowState executor_scope_end(Execution *e, TaskRun *parent, FlowState st,
+									FlowBlock *errors, FlowBlock *finally);
+
+/*
  * End the execution (from an Exit task) with st: SUCCESS, WARNING,
  * FAILED or CANCELLED end the Exit, the flowable tasks holding it and the
  * execution with st, and start nothing more (no errors or finally block

@@ -32,6 +32,7 @@
 #include "inputs.h"
 #include "security.h"
 #include "trigger_flow.h"
+#include "trigger_where.h"
 #include "value_jsonb.h"
 
 #define FLOW_TRIGGER "io.kestra.plugin.core.trigger.Flow"
@@ -160,6 +161,8 @@ listener_prepare(Listener *l)
 
 	l->disabled = disabled && disabled->type == FP_BOOL && disabled->u.b;
 	l->upstreams = NIL;
+	if (pre && fp_get(pre, "where"))
+		return;					/* a where entry may match an execution of any flow */
 	if (flows && flows->type == FP_ARRAY)
 	{
 		/* matching_entries: one of these must be the upstream flow */
@@ -340,14 +343,19 @@ matching_entries(const FpValue *flows, const Execution *up, FlowState s)
 }
 
 /*
- * Record the matching entries in the trigger's time window; true when every
- * entry has now been seen within it (the window then starts afresh).
+ * Record the matching entries (indexes of flows, ids of where entries) in
+ * the trigger's time window; true when every one of them has now been seen
+ * within it (the window then starts afresh, unless resetOnSuccess is false).
  */
 static bool
-window_complete(const Listener *l, const FpValue *pre, List *entries, const Execution *up,
-				FpValue **merged_outputs)
+window_complete(const Listener *l, const FpValue *pre, List *entries, List *where_ids,
+				const Execution *up, FpValue **merged_outputs)
 {
 	FpValue    *flows = fp_get_array(pre, "flows");
+	FpValue    *where = fp_get_array(pre, "where");
+	FpValue    *reset = fp_get(pre, "resetOnSuccess");
+	int			nflows = flows ? flows->u.arr.count : 0;
+	int			nslots = nflows + (where ? where->u.arr.count : 0);
 	FpValue    *window_def = fp_get_object(pre, "timeWindow");
 	int64		window = USECS_PER_DAY;
 	TimestampTz now = GetCurrentTimestamp();
@@ -355,6 +363,7 @@ window_complete(const Listener *l, const FpValue *pre, List *entries, const Exec
 	bool		isnull;
 	FpValue    *state;
 	FpValue    *seen;
+	FpValue    *mark;
 	ListCell   *lc;
 	int			i;
 
@@ -372,22 +381,22 @@ window_complete(const Listener *l, const FpValue *pre, List *entries, const Exec
 		seen = fp_object(4);
 		fp_set(state, "seen", seen);
 	}
+	mark = fp_object(3);
+	fp_set(mark, "executionId", fp_cstring(up->id));
+	fp_set(mark, "at", fp_int(now));
+	if (up->outputs)
+		fp_set(mark, "outputs", up->outputs);
 	foreach(lc, entries)
-	{
-		FpValue    *mark = fp_object(3);
-
-		fp_set(mark, "executionId", fp_cstring(up->id));
-		fp_set(mark, "at", fp_int(now));
-		if (up->outputs)
-			fp_set(mark, "outputs", up->outputs);
 		fp_set(seen, psprintf("%d", lfirst_int(lc)), mark);
-	}
+	foreach(lc, where_ids)
+		fp_set(seen, psprintf("where:%s", (char *) lfirst(lc)), mark);
 
 	/* complete when every entry was seen within the window */
 	*merged_outputs = fp_object(4);
-	for (i = 0; i < flows->u.arr.count; i++)
+	for (i = 0; i < nslots; i++)
 	{
-		FpValue    *mark = fp_get(seen, psprintf("%d", i));
+		FpValue    *mark = fp_get(seen, i < nflows ? psprintf("%d", i) :
+								  psprintf("where:%s", fp_get_str(where->u.arr.items[i - nflows], "id")));
 		FpValue    *at = mark ? fp_get(mark, "at") : NULL;
 		FpValue    *outs = mark ? fp_get_object(mark, "outputs") : NULL;
 		int			j;
@@ -397,11 +406,11 @@ window_complete(const Listener *l, const FpValue *pre, List *entries, const Exec
 		for (j = 0; outs && j < outs->u.obj.count; j++)
 			fp_set(*merged_outputs, outs->u.obj.pairs[j].key, outs->u.obj.pairs[j].value);
 	}
-	if (i == flows->u.arr.count)
+	if (i == nslots && !(reset && reset->type == FP_BOOL && !reset->u.b))
 		fp_set(state, "seen", fp_object(0));
 	values[3] = fp_to_jsonb_datum(state);
 	db_exec(&q_save_window, values, NULL, false, 0);
-	return i == flows->u.arr.count;
+	return i == nslots;
 }
 
 /* Record in the audit log that a listener could not start (error is masked by the caller). */
@@ -488,6 +497,25 @@ fire(Execution *up, const Listener *l, FlowState s, FpValue *trigger_outputs)
 	return executor_start(flow, values, NULL, NULL, NULL, trigger);
 }
 
+/*
+ * Whether the role that deployed the listening flow's latest revision may
+ * see the upstream execution (VIEW on its namespace).  One it may not see
+ * does not count at all: not in a where expression, not in the time window
+ * (whose marks keep the upstream's outputs for trigger.outputs), not for
+ * firing.
+ */
+static bool
+listener_sees(const Listener *l, const Execution *up)
+{
+	CompiledFlow *flow = flow_model_latest(l->namespace, l->flow_id);
+	Oid			deployer;
+
+	if (flow == NULL || flow->disabled)
+		return false;
+	deployer = get_role_oid(flow->deployer, true);
+	return OidIsValid(deployer) && sec_role_has_permission(deployer, up->namespace, PERM_VIEW);
+}
+
 /* Start (and save) the flows that listen for up reaching state s (see trigger_flow.h). */
 void
 trigger_flow_fire(Execution *up, FlowState s)
@@ -505,6 +533,7 @@ trigger_flow_fire(Execution *up, FlowState s)
 		FpValue    *outputs = up->outputs;
 		bool		has_status;
 		Execution  *e;
+		ListCell   *elc;
 
 		if (!listener_may_match(l, up))
 			continue;
@@ -518,15 +547,24 @@ trigger_flow_fire(Execution *up, FlowState s)
 		/* trigger-level states: as given, else the end states unless something else filters */
 		if (states ? !states_hold(states, s) : (!has_status && pre == NULL && !state_is_terminal(s)))
 			continue;
+		if (pre && !listener_sees(l, up))
+			continue;
 		if (pre)
 		{
-			List	   *entries = matching_entries(fp_get_array(pre, "flows"), up, s);
+			FpValue    *flows = fp_get_array(pre, "flows");
+			FpValue    *where = fp_get_array(pre, "where");
+			List	   *entries = matching_entries(flows, up, s);
+			List	   *where_errors = NIL;
+			List	   *where_ids = trigger_where_matches(where, fp_get(t, "states") != NULL,
+														  up, s, &where_errors);
+			int			nslots = (flows ? flows->u.arr.count : 0) + (where ? where->u.arr.count : 0);
 
-			if (entries == NIL)
+			foreach(elc, where_errors)
+				trigger_failed(up, l, lfirst(elc));
+			if (entries == NIL && where_ids == NIL)
 				continue;
-			/* several upstream flows must all be seen within the time window */
-			if (fp_get_array(pre, "flows")->u.arr.count > 1 &&
-				!window_complete(l, pre, entries, up, &outputs))
+			/* several entries (flows and where) must all be seen within the time window */
+			if (nslots > 1 && !window_complete(l, pre, entries, where_ids, up, &outputs))
 				continue;
 		}
 		/* the started execution's own changes may fire further triggers, to a limit */

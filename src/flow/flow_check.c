@@ -40,10 +40,11 @@ typedef struct CheckState
 static const char *const top_level_keys[] = {
 	"id", "namespace", "description", "labels", "inputs", "variables", "tasks",
 	"errors", "finally", "triggers", "disabled", "outputs", "revision", "pluginDefaults",
-	"taskDefaults", "retry", "concurrency", NULL
+	"taskDefaults", "retry", "concurrency", "afterExecution", NULL
 };
 
 static void check_tasks(CheckState *st, const FpValue *list, const char *path, bool required);
+static void check_task(CheckState *st, const FpValue *task, const char *path);
 static void check_value_templates(CheckState *st, const FpValue *v, const char *path);
 static void templates_cb(const FpValue *v, const char *path, void *arg);
 
@@ -210,6 +211,68 @@ static void check_props(CheckState *st, const FpValue *obj, const PropSpec *spec
 						const PropSpec *more, const char *path, const char *owner);
 
 /*
+ * A Dag's tasks: a non-empty list of {task, dependsOn}, each task checked as
+ * any other (its id counts among the flow's), each dependsOn a list of task
+ * ids.  Whether those ids exist and form no cycle is the Dag's own check.
+ */
+static void
+check_dag_tasks(CheckState *st, const FpValue *v, const PropSpec *spec, const char *path)
+{
+	static const PropSpec item_props[] = {
+		P_REQ("task", PROP_ANY),
+		P("dependsOn", PROP_ANY),
+		P_END
+	};
+	int			i;
+	int			j;
+
+	if (v->type != FP_ARRAY || v->u.arr.count == 0)
+	{
+		problem_add(st->problems, v, path, "%s must be a non-empty list of {task, dependsOn}",
+					spec->name);
+		return;
+	}
+	for (i = 0; i < v->u.arr.count; i++)
+	{
+		const FpValue *item = v->u.arr.items[i];
+		char	   *p = path_index(path, i);
+		FpValue    *task;
+		FpValue    *deps;
+
+		if (item->type != FP_OBJECT)
+		{
+			problem_add(st->problems, item, p, "a Dag item must be a map with task and dependsOn, not a %s",
+						fp_type_name(item->type));
+			continue;
+		}
+		check_props(st, item, item_props, NULL, p, "a Dag item");
+		if ((task = fp_get(item, "task")) != NULL)
+		{
+			if (++st->depth > MAX_TASK_DEPTH)
+				problem_add(st->problems, task, path_key(p, "task"),
+							"tasks are nested more than %d levels deep", MAX_TASK_DEPTH);
+			else
+				check_task(st, task, path_key(p, "task"));
+			st->depth--;
+		}
+		deps = fp_get(item, "dependsOn");
+		if (deps == NULL || deps->type == FP_NULL)
+			continue;
+		if (deps->type != FP_ARRAY)
+		{
+			problem_add(st->problems, deps, path_key(p, "dependsOn"),
+						"dependsOn must be a list of task ids, not a %s", fp_type_name(deps->type));
+			continue;
+		}
+		for (j = 0; j < deps->u.arr.count; j++)
+			if (deps->u.arr.items[j]->type != FP_STRING)
+				problem_add(st->problems, deps->u.arr.items[j],
+							path_index(path_key(p, "dependsOn"), j),
+							"each item of dependsOn must be a task id");
+	}
+}
+
+/*
  * A retry policy must be bounded: with neither maxAttempts (maxAttempt) nor
  * maxDuration it would retry for ever.
  */
@@ -326,6 +389,9 @@ check_prop(CheckState *st, const FpValue *v, const PropSpec *spec, const char *p
 			else
 				for (i = 0; i < v->u.obj.count; i++)
 					check_tasks(st, v->u.obj.pairs[i].value, path_key(path, v->u.obj.pairs[i].key), true);
+			return;
+		case PROP_DAG_TASKS:
+			check_dag_tasks(st, v, spec, path);
 			return;
 		case PROP_INPUTS:
 			if (v->type != FP_ARRAY)
@@ -560,6 +626,37 @@ check_flow_outputs(CheckState *st, const FpValue *outputs, const char *path)
 	}
 }
 
+/*
+ * afterExecution runs once the execution has ended: a Pause or HumanTask
+ * (which would pause an ended execution) and an Exit (which would end it
+ * again) have no place there, at any depth.
+ */
+static void
+check_after_execution(CheckState *st, const FpValue *v, const char *path)
+{
+	int			i;
+
+	if (v->type == FP_ARRAY)
+	{
+		for (i = 0; i < v->u.arr.count; i++)
+			check_after_execution(st, v->u.arr.items[i], path_index(path, i));
+		return;
+	}
+	if (v->type != FP_OBJECT)
+		return;
+	if (fp_get_str(v, "id") && fp_get_str(v, "type"))
+	{
+		const TaskType *type = task_type_lookup(fp_get_str(v, "type"));
+
+		if (type && (type->kind == TASK_PAUSE || type == &task_exit))
+			problem_add(st->problems, fp_get(v, "type"), path_key(path, "type"),
+						"task type %s cannot run in afterExecution: the execution has ended by then",
+						type->name);
+	}
+	for (i = 0; i < v->u.obj.count; i++)
+		check_after_execution(st, v->u.obj.pairs[i].value, path_key(path, v->u.obj.pairs[i].key));
+}
+
 /* Check a whole document (the root of a parsed flow). */
 static void
 check_document(CheckState *st, const FpValue *root)
@@ -627,6 +724,11 @@ check_document(CheckState *st, const FpValue *root)
 		check_tasks(st, v, "errors", false);
 	if ((v = fp_get(root, "finally")))
 		check_tasks(st, v, "finally", false);
+	if ((v = fp_get(root, "afterExecution")))
+	{
+		check_tasks(st, v, "afterExecution", false);
+		check_after_execution(st, v, "afterExecution");
+	}
 
 	if ((v = fp_get(root, "outputs")))
 		check_flow_outputs(st, v, "outputs");

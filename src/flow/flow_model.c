@@ -136,6 +136,29 @@ compile_block(CompiledFlow *flow, FpValue *list, FlowNode *parent, const char *b
 		out->items[out->count++] = compile_node(flow, list->u.arr.items[i], parent, block, all);
 }
 
+/*
+ * Compile a Dag's list of {task, dependsOn} into a block of its tasks, in
+ * the order listed (the checker made sure each item has its task).
+ */
+static void
+compile_dag_block(CompiledFlow *flow, FpValue *list, FlowNode *parent, const char *block,
+				  FlowBlock *out, List **all)
+{
+	FpValue    *tasks = fp_array(list && list->type == FP_ARRAY ? list->u.arr.count : 0);
+	int			i;
+
+	for (i = 0; list && list->type == FP_ARRAY && i < list->u.arr.count; i++)
+	{
+		FpValue    *task = fp_get_object(list->u.arr.items[i], "task");
+
+		if (task == NULL)
+			elog(ERROR, "stored flow %s.%s revision %d holds a Dag item without a task",
+				 flow->namespace, flow->id, flow->revision);
+		fp_append(tasks, task);
+	}
+	compile_block(flow, tasks, parent, block, out, all);
+}
+
 /* Whether key names one of the type's child blocks (or its map of blocks). */
 static bool
 is_child_block(const TaskType *type, const char *key)
@@ -198,8 +221,12 @@ compile_node(CompiledFlow *flow, FpValue *def, FlowNode *parent, const char *blo
 		for (i = 0; i < fixed; i++)
 		{
 			node->block_names[i] = node->type->child_blocks[i];
-			compile_block(flow, fp_get(def, node->block_names[i]), node,
-						  node->block_names[i], &node->blocks[i], all);
+			if (node->type->dag_tasks && strcmp(node->type->dag_tasks, node->block_names[i]) == 0)
+				compile_dag_block(flow, fp_get(def, node->block_names[i]), node,
+								  node->block_names[i], &node->blocks[i], all);
+			else
+				compile_block(flow, fp_get(def, node->block_names[i]), node,
+							  node->block_names[i], &node->blocks[i], all);
 		}
 		/* a map of blocks (Switch cases): one block per key, named "<prop>.<key>" */
 		for (i = 0; map && i < map->u.obj.count; i++)
@@ -291,6 +318,8 @@ top_block_of(CompiledFlow *flow, FlowNode *node)
 		return &flow->errors;
 	if (strcmp(node->block, "finally") == 0)
 		return &flow->finally;
+	if (strcmp(node->block, "afterExecution") == 0)
+		return &flow->after_execution;
 	return &flow->tasks;
 }
 
@@ -338,6 +367,8 @@ compile_flow(const char *ns, const char *id, int32 revision, FpValue *definition
 	compile_block(flow, fp_get(definition, "tasks"), NULL, "tasks", &flow->tasks, &all);
 	compile_block(flow, fp_get(definition, "errors"), NULL, "errors", &flow->errors, &all);
 	compile_block(flow, fp_get(definition, "finally"), NULL, "finally", &flow->finally, &all);
+	compile_block(flow, fp_get(definition, "afterExecution"), NULL, "afterExecution",
+				  &flow->after_execution, &all);
 	flow->has_secrets = declares_secret(flow->inputs);
 	foreach(lc, all)
 	{

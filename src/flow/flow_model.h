@@ -61,6 +61,7 @@ typedef struct CompiledFlow
 	FlowBlock	tasks;
 	FlowBlock	errors;
 	FlowBlock	finally;
+	FlowBlock	after_execution;	/* afterExecution: run once the execution has ended */
 	int			nnodes;
 	FlowNode  **nodes;			/* every node, for lookup by task id */
 } CompiledFlow;

@@ -46,6 +46,7 @@ typedef enum PropKind
 	PROP_TASKS,					/* a list of tasks (checked recursively) */
 	PROP_TASK_OR_TASKS,			/* one task or a list of tasks (onPause) */
 	PROP_TASK_MAP,				/* a map of lists of tasks (Switch cases) */
+	PROP_DAG_TASKS,				/* a list of {task, dependsOn} (Dag tasks) */
 	PROP_INPUTS,				/* a list of input declarations (onResume) */
 	PROP_OBJECT					/* a map with its own PropSpecs (options, retry, ...) */
 } PropKind;
@@ -110,6 +111,13 @@ typedef FlowState (*TaskFinishFn) (struct Execution *e, struct TaskRun *run,
  */
 typedef void (*TaskHookFn) (struct Execution *e, struct TaskRun *run);
 
+/*
+ * A task that is not flowable but has errors/finally blocks of its own
+ * (Pause, HumanTask), whose run has ended: run them.  Returns ST_RUNNING
+ * while they wait, else the state the task counts as in its block.
+ */
+typedef FlowState (*TaskEndedFn) (struct Execution *e, struct TaskRun *run);
+
 /* TASK_PAUSE: a resume's validated values are being taken (keep SECRET ones aside). */
 typedef void (*TaskResumedFn) (struct Execution *e, struct TaskRun *run, FpValue *values);
 
@@ -125,6 +133,7 @@ struct TaskType
 	TaskCheckFn check;			/* or NULL */
 	const char *const *child_blocks;	/* property names holding child tasks */
 	const char *task_map;		/* property holding a map of task lists (blocks "<prop>.<key>") */
+	const char *dag_tasks;		/* child block whose items are {task, dependsOn} (Dag) */
 	TaskRunFn	run;			/* TASK_INTERNAL */
 	TaskAdvanceFn advance;		/* TASK_FLOWABLE */
 	TaskPrepareFn prepare;		/* TASK_EXTERNAL */
@@ -134,6 +143,7 @@ struct TaskType
 	TaskResumedFn resumed;		/* TASK_PAUSE, or NULL */
 	TaskExpiredFn expired;		/* TASK_PAUSE */
 	TaskHookFn	kill;			/* or NULL: nothing outside the execution to end */
+	TaskEndedFn ended;			/* or NULL: nothing runs after the run ends */
 	bool		has_assignees;	/* only its assignees may resume it (HumanTask) */
 };
 
@@ -169,6 +179,7 @@ extern const TaskType task_if;
 extern const TaskType task_sequential;
 extern const TaskType task_parallel;
 extern const TaskType task_switch;
+extern const TaskType task_dag;
 extern const TaskType task_subflow;
 extern const TaskType task_pause;
 extern const TaskType task_human;

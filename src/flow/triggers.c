@@ -10,6 +10,7 @@
 #include "cron.h"
 #include "datetime.h"
 #include "flowpg.h"
+#include "inputs.h"
 #include "problems.h"
 #include "triggers.h"
 
@@ -131,14 +132,168 @@ require_string(const FpValue *obj, const char *key, const char *path, const char
 		problem_add(problems, v, path_key(path, key), "%s must be a string", key);
 }
 
-/* preconditions: {id, flows: [{namespace, flowId, states}], timeWindow} */
-static void
-check_preconditions(const FpValue *pre, const char *path, List **problems)
+static const char *const where_fields[] = {"FLOW_ID", "NAMESPACE", "STATE", "EXPRESSION", NULL};
+static const char *const where_types[] = {
+	"EQUAL_TO", "NOT_EQUAL_TO", "IN", "NOT_IN", "IS_TRUE", "IS_FALSE", "IS_NULL", "IS_NOT_NULL",
+	"STARTS_WITH", "ENDS_WITH", "REGEX", "CONTAINS", NULL
+};
+
+/* Whether name is one of a NULL-terminated list. */
+static bool
+one_of(const char *const *list, const char *name)
 {
-	static const char *const keys[] = {"id", "flows", "timeWindow", NULL};
+	for (; *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One filter of a where entry: {field, type, value, values}.  IN and
+ * NOT_IN take `values` (a list of strings), IS_NULL, IS_NOT_NULL, IS_TRUE
+ * and IS_FALSE nothing more (an EXPRESSION always takes its `value`), the
+ * others a `value`; a REGEX value must compile; an EXPRESSION value is a
+ * template, checked as such.
+ */
+static void
+check_where_filter(const FpValue *f, const char *path, List **problems,
+				   TemplateCheckFn check_templates, void *arg)
+{
+	static const char *const keys[] = {"field", "type", "value", "values", NULL};
+	const char *field;
+	const char *type;
+	FpValue    *value;
+	FpValue    *values;
+	bool		needs_values;
+	bool		needs_value;
+	int			i;
+
+	if (f->type != FP_OBJECT)
+	{
+		problem_add(problems, f, path, "a where filter must be a map with field, type and value");
+		return;
+	}
+	check_keys(f, keys, path, "a where filter", problems);
+	require_string(f, "field", path, "a where filter", problems);
+	require_string(f, "type", path, "a where filter", problems);
+	field = fp_get_str(f, "field");
+	type = fp_get_str(f, "type");
+	if (field && !one_of(where_fields, field))
+	{
+		problem_add(problems, fp_get(f, "field"), path_key(path, "field"),
+					"unknown where field \"%s\" (supported: FLOW_ID, NAMESPACE, STATE, EXPRESSION)", field);
+		field = NULL;
+	}
+	if (type && !one_of(where_types, type))
+	{
+		problem_add(problems, fp_get(f, "type"), path_key(path, "type"),
+					"unknown where filter type \"%s\" (supported: EQUAL_TO, NOT_EQUAL_TO, IN, NOT_IN, IS_TRUE, IS_FALSE, IS_NULL, IS_NOT_NULL, STARTS_WITH, ENDS_WITH, REGEX, CONTAINS)", type);
+		type = NULL;
+	}
+	if (field == NULL || type == NULL)
+		return;
+	value = fp_get(f, "value");
+	values = fp_get(f, "values");
+	needs_values = strcmp(type, "IN") == 0 || strcmp(type, "NOT_IN") == 0;
+	needs_value = strcmp(field, "EXPRESSION") == 0 ||
+		(!needs_values && strncmp(type, "IS_", 3) != 0);
+	if (needs_value && value == NULL)
+		problem_add(problems, f, path, "a where filter of field %s and type %s needs a value", field, type);
+	else if (value && value->type != FP_STRING)
+		problem_add(problems, value, path_key(path, "value"), "value must be a string");
+	if (needs_values)
+	{
+		if (values == NULL || values->type != FP_ARRAY)
+			problem_add(problems, values ? values : f, values ? path_key(path, "values") : path,
+						"a where filter of type %s needs values, a list of strings", type);
+		else
+			for (i = 0; i < values->u.arr.count; i++)
+				if (values->u.arr.items[i]->type != FP_STRING)
+					problem_add(problems, values->u.arr.items[i],
+								path_index(path_key(path, "values"), i), "each item of values must be a string");
+	}
+	if (value == NULL || value->type != FP_STRING)
+		return;
+	if (strcmp(field, "EXPRESSION") == 0)
+		check_templates(value, path_key(path, "value"), arg);
+	if (strcmp(type, "REGEX") == 0)
+	{
+		char	   *error = inputs_regex_problem(value->u.str.ptr);
+
+		if (error)
+			problem_add(problems, value, path_key(path, "value"), "invalid regular expression: %s", error);
+	}
+}
+
+/* where: a list of {id, operand (AND, OR), filters}; ids unique within it. */
+static void
+check_where(const FpValue *where, const char *path, List **problems,
+			TemplateCheckFn check_templates, void *arg)
+{
+	static const char *const keys[] = {"id", "operand", "filters", NULL};
+	int			i;
+	int			j;
+
+	if (where->type != FP_ARRAY)
+	{
+		problem_add(problems, where, path, "where must be a list of {id, filters}");
+		return;
+	}
+	for (i = 0; i < where->u.arr.count; i++)
+	{
+		FpValue    *w = where->u.arr.items[i];
+		char	   *p = path_index(path, i);
+		FpValue    *filters;
+		const char *id;
+		const char *operand;
+
+		if (w->type != FP_OBJECT)
+		{
+			problem_add(problems, w, p, "each where entry must be a map with id and filters");
+			continue;
+		}
+		check_keys(w, keys, p, "a where entry", problems);
+		require_string(w, "id", p, "a where entry", problems);
+		id = fp_get_str(w, "id");
+		for (j = 0; id && j < i; j++)
+		{
+			const char *other = fp_get_str(where->u.arr.items[j], "id");
+
+			if (other && strcmp(other, id) == 0)
+			{
+				problem_add(problems, fp_get(w, "id"), path_key(p, "id"),
+							"duplicate where id \"%s\"", id);
+				break;
+			}
+		}
+		operand = fp_get_str(w, "operand");
+		if (fp_get(w, "operand") &&
+			(operand == NULL || (strcmp(operand, "AND") != 0 && strcmp(operand, "OR") != 0)))
+			problem_add(problems, fp_get(w, "operand"), path_key(p, "operand"),
+						"operand must be AND or OR");
+		filters = fp_get(w, "filters");
+		if (filters == NULL || filters->type != FP_ARRAY || filters->u.arr.count == 0)
+		{
+			problem_add(problems, filters ? filters : w, path_key(p, "filters"),
+						"a where entry needs a non-empty list of filters");
+			continue;
+		}
+		for (j = 0; j < filters->u.arr.count; j++)
+			check_where_filter(filters->u.arr.items[j], path_index(path_key(p, "filters"), j),
+							   problems, check_templates, arg);
+	}
+}
+
+/* preconditions: {id, flows: [{namespace, flowId, states}], where, timeWindow, resetOnSuccess} */
+static void
+check_preconditions(const FpValue *pre, const char *path, List **problems,
+					TemplateCheckFn check_templates, void *arg)
+{
+	static const char *const keys[] = {"id", "flows", "where", "timeWindow", "resetOnSuccess", NULL};
 	static const char *const flow_keys[] = {"namespace", "flowId", "states", NULL};
 	static const char *const window_keys[] = {"type", "window", NULL};
 	FpValue    *flows;
+	FpValue    *where;
 	FpValue    *window;
 	int			i;
 
@@ -149,10 +304,17 @@ check_preconditions(const FpValue *pre, const char *path, List **problems)
 	}
 	check_keys(pre, keys, path, "preconditions", problems);
 	flows = fp_get(pre, "flows");
-	if (flows == NULL || flows->type != FP_ARRAY || flows->u.arr.count == 0)
+	if (fp_get(pre, "where"))
+		check_where(fp_get(pre, "where"), path_key(path, "where"), problems, check_templates, arg);
+	if (fp_get(pre, "resetOnSuccess") && fp_get(pre, "resetOnSuccess")->type != FP_BOOL)
+		problem_add(problems, fp_get(pre, "resetOnSuccess"), path_key(path, "resetOnSuccess"),
+					"resetOnSuccess must be true or false");
+	where = fp_get_array(pre, "where");
+	if (flows == NULL ? (where == NULL || where->u.arr.count == 0) :
+		(flows->type != FP_ARRAY || flows->u.arr.count == 0))
 		problem_add(problems, flows ? flows : pre, path_key(path, "flows"),
-					"preconditions need a non-empty list of flows");
-	else
+					"preconditions need a non-empty list of flows or of where filters");
+	else if (flows)
 	{
 		for (i = 0; i < flows->u.arr.count; i++)
 		{
@@ -263,7 +425,7 @@ check_flow_trigger(const FpValue *t, const char *path, List **problems,
 	if ((v = fp_get(t, "states")))
 		check_states(v, path_key(path, "states"), problems);
 	if ((v = fp_get(t, "preconditions")))
-		check_preconditions(v, path_key(path, "preconditions"), problems);
+		check_preconditions(v, path_key(path, "preconditions"), problems, check_templates, arg);
 	if ((v = fp_get(t, "conditions")))
 		check_conditions(v, path_key(path, "conditions"), problems);
 	if ((v = fp_get(t, "inputs")))

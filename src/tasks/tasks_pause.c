@@ -50,7 +50,8 @@ pause_expired(const char *behavior)
 static void pause_begin(Execution *e, TaskRun *run);
 static void pause_continue(Execution *e, TaskRun *run);
 static void pause_note_secrets(Execution *e, TaskRun *run, FpValue *values);
-static const char *const pause_blocks[] = {"onPause", NULL};
+static FlowState pause_ended(Execution *e, TaskRun *run);
+static const char *const pause_blocks[] = {"onPause", "errors", "finally", NULL};
 
 static const char *const pause_aliases[] = {"io.kestra.core.tasks.flows.Pause", NULL};
 static const PropSpec pause_props[] = {
@@ -59,6 +60,8 @@ static const PropSpec pause_props[] = {
 	P("delay", PROP_DURATION),	/* Kestra's deprecated name of pauseDuration */
 	P_ENUM("behavior", behaviors),
 	P("onPause", PROP_TASK_OR_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
 	P_END
 };
 
@@ -85,6 +88,7 @@ const TaskType task_pause = {
 	.while_paused = pause_continue,
 	.resumed = pause_note_secrets,
 	.expired = pause_expired,
+	.ended = pause_ended,
 };
 
 static const PropSpec assignment_fields[] = {
@@ -99,6 +103,8 @@ static const PropSpec human_props[] = {
 	P("delay", PROP_DURATION),
 	P_ENUM("behavior", behaviors),
 	P("onPause", PROP_TASK_OR_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
 	{.name = "assignment", .kind = PROP_OBJECT, .required = true, .fields = assignment_fields},
 	P_END
 };
@@ -133,6 +139,7 @@ const TaskType task_human = {
 	.while_paused = pause_continue,
 	.resumed = pause_note_secrets,
 	.expired = pause_expired,
+	.ended = pause_ended,
 	.has_assignees = true,
 };
 
@@ -284,6 +291,26 @@ pause_continue(Execution *e, TaskRun *run)
 
 	if (on_pause && on_pause->count > 0)
 		(void) executor_advance_scope(e, run, on_pause, false, NULL, NULL);
+}
+
+/*
+ * The pause has ended: its own errors block when it FAILED (a timeout, or
+ * behavior FAIL), then its finally block, as Kestra runs them.  They do not
+ * change the pause's own state; a failure in them fails its block.  A
+ * skipped pause runs neither; a cancelled or killed one ended its
+ * execution with it.
+ */
+static FlowState
+pause_ended(Execution *e, TaskRun *run)
+{
+	FlowBlock  *errors = flow_node_block(run->node, "errors");
+	FlowBlock  *finally = flow_node_block(run->node, "finally");
+
+	if ((errors == NULL || errors->count == 0) && (finally == NULL || finally->count == 0))
+		return run->state;
+	if (run->state == ST_SKIPPED || run->state == ST_KILLED || run->state == ST_CANCELLED)
+		return run->state;
+	return executor_scope_end(e, run, run->state, errors, finally);
 }
 
 /* Keep the real values of SECRET onResume inputs aside, and mask them where stored. */
