@@ -136,3 +136,10 @@ COMMENT ON COLUMN flowpg.work.namespace IS 'the namespace of its execution: the 
 DROP INDEX flowpg.executions_flow_idx;
 DROP INDEX flowpg.executions_unfinished_idx;
 DROP INDEX flowpg.audit_log_namespace_idx;
+
+-- Loops (issue 12): a task inside a ForEach has one task run per iteration, told apart by the
+-- iteration's value (taskrun.value) and its index (taskrun.iteration).
+ALTER TABLE flowpg.task_runs ADD COLUMN value text;
+ALTER TABLE flowpg.task_runs ADD COLUMN iteration int4;
+COMMENT ON COLUMN flowpg.task_runs.value IS 'the ForEach value of its iteration (taskrun.value), for the direct children of a ForEach; else NULL';
+COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values (taskrun.iteration), or NULL';

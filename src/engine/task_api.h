@@ -38,6 +38,25 @@ extern FlowState executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock
 										bool parallel, FlowBlock *errors, FlowBlock *finally);
 
 /*
+ * One iteration of a ForEach (parent): its tasks in order (or all at once
+ * when parallel: EachParallel), each task run
+ * created with the iteration's value and index (taskrun.value,
+ * taskrun.iteration) and found again by them.  ST_RUNNING while something
+ * waits, else the worst end state (FAILED at the first failure).
+ */
+extern FlowState executor_advance_iteration(Execution *e, TaskRun *parent, FlowBlock *tasks,
+											bool parallel, const char *value, int iteration);
+
+/*
+ * The rest of a scope whose tasks reached st (ST_RUNNING: still waiting):
+ * its errors block if st is FAILED, then its finally block; returns as
+ * executor_advance_scope does.  For flowables that run their tasks their
+ * own way (ForEach).
+ */
+extern FlowState executor_advance_handlers(Execution *e, TaskRun *parent, FlowState st,
+										   FlowBlock *errors, FlowBlock *finally);
+
+/*
  * End the execution (from an Exit task) with st: SUCCESS, WARNING,
  * FAILED or CANCELLED end the Exit, the flowable tasks holding it and the
  * execution with st, and start nothing more (no errors or finally block

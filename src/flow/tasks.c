@@ -27,6 +27,7 @@ static const TaskType *const task_registry[] = {
 	&task_sequential,
 	&task_parallel,
 	&task_switch,
+	&task_foreach,
 	&task_subflow,
 	&task_pause,
 	&task_human,

@@ -305,6 +305,7 @@ pause_note_secrets(Execution *e, TaskRun *run, FpValue *values)
 		on_resume = fp_object(1);
 		fp_set(e->secret_values, "onResume", on_resume);
 	}
-	fp_set(on_resume, run->task_id, values);
+	/* by task run id: a pause inside a loop has one task run per iteration */
+	fp_set(on_resume, run->id, values);
 	e->secrets_dirty = true;
 }

@@ -1,0 +1,378 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks_loop.c
+ *	  The loops: ForEach, and the deprecated EachSequential and
+ *	  EachParallel mapped onto it.  A loop runs its tasks once per distinct
+ *	  value of its list; each iteration's task runs carry the value
+ *	  (taskrun.value) and its index (taskrun.iteration), and the executor
+ *	  finds them again by parent, task id and value (exec_find_child).
+ *
+ * The list is rendered again at every step, as Kestra does: a loop keeps
+ * no outputs of its own.  Values are text: a string as it is, anything else
+ * as JSON; duplicates are dropped (the first one stays), null is an error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "expr.h"
+#include "problems.h"
+#include "task_api.h"
+#include "tasks.h"
+
+/* The most values one loop takes (README "Loops"); more fail the loop's task run. */
+#define LOOP_MAX_VALUES 10000
+
+/* For sorting value indexes by value text (duplicate detection). */
+typedef struct LoopValue
+{
+	const char *text;
+	int			index;
+} LoopValue;
+
+/* qsort comparator: by text, then by position (so the first of equal values sorts first). */
+static int
+loop_value_cmp(const void *a, const void *b)
+{
+	const LoopValue *x = a;
+	const LoopValue *y = b;
+	int			c = strcmp(x->text, y->text);
+
+	if (c != 0)
+		return c;
+	return x->index - y->index;
+}
+
+/* "a list", "an integer": a type name with its article, for messages. */
+static char *
+a_type(FpType t)
+{
+	const char *name = fp_type_name(t);
+
+	return psprintf("%s %s", strchr("aeiou", name[0]) ? "an" : "a", name);
+}
+
+/* One element of a loop's list as its value text, or NULL with *error (null elements). */
+static const char *
+value_text(const FpValue *item, char **error)
+{
+	if (item->type == FP_NULL)
+	{
+		*error = pstrdup("a loop's values must not contain null");
+		return NULL;
+	}
+	if (item->type == FP_STRING)
+		return item->u.str.ptr;
+	return fp_to_json(item);
+}
+
+/*
+ * The distinct values of a rendered list (an array, or a string holding a
+ * JSON array) as a char * array in list order; *count set.  NULL with
+ * *error for anything else.
+ */
+static const char **
+loop_values(const char *prop, FpValue *list, int *count, char **error)
+{
+	const char **texts;
+	LoopValue  *sorted;
+	bool	   *dropped;
+	int			n;
+	int			i;
+	int			kept;
+
+	if (list != NULL && list->type == FP_STRING)
+	{
+		char	   *perr = NULL;
+		FpValue    *parsed = fp_parse_json(list->u.str.ptr, list->u.str.len, &perr);
+
+		if (parsed == NULL)
+		{
+			*error = psprintf("%s must be a list or a JSON list, not the string \"%s\"",
+							  prop, list->u.str.ptr);
+			return NULL;
+		}
+		list = parsed;
+	}
+	if (list == NULL || list->type != FP_ARRAY)
+	{
+		*error = psprintf("%s must be a list, not %s", prop,
+						  list == NULL ? "null" :
+						  list->type == FP_OBJECT ? "a map (maps are not supported in values)" :
+						  a_type(list->type));
+		return NULL;
+	}
+	n = list->u.arr.count;
+	if (n > LOOP_MAX_VALUES)
+	{
+		*error = psprintf("%s holds %d values, more than the %d a loop takes",
+						  prop, n, LOOP_MAX_VALUES);
+		return NULL;
+	}
+	texts = palloc(sizeof(char *) * Max(n, 1));
+	sorted = palloc(sizeof(LoopValue) * Max(n, 1));
+	dropped = palloc0(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		texts[i] = value_text(list->u.arr.items[i], error);
+		if (texts[i] == NULL)
+			return NULL;
+		sorted[i].text = texts[i];
+		sorted[i].index = i;
+	}
+	qsort(sorted, n, sizeof(LoopValue), loop_value_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i].text, sorted[i - 1].text) == 0)
+			dropped[sorted[i].index] = true;
+	kept = 0;
+	for (i = 0; i < n; i++)
+		if (!dropped[i])
+			texts[kept++] = texts[i];
+	*count = kept;
+	return texts;
+}
+
+/* The first enabled task of a block, or NULL: its task run tells whether an iteration began. */
+static FlowNode *
+first_enabled(FlowBlock *block)
+{
+	int			i;
+
+	for (i = 0; block && i < block->count; i++)
+		if (!block->items[i]->disabled)
+			return block->items[i];
+	return NULL;
+}
+
+/*
+ * Run a loop: iterations in list order, at most limit of them unfinished
+ * at once (0: no limit), each iteration's tasks one after the other (all
+ * at once when parallel).  After a failure no further iteration starts;
+ * those begun go on, then errors, then finally.
+ */
+static FlowState
+loop_advance(Execution *e, TaskRun *run, const char *prop, int limit, bool parallel,
+			 char **error)
+{
+	FpValue    *list;
+	const char **values;
+	int			count;
+	FlowBlock  *tasks = flow_node_block(run->node, "tasks");
+	FlowNode   *first = first_enabled(tasks);
+	FlowState	result = ST_SUCCESS;
+	int			unfinished = 0;
+	bool		failed = false;
+	int			i;
+
+	if (!exec_render_prop(e, run, prop, &list, error))
+		return ST_FAILED;
+	values = loop_values(prop, list, &count, error);
+	if (values == NULL)
+		return ST_FAILED;
+
+	for (i = 0; first != NULL && i < count; i++)
+	{
+		FlowState	st;
+
+		if (exec_find_child(e, first->id, run, values[i]) == NULL &&
+			(failed || (limit > 0 && unfinished >= limit)))
+		{
+			if (limit == 1)
+				break;			/* one at a time: nothing later has begun either */
+			continue;
+		}
+		st = executor_advance_iteration(e, run, tasks, parallel, pstrdup(values[i]), i);
+		if (e->exiting)
+			return e->exit_state;
+		if (st == ST_RUNNING)
+			unfinished++;
+		else if (st == ST_FAILED)
+		{
+			failed = true;
+			result = ST_FAILED;
+		}
+		else
+			result = state_worst(result, st);
+	}
+	return executor_advance_handlers(e, run, unfinished > 0 ? ST_RUNNING : result,
+									 flow_node_block(run->node, "errors"),
+									 flow_node_block(run->node, "finally"));
+}
+
+/* An integer property (not a template: Kestra's concurrency limits are static), or dflt. */
+static int
+static_int(const FpValue *def, const char *prop, int dflt)
+{
+	FpValue    *v = fp_get(def, prop);
+
+	if (v == NULL || v->type != FP_INT)
+		return dflt;
+	return (int) Min(Max(v->u.i, 0), LOOP_MAX_VALUES);
+}
+
+/* ForEach: concurrencyLimit iterations at a time (1 by default, 0: all), tasks in order. */
+static FlowState
+foreach_advance(Execution *e, TaskRun *run, char **error)
+{
+	return loop_advance(e, run, "values", static_int(run->node->def, "concurrencyLimit", 1),
+						false, error);
+}
+
+/* EachSequential: one iteration at a time, tasks in order. */
+static FlowState
+each_sequential_advance(Execution *e, TaskRun *run, char **error)
+{
+	return loop_advance(e, run, "value", 1, false, error);
+}
+
+/* EachParallel: concurrent iterations at a time (0, the default: all), each one's tasks at once. */
+static FlowState
+each_parallel_advance(Execution *e, TaskRun *run, char **error)
+{
+	return loop_advance(e, run, "value", static_int(run->node->def, "concurrent", 0),
+						true, error);
+}
+
+/*
+ * Deploy-time check of a loop's list: a literal list (or a string that is
+ * not a template) must be what loop_values takes, and a YAML list may hold
+ * strings, numbers and maps only (as Kestra's).  A template is checked when
+ * it renders.
+ */
+static void
+check_values(const FpValue *task, const char *prop, const char *path, List **problems)
+{
+	FpValue    *v = fp_get(task, prop);
+	char	   *ppath = path_key(path, prop);
+	int			i;
+
+	if (v == NULL)
+		return;					/* required: the property check reports it */
+	if (v->type == FP_STRING)
+	{
+		char	   *error = NULL;
+		int			count;
+
+		if (expr_is_template(v->u.str.ptr, v->u.str.len))
+			return;
+		if (loop_values(prop, v, &count, &error) == NULL)
+			problem_add(problems, v, ppath, "%s", error);
+		return;
+	}
+	if (v->type != FP_ARRAY)
+	{
+		problem_add(problems, v, ppath, "%s must be a list or a JSON list, not %s", prop,
+					v->type == FP_OBJECT ? "a map (maps are not supported in values)" :
+					a_type(v->type));
+		return;
+	}
+	if (v->u.arr.count > LOOP_MAX_VALUES)
+	{
+		problem_add(problems, v, ppath, "%s holds %d values, more than the %d a loop takes",
+					prop, v->u.arr.count, LOOP_MAX_VALUES);
+		return;
+	}
+	for (i = 0; i < v->u.arr.count; i++)
+	{
+		FpValue    *item = v->u.arr.items[i];
+
+		if (item->type == FP_NULL)
+			problem_add(problems, item, path_index(ppath, i),
+						"a loop's values must not contain null");
+		else if (item->type == FP_BOOL || item->type == FP_ARRAY)
+			problem_add(problems, item, path_index(ppath, i),
+						"a loop's values may be strings, numbers or maps, not %s",
+						a_type(item->type));
+	}
+}
+
+/* A concurrency limit, when given, is a literal integer, 0 or more (not a template, as in Kestra). */
+static void
+check_limit(const FpValue *task, const char *prop, const char *path, List **problems)
+{
+	FpValue    *v = fp_get(task, prop);
+
+	/* anything else not an integer the property check reports */
+	if (v != NULL && ((v->type == FP_INT && v->u.i < 0) ||
+					  (v->type == FP_STRING && expr_is_template(v->u.str.ptr, v->u.str.len))))
+		problem_add(problems, v, path_key(path, prop),
+					"%s must be an integer, 0 (no limit) or more, not an expression", prop);
+}
+
+/* ForEach's extra checks: its values and concurrencyLimit. */
+static void
+foreach_check(const FpValue *task, const char *path, List **problems)
+{
+	check_values(task, "values", path, problems);
+	check_limit(task, "concurrencyLimit", path, problems);
+}
+
+/* EachSequential's and EachParallel's extra checks: their value. */
+static void
+each_check(const FpValue *task, const char *path, List **problems)
+{
+	check_values(task, "value", path, problems);
+	check_limit(task, "concurrent", path, problems);
+}
+
+static const char *const loop_blocks[] = {"tasks", "errors", "finally", NULL};
+
+static const PropSpec foreach_props[] = {
+	P_REQ("values", PROP_ANY),
+	P("concurrencyLimit", PROP_INT),
+	P_REQ("tasks", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.ForEach: runs its tasks once per value. */
+const TaskType task_foreach = {
+	.name = "io.kestra.plugin.core.flow.ForEach",
+	.kind = TASK_FLOWABLE,
+	.props = foreach_props,
+	.check = foreach_check,
+	.child_blocks = loop_blocks,
+	.advance = foreach_advance,
+};
+
+static const char *const each_sequential_aliases[] = {"io.kestra.core.tasks.flows.EachSequential", NULL};
+static const PropSpec each_sequential_props[] = {
+	P_REQ("value", PROP_ANY),
+	P_REQ("tasks", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.EachSequential (deprecated): ForEach with concurrencyLimit 1. */
+const TaskType task_each_sequential = {
+	.name = "io.kestra.plugin.core.flow.EachSequential",
+	.aliases = each_sequential_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = each_sequential_props,
+	.check = each_check,
+	.child_blocks = loop_blocks,
+	.advance = each_sequential_advance,
+};
+
+static const char *const each_parallel_aliases[] = {"io.kestra.core.tasks.flows.EachParallel", NULL};
+static const PropSpec each_parallel_props[] = {
+	P_REQ("value", PROP_ANY),
+	P("concurrent", PROP_INT),
+	P_REQ("tasks", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("finally", PROP_TASKS),
+	P_END
+};
+
+/* core.flow.EachParallel (deprecated): every iteration at once, its tasks in parallel. */
+const TaskType task_each_parallel = {
+	.name = "io.kestra.plugin.core.flow.EachParallel",
+	.aliases = each_parallel_aliases,
+	.kind = TASK_FLOWABLE,
+	.props = each_parallel_props,
+	.check = each_check,
+	.child_blocks = loop_blocks,
+	.advance = each_parallel_advance,
+};
