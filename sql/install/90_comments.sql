@@ -169,6 +169,8 @@ COMMENT ON COLUMN flowpg.inbox.expires_at IS 'when pauseDuration or timeout runs
 COMMENT ON COLUMN flowpg.inbox.started_by IS 'who started the execution';
 COMMENT ON COLUMN flowpg.inbox.labels IS 'the execution''s labels';
 COMMENT ON COLUMN flowpg.inbox.inputs IS 'the execution''s inputs, SECRET ones masked';
+COMMENT ON COLUMN flowpg.inbox.value IS 'inside a ForEach: the value of the iteration it pauses (its own, or that of the nearest task run holding it); else NULL';
+COMMENT ON COLUMN flowpg.inbox.iteration IS 'inside a ForEach: that iteration''s 0-based index; else NULL';
 
 COMMENT ON TABLE flowpg.link_keys IS 'the key that signs approval links (appLink()); readable by no role, replaced by flow_link_key_rotate()';
 COMMENT ON COLUMN flowpg.link_keys.singleton IS 'always true: there is one key';
