@@ -28,6 +28,8 @@ static const TaskType *const task_registry[] = {
 	&task_parallel,
 	&task_switch,
 	&task_foreach,
+	&task_each_sequential,
+	&task_each_parallel,
 	&task_subflow,
 	&task_pause,
 	&task_human,

@@ -293,10 +293,11 @@ check_limit(const FpValue *task, const char *prop, const char *path, List **prob
 	FpValue    *v = fp_get(task, prop);
 
 	/* anything else not an integer the property check reports */
-	if (v != NULL && ((v->type == FP_INT && v->u.i < 0) ||
-					  (v->type == FP_STRING && expr_is_template(v->u.str.ptr, v->u.str.len))))
+	if (v != NULL && v->type == FP_INT && v->u.i < 0)
+		problem_add(problems, v, path_key(path, prop), "%s must be 0 (no limit) or more", prop);
+	else if (v != NULL && v->type == FP_STRING && expr_is_template(v->u.str.ptr, v->u.str.len))
 		problem_add(problems, v, path_key(path, prop),
-					"%s must be an integer, 0 (no limit) or more, not an expression", prop);
+					"%s must be a literal integer, not an expression", prop);
 }
 
 /* ForEach's extra checks: its values and concurrencyLimit. */
