@@ -407,7 +407,9 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 
 /*
  * Resume a checked task run, write the step and its audit row (bulk: part of
- * flow_resume_bulk; via: how the decision came, "link" for flow_resume_link).
+ * flow_resume_bulk, which ends the step itself, once for all the pauses of
+ * one execution it resumes; via: how the decision came, "link" for
+ * flow_resume_link).
  */
 static void
 do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *via)
@@ -415,7 +417,8 @@ do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *vi
 	FpValue    *detail = inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values);
 
 	executor_resume(e, run, values);
-	exec_end_step(e);
+	if (!bulk)
+		exec_end_step(e);
 	if (bulk)
 		fp_set(detail, "bulk", fp_bool(true));
 	if (via)
@@ -531,6 +534,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	int			first_sqlstate = 0;
 	int			resumed = 0;
 	char	   *actor = sec_actor();
+	Execution  *pending = NULL;		/* resumed, its step not yet ended */
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -616,12 +620,24 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 		{
 			if (execs[i] == NULL || runs[i] == NULL)
 				continue;
+			/*
+			 * The pauses of one execution (loop iterations) are next to each
+			 * other in the list: they are resumed in one step, written once.
+			 */
+			if (pending != NULL && pending != execs[i])
+			{
+				exec_end_step(pending);
+				pending = NULL;
+			}
 			/* an earlier resume of the list may have ended this one (a parent killing its child) */
 			if (runs[i]->state != ST_PAUSED)
 				continue;
 			do_resume(execs[i], runs[i], values[i], true, NULL);
+			pending = execs[i];
 			resumed++;
 		}
+		if (pending != NULL)
+			exec_end_step(pending);
 	}
 	PG_FINALLY();
 	{

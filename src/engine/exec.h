@@ -43,6 +43,7 @@ typedef struct TaskRun
 	TimestampTz ended_at;		/* 0 while unfinished */
 	FlowNode   *node;			/* its task in the compiled flow */
 	struct TaskRun *parent;		/* the run of parent_id, once looked up (exec_run_parent) */
+	void	   *type_state;		/* its task type's memo while in memory (a loop's values), or NULL */
 	bool		is_new;			/* to be inserted */
 	bool		dirty;			/* to be updated */
 	bool		deleted;		/* to be deleted (restart removes errors/finally runs) */
@@ -105,6 +106,8 @@ typedef struct Execution
 	bool		exiting;		/* an Exit task ends the execution in this step */
 	FlowState	exit_state;		/* ... with this state */
 	List	   *children;		/* Execution *: subflows loaded or started in this step */
+	struct HTAB *run_index;		/* exec_find_child's index of runs, or NULL (exec_runs.c) */
+	int			run_indexed;	/* how many of runs (from the first) it holds */
 } Execution;
 
 /* exec_store.c: reading and writing executions */
@@ -149,11 +152,13 @@ extern TaskRun *exec_find_run(const Execution *e, const char *task_id);
  * value value (NULL: none), or NULL.  Parent and value together are the
  * iteration path: each iteration of a loop has its own task runs.
  */
-extern TaskRun *exec_find_child(const Execution *e, const char *task_id,
+extern TaskRun *exec_find_child(Execution *e, const char *task_id,
 								const TaskRun *parent, const char *value);
 
 /* The task run holding run (its parent_id), or NULL at the top. */
 extern TaskRun *exec_run_parent(const Execution *e, TaskRun *run);
+
+/* (exec_find_child and exec_run_parent live in exec_runs.c) */
 
 /* The task run with a given id, or NULL. */
 extern TaskRun *exec_find_run_id(const Execution *e, const char *run_id);

@@ -410,38 +410,6 @@ exec_find_run(const Execution *e, const char *task_id)
 	return NULL;
 }
 
-/* The task run of task_id under parent with ForEach value value, or NULL (see exec.h). */
-TaskRun *
-exec_find_child(const Execution *e, const char *task_id, const TaskRun *parent,
-				const char *value)
-{
-	ListCell   *lc;
-
-	foreach(lc, e->runs)
-	{
-		TaskRun    *r = lfirst(lc);
-
-		if (r->deleted || strcmp(r->task_id, task_id) != 0)
-			continue;
-		if (parent ? (r->parent_id == NULL || strcmp(r->parent_id, parent->id) != 0)
-			: r->parent_id != NULL)
-			continue;
-		if (value ? (r->value == NULL || strcmp(r->value, value) != 0) : r->value != NULL)
-			continue;
-		return r;
-	}
-	return NULL;
-}
-
-/* The task run holding run, or NULL (see exec.h). */
-TaskRun *
-exec_run_parent(const Execution *e, TaskRun *run)
-{
-	if (run->parent == NULL && run->parent_id != NULL)
-		run->parent = exec_find_run_id(e, run->parent_id);
-	return run->parent;
-}
-
 /* The task run with a given id, or NULL. */
 TaskRun *
 exec_find_run_id(const Execution *e, const char *run_id)

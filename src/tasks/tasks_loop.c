@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include "utils/memutils.h"
+
 #include "expr.h"
 #include "problems.h"
 #include "task_api.h"
@@ -132,6 +134,20 @@ loop_values(const char *prop, FpValue *list, int *count, char **error)
 	return texts;
 }
 
+/*
+ * What a loop's task run remembers while the execution is in memory (a call
+ * of flow_resume_bulk takes one execution through many steps): its values,
+ * rendered at the first step of the call, and the iterations known to have
+ * ended, which later steps need not walk again (an iteration that ended
+ * stays ended; a restart loads the execution afresh).
+ */
+typedef struct LoopState
+{
+	const char **values;
+	int			count;
+	FlowState  *ended;			/* per iteration: its end state, or ST_CREATED while not known */
+} LoopState;
+
 /* The first enabled task of a block, or NULL: its task run tells whether an iteration began. */
 static FlowNode *
 first_enabled(FlowBlock *block)
@@ -154,7 +170,7 @@ static FlowState
 loop_advance(Execution *e, TaskRun *run, const char *prop, int limit, bool parallel,
 			 char **error)
 {
-	FpValue    *list;
+	LoopState  *ls = run->type_state;
 	const char **values;
 	int			count;
 	FlowBlock  *tasks = flow_node_block(run->node, "tasks");
@@ -164,26 +180,52 @@ loop_advance(Execution *e, TaskRun *run, const char *prop, int limit, bool paral
 	bool		failed = false;
 	int			i;
 
-	if (!exec_render_prop(e, run, prop, &list, error))
-		return ST_FAILED;
-	values = loop_values(prop, list, &count, error);
-	if (values == NULL)
-		return ST_FAILED;
+	if (ls == NULL)
+	{
+		FpValue    *list;
+		int			j;
+		/* the memo lives as long as the task run, whatever context this step runs in */
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(run));
+
+		if (!exec_render_prop(e, run, prop, &list, error) ||
+			(values = loop_values(prop, list, &count, error)) == NULL)
+		{
+			MemoryContextSwitchTo(old);
+			return ST_FAILED;
+		}
+		ls = palloc(sizeof(LoopState));
+		ls->values = values;
+		ls->count = count;
+		ls->ended = palloc(sizeof(FlowState) * Max(count, 1));
+		for (j = 0; j < count; j++)
+			ls->ended[j] = ST_CREATED;
+		run->type_state = ls;
+		MemoryContextSwitchTo(old);
+	}
+	values = ls->values;
+	count = ls->count;
 
 	for (i = 0; first != NULL && i < count; i++)
 	{
 		FlowState	st;
 
-		if (exec_find_child(e, first->id, run, values[i]) == NULL &&
+		if (ls->ended[i] != ST_CREATED)
+			st = ls->ended[i];
+		else if (exec_find_child(e, first->id, run, values[i]) == NULL &&
 			(failed || (limit > 0 && unfinished >= limit)))
 		{
 			if (limit == 1)
 				break;			/* one at a time: nothing later has begun either */
 			continue;
 		}
-		st = executor_advance_iteration(e, run, tasks, parallel, pstrdup(values[i]), i);
-		if (e->exiting)
-			return e->exit_state;
+		else
+		{
+			st = executor_advance_iteration(e, run, tasks, parallel, values[i], i);
+			if (e->exiting)
+				return e->exit_state;
+			if (st != ST_RUNNING)
+				ls->ended[i] = st;
+		}
 		if (st == ST_RUNNING)
 			unfinished++;
 		else if (st == ST_FAILED)
