@@ -154,6 +154,28 @@ SELECT state FROM flowpg.executions WHERE id = :'id';
 SELECT pg_temp.iters(:'id');
 SELECT * FROM pg_temp.logs(:'id');
 
+-- flow_restart of a failed loop: the failed iteration's task runs again (its second attempt
+-- passes) and the later iterations start; the loop and the execution succeed
+SELECT revision FROM flow_deploy($$
+id: restartable
+namespace: t84
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [ok, bad, later]
+    tasks:
+      - id: check
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{ taskrun.value == 'bad' and taskrun.attemptsCount == 0 }}"
+      - id: next
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ taskrun.value }} passed"
+$$);
+SELECT flow_start('t84', 'restartable') AS id \gset
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT flow_restart(:'id');
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+
 -- concurrencyLimit: 1 pauses at the first iteration; 2 runs two iterations at a time; 0 all of
 -- them.  Each resume ends one iteration's pause and the next iteration starts in that step.
 SELECT revision FROM flow_deploy($$
@@ -208,6 +230,9 @@ tasks:
         type: io.kestra.plugin.core.flow.Pause
 $$);
 SELECT flow_start('t84', 'limits0') AS id \gset
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+-- a kill ends every paused iteration and the loop
+SELECT flow_kill(:'id');
 SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
 
 -- Bad values at deploy: a map, a null, a boolean, a string that is no JSON list, a number;

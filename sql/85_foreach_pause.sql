@@ -105,6 +105,34 @@ SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
 SELECT message FROM flowpg.logs WHERE execution_id = :'id' ORDER BY message;  -- resumed in id order
 SELECT count(*) AS audit_rows FROM flowpg.audit_log WHERE execution_id = :'id' AND action = 'resume';
 
+-- Forty iterations paused at once (past the size where task runs are looked up through an
+-- index), all resumed in one flow_resume_bulk: one audit row each, the loop ends with the last
+SELECT revision FROM flow_deploy($$
+id: many
+namespace: t85
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, 40) }}"
+    concurrencyLimit: 0
+    tasks:
+      - id: wait
+        type: io.kestra.plugin.core.flow.Pause
+      - id: after
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value }}"
+  - id: sum
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.after | length }} {{ outputs.after['17'].value }} {{ outputs.after['40'].value }}"
+$$);
+SELECT flow_start('t85', 'many') AS id \gset
+SELECT count(*) AS paused FROM flowpg.task_runs WHERE execution_id = :'id' AND state = 'PAUSED';
+SELECT flow_resume_bulk(array(SELECT id FROM flowpg.task_runs WHERE execution_id = :'id' AND state = 'PAUSED'));
+SELECT state, (SELECT count(*) FROM flowpg.task_runs WHERE execution_id = :'id') AS task_runs,
+       (SELECT count(*) FROM flowpg.audit_log WHERE execution_id = :'id' AND action = 'resume') AS audit_rows
+FROM flowpg.executions WHERE id = :'id';
+SELECT message FROM flowpg.logs WHERE execution_id = :'id';
+
 -- One iteration at a time (the default): only the first pauses; the next iteration's pause
 -- begins in the transaction that resumes the one before.  Resuming by task id takes the paused
 -- run; once every run of the task is decided, the message says how the last one ended.
