@@ -123,6 +123,46 @@ SELECT flow_start('t84', 'nested') AS id \gset
 SELECT pg_temp.iters(:'id');
 SELECT * FROM pg_temp.logs(:'id');
 
+-- A Subflow per iteration: each child gets the value as an input; the parent's loop goes on
+-- as each child ends (here at once), and outputs.call[value].outputs is the child's flow output
+SELECT revision FROM flow_deploy($$
+id: child
+namespace: t84
+inputs:
+  - id: item
+    type: STRING
+tasks:
+  - id: work
+    type: io.kestra.plugin.core.debug.Return
+    format: "done {{ inputs.item }}"
+outputs:
+  - id: result
+    type: STRING
+    value: "{{ outputs.work.value }}"
+$$);
+SELECT revision FROM flow_deploy($$
+id: fanout
+namespace: t84
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [x, y]
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: t84
+        flowId: child
+        inputs:
+          item: "{{ taskrun.value }}"
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.call.x.outputs.result }}, {{ outputs.call.y.outputs.result }}"
+$$);
+SELECT flow_start('t84', 'fanout') AS id \gset
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT * FROM pg_temp.logs(:'id');
+SELECT count(*) AS children FROM flowpg.executions WHERE parent_id = :'id' AND state = 'SUCCESS';
+
 -- A failing iteration: with concurrencyLimit 1 nothing later starts; errors then finally run;
 -- the loop and the execution fail
 SELECT revision FROM flow_deploy($$
