@@ -197,3 +197,133 @@ $$);
 SELECT flow_start('t86', 'each-bad-run', '{"v": {"a": 1}}') AS id \gset
 SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
 SELECT task_id, message FROM flowpg.logs WHERE execution_id = :'id';
+
+-- WaitFor: its tasks run again while the condition holds, one iteration per check, each check
+-- fired by the worker's timer after checkFrequency.interval (the task run waits in RETRYING);
+-- Kestra's own example: the Return gives the iteration count, the loop stops once it is 4
+SELECT revision FROM flow_deploy($$
+id: waitfor
+namespace: t86
+tasks:
+  - id: waitFor
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.return.value != '4' }}"
+    checkFrequency:
+      interval: PT0.05S
+    tasks:
+      - id: return
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.waitFor.iterationCount }}"
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.waitFor.iterationCount }} {{ outputs.return.value }}"
+$$);
+SELECT flow_start('t86', 'waitfor') AS id \gset
+SELECT flow_wait(:'id', '20s');
+SELECT task_id, iteration, outputs ->> 'value' AS value FROM flowpg.task_runs
+WHERE execution_id = :'id' AND task_id = 'return' ORDER BY created_at;
+SELECT message FROM flowpg.logs WHERE execution_id = :'id';
+SELECT jsonb_path_query_array(history, '$[*].state') AS waitfor_history,
+       jsonb_path_query_array(attempts, '$[*].state') AS attempts
+FROM flowpg.task_runs WHERE execution_id = :'id' AND task_id = 'waitFor';
+
+-- maxIterations reached: SUCCESS with a WARN line, or FAILED with failOnMaxReached; a failing
+-- iteration fails the WaitFor and its errors run
+SELECT revision FROM flow_deploy($$
+id: waitfor_max
+namespace: t86
+inputs:
+  - id: fail
+    type: BOOLEAN
+tasks:
+  - id: poll
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    failOnMaxReached: "{{ inputs.fail }}"
+    checkFrequency:
+      maxIterations: 2
+      interval: PT0.05S
+    tasks:
+      - id: probe
+        type: io.kestra.plugin.core.log.Log
+        message: "check {{ taskrun.iteration }}"
+$$);
+SELECT flow_start('t86', 'waitfor_max', '{"fail": false}') AS id \gset
+SELECT flow_wait(:'id', '20s');
+SELECT level, message FROM flowpg.logs WHERE execution_id = :'id' ORDER BY at;
+SELECT flow_start('t86', 'waitfor_max', '{"fail": true}') AS id \gset
+SELECT flow_wait(:'id', '20s');
+SELECT level, message FROM flowpg.logs WHERE execution_id = :'id' ORDER BY at;
+SELECT revision FROM flow_deploy($$
+id: waitfor_fail
+namespace: t86
+tasks:
+  - id: poll
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    tasks:
+      - id: boom
+        type: io.kestra.plugin.core.execution.Fail
+        errorMessage: "probe failed"
+    errors:
+      - id: handle
+        type: io.kestra.plugin.core.log.Log
+        message: handled
+$$);
+SELECT flow_start('t86', 'waitfor_fail') AS id \gset
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+
+-- A kill while the WaitFor waits for its next check ends it and voids the timer
+SELECT revision FROM flow_deploy($$
+id: waitfor_slow
+namespace: t86
+tasks:
+  - id: poll
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    checkFrequency:
+      interval: PT1H
+    tasks:
+      - id: probe
+        type: io.kestra.plugin.core.log.Log
+        message: probing
+$$);
+SELECT flow_start('t86', 'waitfor_slow') AS id \gset
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT kind, due_at > now() + interval '59 minutes' AS in_an_hour FROM flowpg.work
+WHERE execution_id = :'id';
+SELECT flow_kill(:'id');
+SELECT state, pg_temp.iters(:'id') FROM flowpg.executions WHERE id = :'id';
+SELECT count(*) AS timers FROM flowpg.work WHERE execution_id = :'id';
+
+-- An unbounded WaitFor (both limits lifted) is refused at deploy, as are maxIterations 0, a
+-- WaitFor without condition, and limits that are no literal integer or duration
+SELECT * FROM flow_validate($$
+id: bad
+namespace: t86
+tasks:
+  - id: forever
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    checkFrequency:
+      maxIterations: null
+      maxDuration: null
+    tasks: [{id: x, type: io.kestra.plugin.core.log.Log, message: x}]
+  - id: zero
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    checkFrequency:
+      maxIterations: 0
+    tasks: [{id: y, type: io.kestra.plugin.core.log.Log, message: x}]
+  - id: nocondition
+    type: io.kestra.plugin.core.flow.WaitFor
+    tasks: [{id: z, type: io.kestra.plugin.core.log.Log, message: x}]
+  - id: badlimits
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ true }}"
+    checkFrequency:
+      maxIterations: "{{ 3 }}"
+      maxDuration: one hour
+      interval: "{{ 'PT1S' }}"
+    tasks: [{id: w, type: io.kestra.plugin.core.log.Log, message: x}]
+$$);

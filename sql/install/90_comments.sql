@@ -51,7 +51,7 @@ COMMENT ON COLUMN flowpg.task_runs.due_at IS 'when a pause expires or a retry fa
 COMMENT ON COLUMN flowpg.task_runs.created_at IS 'when the task run was created';
 COMMENT ON COLUMN flowpg.task_runs.ended_at IS 'when it reached an end state, or NULL';
 COMMENT ON COLUMN flowpg.task_runs.value IS 'the ForEach value of its iteration (taskrun.value), for the direct children of a ForEach; else NULL';
-COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values (taskrun.iteration), or NULL';
+COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values, or of a WaitFor''s iteration (taskrun.iteration); else NULL';
 
 COMMENT ON TABLE flowpg.logs IS
     'log lines of executions (Log tasks, task errors), secrets masked; readable as their execution is';

@@ -142,7 +142,7 @@ DROP INDEX flowpg.audit_log_namespace_idx;
 ALTER TABLE flowpg.task_runs ADD COLUMN value text;
 ALTER TABLE flowpg.task_runs ADD COLUMN iteration int4;
 COMMENT ON COLUMN flowpg.task_runs.value IS 'the ForEach value of its iteration (taskrun.value), for the direct children of a ForEach; else NULL';
-COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values (taskrun.iteration), or NULL';
+COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values, or of a WaitFor''s iteration (taskrun.iteration); else NULL';
 
 -- The inbox shows which loop iteration each pause belongs to (sql/install/50_security.sql, as
 -- it is there; new columns at the end).

@@ -31,7 +31,7 @@ typedef struct TaskRun
 	char	   *task_id;
 	char	   *parent_id;		/* the task run of the flowable holding it, or NULL */
 	char	   *value;			/* the ForEach value of its iteration (direct children), or NULL */
-	int32		iteration;		/* the 0-based index of that value, or -1 */
+	int32		iteration;		/* the 0-based index of that value (or WaitFor iteration), or -1 */
 	FlowState	state;
 	FpValue    *outputs;		/* object, or NULL */
 	FpValue    *attempts;		/* array of {state, startDate, endDate} */
@@ -149,11 +149,13 @@ extern TaskRun *exec_find_run(const Execution *e, const char *task_id);
 
 /*
  * The task run of task_id under parent (NULL: at the top) with the ForEach
- * value value (NULL: none), or NULL.  Parent and value together are the
- * iteration path: each iteration of a loop has its own task runs.
+ * value value, or, when value is NULL, of the iteration iteration (-1:
+ * none; a WaitFor's iterations have no value), or NULL.  Parent, value and
+ * iteration together are the iteration path: each iteration of a loop has
+ * its own task runs.
  */
 extern TaskRun *exec_find_child(Execution *e, const char *task_id,
-								const TaskRun *parent, const char *value);
+								const TaskRun *parent, const char *value, int iteration);
 
 /* The task run holding run (its parent_id), or NULL at the top. */
 extern TaskRun *exec_run_parent(const Execution *e, TaskRun *run);

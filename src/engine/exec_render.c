@@ -197,10 +197,9 @@ exec_vars(Execution *e, TaskRun *run)
 		if (run->parent_id)
 			fp_set(taskrun, "parentId", fp_cstring(run->parent_id));
 		if (run->value)
-		{
 			fp_set(taskrun, "value", fp_cstring(run->value));
+		if (run->iteration >= 0)
 			fp_set(taskrun, "iteration", fp_int(run->iteration));
-		}
 		fp_set(e->vars, "taskrun", taskrun);
 		parents = run->parent_id ? parents_of(e, run) : NULL;
 		if (parents)

@@ -2,8 +2,8 @@
  *
  * exec_runs.c
  *	  Finding the task run of a task in an execution: by parent task run,
- *	  task id and ForEach value (the iteration path), which is how the
- *	  executor's walk finds where an execution is.
+ *	  task id and ForEach value or WaitFor iteration (the iteration path),
+ *	  which is how the executor's walk finds where an execution is.
  *
  * A loop has one task run per task per iteration, so an execution can have
  * thousands; the walk looks each of them up at every step.  Past a few
@@ -32,9 +32,9 @@ typedef struct RunIndexEntry
 	List	   *runs;			/* TaskRun *, in creation order */
 } RunIndexEntry;
 
-/* The hash of (parent id, task id, value); NULLs hash apart from any string. */
+/* The hash of (parent id, task id, value or iteration); NULLs hash apart from any string. */
 static uint64
-child_key(const char *parent_id, const char *task_id, const char *value)
+child_key(const char *parent_id, const char *task_id, const char *value, int iteration)
 {
 	uint64		h = hash_bytes_extended((const unsigned char *) task_id, strlen(task_id), 0);
 
@@ -42,6 +42,8 @@ child_key(const char *parent_id, const char *task_id, const char *value)
 							parent_id ? strlen(parent_id) : 0, h ^ (parent_id ? 1 : 2));
 	h = hash_bytes_extended((const unsigned char *) (value ? value : ""),
 							value ? strlen(value) : 0, h ^ (value ? 3 : 4));
+	if (value == NULL)
+		h = hash_bytes_extended((const unsigned char *) &iteration, sizeof(iteration), h);
 	return h;
 }
 
@@ -52,12 +54,14 @@ same(const char *a, const char *b)
 	return a == NULL ? b == NULL : (b != NULL && strcmp(a, b) == 0);
 }
 
-/* Whether r is the live task run of task_id under parent_id with value. */
+/* Whether r is the live task run of task_id under parent_id with value (or iteration). */
 static bool
-is_child(const TaskRun *r, const char *task_id, const char *parent_id, const char *value)
+is_child(const TaskRun *r, const char *task_id, const char *parent_id, const char *value,
+		 int iteration)
 {
 	return !r->deleted && strcmp(r->task_id, task_id) == 0 &&
-		same(r->parent_id, parent_id) && same(r->value, value);
+		same(r->parent_id, parent_id) && same(r->value, value) &&
+		(value != NULL || r->iteration == iteration);
 }
 
 /* Bring e's index up to date: create it, then add the runs appended since. */
@@ -82,7 +86,7 @@ update_index(Execution *e)
 	for (i = e->run_indexed; i < list_length(e->runs); i++)
 	{
 		TaskRun    *r = list_nth(e->runs, i);
-		uint64		key = child_key(r->parent_id, r->task_id, r->value);
+		uint64		key = child_key(r->parent_id, r->task_id, r->value, r->iteration);
 		bool		found;
 		RunIndexEntry *entry = hash_search(e->run_index, &key, HASH_ENTER, &found);
 		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(e));
@@ -97,7 +101,8 @@ update_index(Execution *e)
 
 /* The task run of task_id under parent with ForEach value value, or NULL (see exec.h). */
 TaskRun *
-exec_find_child(Execution *e, const char *task_id, const TaskRun *parent, const char *value)
+exec_find_child(Execution *e, const char *task_id, const TaskRun *parent, const char *value,
+				int iteration)
 {
 	const char *parent_id = parent ? parent->id : NULL;
 	ListCell   *lc;
@@ -108,14 +113,14 @@ exec_find_child(Execution *e, const char *task_id, const TaskRun *parent, const 
 		{
 			TaskRun    *r = lfirst(lc);
 
-			if (is_child(r, task_id, parent_id, value))
+			if (is_child(r, task_id, parent_id, value, iteration))
 				return r;
 		}
 		return NULL;
 	}
 	update_index(e);
 	{
-		uint64		key = child_key(parent_id, task_id, value);
+		uint64		key = child_key(parent_id, task_id, value, iteration);
 		RunIndexEntry *entry = hash_search(e->run_index, &key, HASH_FIND, NULL);
 
 		if (entry == NULL)
@@ -124,7 +129,7 @@ exec_find_child(Execution *e, const char *task_id, const TaskRun *parent, const 
 		{
 			TaskRun    *r = lfirst(lc);
 
-			if (is_child(r, task_id, parent_id, value))
+			if (is_child(r, task_id, parent_id, value, iteration))
 				return r;
 		}
 	}

@@ -321,6 +321,7 @@ exec_load(const char *execution_id)
 	for (i = 0; i < n; i++)
 	{
 		TaskRun    *r = palloc0(sizeof(TaskRun));
+		bool		isnull;
 
 		r->id = db_text(i, 1);
 		r->task_id = db_text(i, 2);
@@ -335,7 +336,8 @@ exec_load(const char *execution_id)
 		r->created_at = db_time(i, 11);
 		r->ended_at = db_time(i, 12);
 		r->value = db_text(i, 13);
-		r->iteration = r->value ? db_int4(i, 14) : -1;
+		(void) db_datum(i, 14, &isnull);
+		r->iteration = isnull ? -1 : db_int4(i, 14);
 		r->node = flow_model_node(e->flow, r->task_id);
 		if (r->node == NULL)
 			elog(ERROR, "task run %s refers to task \"%s\", which its flow revision lacks",
@@ -517,8 +519,8 @@ save_run(Execution *e, TaskRun *r)
 		v[14] = DB_TEXT(r->value);
 		n[14] = DB_NULL(r->value);
 		v[15] = Int32GetDatum(r->iteration);
-		n[15] = r->value ? ' ' : 'n';
-		if (r->value == NULL && db_schema_is_0_1())
+		n[15] = r->iteration >= 0 ? ' ' : 'n';
+		if (r->value == NULL && r->iteration < 0 && db_schema_is_0_1())
 			db_exec(&q_insert_run_01, v, n, false, 0);
 		else
 			db_exec(&q_insert_run, v, n, false, 0);

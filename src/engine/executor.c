@@ -290,7 +290,7 @@ start_task(Execution *e, FlowNode *node, TaskRun *parent, const char *value, int
 	FpValue    *run_if;
 
 	run->value = (char *) value;
-	run->iteration = value ? iteration : -1;
+	run->iteration = iteration;
 	run_if = fp_get(node->def, "runIf");
 
 	if (run_if)
@@ -375,7 +375,7 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel,
 
 		if (node->disabled)
 			continue;
-		run = exec_find_child(e, node->id, parent, value);
+		run = exec_find_child(e, node->id, parent, value, iteration);
 		if (run == NULL)
 			run = start_task(e, node, parent, value, iteration);
 		else if (!state_is_terminal(run->state))

@@ -30,6 +30,7 @@ static const TaskType *const task_registry[] = {
 	&task_foreach,
 	&task_each_sequential,
 	&task_each_parallel,
+	&task_waitfor,
 	&task_subflow,
 	&task_pause,
 	&task_human,

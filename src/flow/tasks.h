@@ -169,6 +169,7 @@ extern const TaskType task_switch;
 extern const TaskType task_foreach;
 extern const TaskType task_each_sequential;
 extern const TaskType task_each_parallel;
+extern const TaskType task_waitfor;
 extern const TaskType task_subflow;
 extern const TaskType task_pause;
 extern const TaskType task_human;

@@ -16,7 +16,9 @@
 #include "postgres.h"
 
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
+#include "datetime.h"
 #include "expr.h"
 #include "problems.h"
 #include "task_api.h"
@@ -211,7 +213,7 @@ loop_advance(Execution *e, TaskRun *run, const char *prop, int limit, bool paral
 
 		if (ls->ended[i] != ST_CREATED)
 			st = ls->ended[i];
-		else if (exec_find_child(e, first->id, run, values[i]) == NULL &&
+		else if (exec_find_child(e, first->id, run, values[i], i) == NULL &&
 			(failed || (limit > 0 && unfinished >= limit)))
 		{
 			if (limit == 1)
@@ -418,4 +420,166 @@ const TaskType task_each_parallel = {
 	.check = each_check,
 	.child_blocks = loop_blocks,
 	.advance = each_parallel_advance,
+};
+
+/* WaitFor's checkFrequency defaults, as Kestra's: 100 iterations, one hour, a check a second. */
+#define WAITFOR_MAX_ITERATIONS 100
+#define WAITFOR_MAX_DURATION (USECS_PER_SEC * 3600)
+#define WAITFOR_INTERVAL USECS_PER_SEC
+
+/* A duration field of checkFrequency in microseconds: dflt when absent, -1 when null. */
+static int64
+frequency_duration(const FpValue *freq, const char *field, int64 dflt)
+{
+	FpValue    *v = freq ? fp_get(freq, field) : NULL;
+	int64		usec;
+
+	if (v == NULL)
+		return dflt;
+	if (v->type != FP_STRING || !dt_parse_duration(v->u.str.ptr, &usec))
+		return -1;
+	return usec;
+}
+
+/* Set a WaitFor's iterationCount output (the current iteration, 1-based, as Kestra counts). */
+static void
+set_iteration_count(Execution *e, TaskRun *run, int n)
+{
+	run->outputs = fp_object(1);
+	fp_set(run->outputs, "iterationCount", fp_int(n));
+	run->dirty = true;
+	exec_outputs_changed(e, run);
+}
+
+/*
+ * WaitFor: run the tasks, iteration after iteration (their task runs carry
+ * the 0-based index as taskrun.iteration; outputs.<waitfor>.iterationCount
+ * is the current one, from 1).  After an iteration has succeeded, if the
+ * condition still holds and neither maxIterations nor maxDuration is
+ * reached, the task run waits (RETRYING, a timer the worker fires after
+ * interval, as for a retry) and the next iteration runs then.  A failed
+ * iteration fails the WaitFor (errors run); a reached maximum ends it,
+ * FAILED when failOnMaxReached, else SUCCESS; a false condition, SUCCESS.
+ */
+static FlowState
+waitfor_advance(Execution *e, TaskRun *run, char **error)
+{
+	FlowBlock  *tasks = flow_node_block(run->node, "tasks");
+	FpValue    *freq = fp_get(run->node->def, "checkFrequency");
+	FpValue    *n_v = run->outputs ? fp_get(run->outputs, "iterationCount") : NULL;
+	int			n = (n_v && n_v->type == FP_INT) ? (int) n_v->u.i : 0;
+	FpValue    *max_v = freq ? fp_get(freq, "maxIterations") : NULL;
+	int64		max_iterations = max_v == NULL ? WAITFOR_MAX_ITERATIONS :
+		max_v->type == FP_INT ? max_v->u.i : -1;
+	int64		max_duration = frequency_duration(freq, "maxDuration", WAITFOR_MAX_DURATION);
+	int64		interval = frequency_duration(freq, "interval", WAITFOR_INTERVAL);
+	FpValue    *condition;
+	FpValue    *fail_v;
+	FpValue    *attempt;
+	FlowState	st;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz due;
+
+	if (n == 0)
+		set_iteration_count(e, run, n = 1);
+	st = executor_advance_iteration(e, run, tasks, false, NULL, n - 1);
+	if (e->exiting)
+		return e->exit_state;
+	if (st == ST_RUNNING)
+		return ST_RUNNING;
+	if (st == ST_FAILED)
+		return executor_advance_handlers(e, run, st, flow_node_block(run->node, "errors"), NULL);
+
+	/* the iteration succeeded: go on while the condition holds and no maximum is reached */
+	if (!exec_render_prop(e, run, "condition", &condition, error))
+		return ST_FAILED;
+	if (!expr_truthy(condition))
+		return ST_SUCCESS;
+	if ((max_iterations >= 0 && n >= max_iterations) ||
+		(max_duration >= 0 && now - run->created_at >= max_duration))
+	{
+		exec_log(e, run, "WARN", max_iterations >= 0 && n >= max_iterations ?
+				 "Max iterations reached" : "Max duration reached");
+		if (!exec_render_prop(e, run, "failOnMaxReached", &fail_v, error))
+			return ST_FAILED;
+		if (fail_v && expr_truthy(fail_v))
+		{
+			*error = psprintf("the condition still held after %d iterations", n);
+			return ST_FAILED;
+		}
+		return ST_SUCCESS;
+	}
+	if (!executor_due_time(now, Max(interval, 0), &due))
+	{
+		*error = pstrdup("checkFrequency.interval is past the last time PostgreSQL can store");
+		return ST_FAILED;
+	}
+	/* wait for the next check: the worker's timer takes it up (executor_retry) */
+	set_iteration_count(e, run, n + 1);
+	executor_run_state(run, ST_RETRYING);
+	/* that check's attempt ended well: it is no failed try */
+	attempt = run->attempts->u.arr.items[run->attempts->u.arr.count - 1];
+	fp_set(attempt, "state", fp_cstring("SUCCESS"));
+	run->due_at = due;
+	exec_queue_work(e, run, "retry", due, NULL);
+	return ST_RUNNING;
+}
+
+/*
+ * Deploy-time check of WaitFor: checkFrequency may not lift both limits
+ * (maxIterations and maxDuration given as null: a WaitFor that may never
+ * end), and its numbers must be positive.
+ */
+static void
+waitfor_check(const FpValue *task, const char *path, List **problems)
+{
+	FpValue    *freq = fp_get(task, "checkFrequency");
+	FpValue    *max_i = freq && freq->type == FP_OBJECT ? fp_get(freq, "maxIterations") : NULL;
+	FpValue    *max_d = freq && freq->type == FP_OBJECT ? fp_get(freq, "maxDuration") : NULL;
+
+	FpValue    *interval = freq && freq->type == FP_OBJECT ? fp_get(freq, "interval") : NULL;
+	char	   *fpath = path_key(path, "checkFrequency");
+	int64		usec;
+
+	if (max_i && max_i->type == FP_NULL && max_d && max_d->type == FP_NULL)
+		problem_add(problems, freq, fpath,
+					"a WaitFor needs maxIterations or maxDuration: without either it may never end");
+	/* Kestra's checkFrequency is no template: its limits are known at deploy */
+	if (max_i && max_i->type != FP_NULL && (max_i->type != FP_INT || max_i->u.i < 1))
+		problem_add(problems, max_i, path_key(fpath, "maxIterations"),
+					"maxIterations must be an integer, 1 or more (or null: no limit)");
+	if (max_d && max_d->type != FP_NULL &&
+		(max_d->type != FP_STRING || !dt_parse_duration(max_d->u.str.ptr, &usec)))
+		problem_add(problems, max_d, path_key(fpath, "maxDuration"),
+					"maxDuration must be an ISO-8601 duration such as PT1H (or null: no limit)");
+	if (interval && (interval->type != FP_STRING || !dt_parse_duration(interval->u.str.ptr, &usec)))
+		problem_add(problems, interval, path_key(fpath, "interval"),
+					"interval must be an ISO-8601 duration such as PT1S, not an expression");
+}
+
+static const PropSpec frequency_fields[] = {
+	P("maxIterations", PROP_ANY),	/* an integer, or null: no limit (checked above) */
+	P("maxDuration", PROP_ANY),
+	P("interval", PROP_DURATION),
+	P_END
+};
+
+static const char *const waitfor_blocks[] = {"tasks", "errors", NULL};
+static const PropSpec waitfor_props[] = {
+	P_REQ("condition", PROP_STRING),
+	P_REQ("tasks", PROP_TASKS),
+	P("errors", PROP_TASKS),
+	P("failOnMaxReached", PROP_BOOL),
+	P_OBJECT("checkFrequency", frequency_fields),
+	P_END
+};
+
+/* core.flow.WaitFor: runs its tasks again while its condition holds. */
+const TaskType task_waitfor = {
+	.name = "io.kestra.plugin.core.flow.WaitFor",
+	.kind = TASK_FLOWABLE,
+	.props = waitfor_props,
+	.check = waitfor_check,
+	.child_blocks = waitfor_blocks,
+	.advance = waitfor_advance,
 };
