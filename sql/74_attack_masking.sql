@@ -45,7 +45,7 @@ tasks:
 $f$);
 SELECT * FROM pg_temp.run('vault', 'forms');
 SELECT message FROM flowpg.logs WHERE task_id = 'filters' ORDER BY at;
-SELECT key, value FROM flowpg.task_runs, jsonb_each_text(outputs -> 'row')
+SELECT o.key, o.value FROM flowpg.task_runs, jsonb_each_text(outputs -> 'row') AS o
 WHERE task_id = 'sql' ORDER BY key;
 
 -- a value cut in an error message ("received ..." keeps 200 bytes) keeps no start of the secret

@@ -71,7 +71,9 @@ CREATE TABLE flowpg.task_runs (
     assigned_groups text[],
     due_at          timestamptz,
     created_at      timestamptz NOT NULL,
-    ended_at        timestamptz
+    ended_at        timestamptz,
+    value           text,
+    iteration       int4
 );
 -- for exec_load's "SELECT ... FROM flowpg.task_runs WHERE execution_id = $1", the link page's
 -- pause, flow_purge's DELETE and the row security of task runs by execution:

@@ -115,7 +115,9 @@ CREATE VIEW flowpg.inbox WITH (security_barrier = true) AS
            t.due_at AS expires_at,
            e.created_by AS started_by,
            e.labels,
-           e.inputs
+           e.inputs,
+           it.value,
+           it.iteration
     FROM flowpg.task_runs AS t
     JOIN flowpg.executions AS e ON e.id = t.execution_id
     JOIN flowpg.flow_revisions AS r
@@ -125,6 +127,17 @@ CREATE VIEW flowpg.inbox WITH (security_barrier = true) AS
                    'strict $.** ? (@.id == $id && @.type like_regex "(Pause|HumanTask)$")',
                    pg_catalog.jsonb_build_object('id', t.task_id)) AS definition
     ) AS task
+    -- the loop iteration it pauses: its own ForEach value, or that of the nearest holder
+    LEFT JOIN LATERAL (
+        WITH RECURSIVE up (parent_id, value, iteration, depth) AS (
+            SELECT t.parent_id, t.value, t.iteration, 0
+            UNION ALL
+            SELECT p.parent_id, p.value, p.iteration, up.depth + 1
+              FROM up JOIN flowpg.task_runs AS p ON p.id = up.parent_id
+             WHERE up.value IS NULL AND up.depth < 64
+        )
+        SELECT up.value, up.iteration FROM up WHERE up.value IS NOT NULL LIMIT 1
+    ) AS it ON true
     WHERE t.state = 'PAUSED'
       AND (t.assigned_users OPERATOR(pg_catalog.&&) ARRAY[CURRENT_USER::text COLLATE "default"]
            OR t.assigned_groups OPERATOR(pg_catalog.&&) flowpg.current_groups()

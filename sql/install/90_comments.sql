@@ -51,6 +51,8 @@ COMMENT ON COLUMN flowpg.task_runs.assigned_groups IS 'a HumanTask''s rendered a
 COMMENT ON COLUMN flowpg.task_runs.due_at IS 'when a pause expires or a retry falls due, or NULL';
 COMMENT ON COLUMN flowpg.task_runs.created_at IS 'when the task run was created';
 COMMENT ON COLUMN flowpg.task_runs.ended_at IS 'when it reached an end state, or NULL';
+COMMENT ON COLUMN flowpg.task_runs.value IS 'the ForEach value of its iteration (taskrun.value), for the direct children of a ForEach; else NULL';
+COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values, or of a WaitFor''s iteration (taskrun.iteration); else NULL';
 
 COMMENT ON TABLE flowpg.logs IS
     'log lines of executions (Log tasks, task errors), secrets masked; readable as their execution is';
@@ -168,6 +170,8 @@ COMMENT ON COLUMN flowpg.inbox.expires_at IS 'when pauseDuration or timeout runs
 COMMENT ON COLUMN flowpg.inbox.started_by IS 'who started the execution';
 COMMENT ON COLUMN flowpg.inbox.labels IS 'the execution''s labels';
 COMMENT ON COLUMN flowpg.inbox.inputs IS 'the execution''s inputs, SECRET ones masked';
+COMMENT ON COLUMN flowpg.inbox.value IS 'inside a ForEach: the value of the iteration it pauses (its own, or that of the nearest task run holding it); else NULL';
+COMMENT ON COLUMN flowpg.inbox.iteration IS 'inside a ForEach: that iteration''s 0-based index; else NULL';
 
 COMMENT ON TABLE flowpg.link_keys IS 'the key that signs approval links (appLink()); readable by no role, replaced by flow_link_key_rotate()';
 COMMENT ON COLUMN flowpg.link_keys.singleton IS 'always true: there is one key';

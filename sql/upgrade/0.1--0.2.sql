@@ -167,3 +167,62 @@ ALTER TABLE flowpg.flow_queue ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_slots', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue', '');
 SELECT pg_catalog.pg_extension_config_dump('flowpg.flow_queue_seq_seq', '');
+
+-- Loops (issue 12): a task inside a ForEach has one task run per iteration, told apart by the
+-- iteration's value (taskrun.value) and its index (taskrun.iteration).
+ALTER TABLE flowpg.task_runs ADD COLUMN value text;
+ALTER TABLE flowpg.task_runs ADD COLUMN iteration int4;
+COMMENT ON COLUMN flowpg.task_runs.value IS 'the ForEach value of its iteration (taskrun.value), for the direct children of a ForEach; else NULL';
+COMMENT ON COLUMN flowpg.task_runs.iteration IS 'the 0-based index of that value among the ForEach''s distinct values, or of a WaitFor''s iteration (taskrun.iteration); else NULL';
+
+-- The inbox shows which loop iteration each pause belongs to (sql/install/50_security.sql, as
+-- it is there; new columns at the end).
+CREATE OR REPLACE VIEW flowpg.inbox WITH (security_barrier = true) AS
+    SELECT t.execution_id,
+           e.namespace,
+           e.flow_id,
+           e.flow_revision,
+           t.id AS task_run_id,
+           t.task_id,
+           task.definition ->> 'type' AS task_type,
+           task.definition ->> 'description' AS description,
+           coalesce(task.definition -> 'onResume', '[]') AS on_resume,
+           t.assigned_users,
+           t.assigned_groups,
+           (SELECT max((h ->> 'date')::timestamptz)
+              FROM pg_catalog.jsonb_array_elements(t.history) AS h
+             WHERE h ->> 'state' = 'PAUSED') AS paused_at,
+           t.due_at AS expires_at,
+           e.created_by AS started_by,
+           e.labels,
+           e.inputs,
+           it.value,
+           it.iteration
+    FROM flowpg.task_runs AS t
+    JOIN flowpg.executions AS e ON e.id = t.execution_id
+    JOIN flowpg.flow_revisions AS r
+      ON r.namespace = e.namespace AND r.id = e.flow_id AND r.revision = e.flow_revision
+    CROSS JOIN LATERAL (
+        SELECT pg_catalog.jsonb_path_query_first(r.definition,
+                   'strict $.** ? (@.id == $id && @.type like_regex "(Pause|HumanTask)$")',
+                   pg_catalog.jsonb_build_object('id', t.task_id)) AS definition
+    ) AS task
+    -- the loop iteration it pauses: its own ForEach value, or that of the nearest holder
+    LEFT JOIN LATERAL (
+        WITH RECURSIVE up (parent_id, value, iteration, depth) AS (
+            SELECT t.parent_id, t.value, t.iteration, 0
+            UNION ALL
+            SELECT p.parent_id, p.value, p.iteration, up.depth + 1
+              FROM up JOIN flowpg.task_runs AS p ON p.id = up.parent_id
+             WHERE up.value IS NULL AND up.depth < 64
+        )
+        SELECT up.value, up.iteration FROM up WHERE up.value IS NOT NULL LIMIT 1
+    ) AS it ON true
+    WHERE t.state = 'PAUSED'
+      AND (t.assigned_users OPERATOR(pg_catalog.&&) ARRAY[CURRENT_USER::text COLLATE "default"]
+           OR t.assigned_groups OPERATOR(pg_catalog.&&) flowpg.current_groups()
+           OR (t.assigned_users IS NULL AND t.assigned_groups IS NULL
+               AND flowpg.namespace_path(t.namespace) OPERATOR(pg_catalog.&&) flowpg.resume_namespaces()))
+      AND flowpg.may_resume(t.namespace, t.assigned_users, t.assigned_groups);
+COMMENT ON COLUMN flowpg.inbox.value IS 'inside a ForEach: the value of the iteration it pauses (its own, or that of the nearest task run holding it); else NULL';
+COMMENT ON COLUMN flowpg.inbox.iteration IS 'inside a ForEach: that iteration''s 0-based index; else NULL';

@@ -50,6 +50,11 @@ static DbQuery q_state = DB_QUERY(
 	"SELECT state, namespace FROM flowpg.executions WHERE id = $1",
 	1, TEXTOID);
 
+/* flow_resume_bulk given a task run id: its execution */
+static DbQuery q_run_execution = DB_QUERY(
+	"SELECT execution_id FROM flowpg.task_runs WHERE id = $1",
+	1, TEXTOID);
+
 /* Raise 22023 for input problems: the first as the message, every one in the detail. */
 static void
 raise_input_errors(List *errors, const char *context)
@@ -278,9 +283,42 @@ last_ended_pause(Execution *e)
 }
 
 /*
+ * The task run a resume naming task_id means: a task run id of e, or else
+ * the task's run, and for a task with several (one per loop iteration) its
+ * oldest PAUSED one the caller may resume, or its oldest PAUSED one, or its
+ * last one (which tells how it ended).  NULL when none has started.
+ */
+static TaskRun *
+named_run(Execution *e, const char *task_id)
+{
+	TaskRun    *paused = NULL;
+	TaskRun    *last = NULL;
+	ListCell   *lc;
+
+	if (flow_model_node(e->flow, task_id) == NULL)
+		return exec_find_run_id(e, task_id);
+	foreach(lc, e->runs)
+	{
+		TaskRun    *r = lfirst(lc);
+
+		if (r->deleted || strcmp(r->task_id, task_id) != 0)
+			continue;
+		last = r;
+		if (r->state != ST_PAUSED)
+			continue;
+		if (may_resume(e, r))
+			return r;
+		if (paused == NULL)
+			paused = r;
+	}
+	return paused ? paused : last;
+}
+
+/*
  * Choose and check the task run a resume acts on: the PAUSED one named by
- * task_id, else the oldest PAUSED one the caller may resume.  On success
- * returns it with *values validated; else fills check.
+ * task_id (a task id or a task run id, see named_run), else the oldest
+ * PAUSED one the caller may resume.  On success returns it with *values
+ * validated; else fills check.
  */
 static TaskRun *
 check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values,
@@ -297,14 +335,16 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 		check->reason = pstrdup(ACCESS_DENIED);
 		return NULL;
 	}
-	if (task_id && flow_model_node(e->flow, task_id) == NULL)
+	run = task_id ? named_run(e, task_id) : NULL;
+	if (task_id && run == NULL && flow_model_node(e->flow, task_id) == NULL)
 	{
 		check->sqlstate = ERRCODE_UNDEFINED_OBJECT;
 		check->reason = psprintf("flow \"%s\" of execution \"%s\" has no task \"%s\"",
 								 e->flow_id, e->id, task_id);
 		return NULL;
 	}
-	run = task_id ? exec_find_run(e, task_id) : NULL;
+	if (run)
+		task_id = run->task_id; /* a task run id: its task names it in messages */
 	if (run && pause_outcome(run))
 	{
 		/* that pause was decided (or expired, or killed): say by whom and when */
@@ -367,7 +407,9 @@ check_resume(Execution *e, const char *task_id, FpValue *given, FpValue **values
 
 /*
  * Resume a checked task run, write the step and its audit row (bulk: part of
- * flow_resume_bulk; via: how the decision came, "link" for flow_resume_link).
+ * flow_resume_bulk, which ends the step itself, once for all the pauses of
+ * one execution it resumes; via: how the decision came, "link" for
+ * flow_resume_link).
  */
 static void
 do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *via)
@@ -375,7 +417,8 @@ do_resume(Execution *e, TaskRun *run, FpValue *values, bool bulk, const char *vi
 	FpValue    *detail = inputs_detail(run->task_id, fp_get(run->node->def, "onResume"), values);
 
 	executor_resume(e, run, values);
-	exec_end_step(e);
+	if (!bulk)
+		exec_end_step(e);
 	if (bulk)
 		fp_set(detail, "bulk", fp_bool(true));
 	if (via)
@@ -434,11 +477,36 @@ flow_resume(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(executions_resume(id, given, task_id, NULL, NULL, NULL)));
 }
 
-/* Order execution ids (so that bulk operations lock rows in one order). */
-static int
-cmp_cstring(const void *a, const void *b)
+/* One element of flow_resume_bulk's list: an execution, or one task run of it. */
+typedef struct BulkItem
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	char	   *given;			/* the id as given (for messages) */
+	char	   *execution_id;	/* the execution (given, or the task run's) */
+	char	   *run_id;			/* the task run given, or NULL for "its oldest pause" */
+} BulkItem;
+
+/* Order bulk items by execution, then task run: rows are locked in one order. */
+static int
+cmp_bulk_item(const void *a, const void *b)
+{
+	const BulkItem *x = a;
+	const BulkItem *y = b;
+	int			c = strcmp(x->execution_id, y->execution_id);
+
+	if (c != 0)
+		return c;
+	if (x->run_id == NULL || y->run_id == NULL)
+		return (x->run_id != NULL) - (y->run_id != NULL);
+	return strcmp(x->run_id, y->run_id);
+}
+
+/* Whether two bulk items name the same thing (the same id twice resumes once). */
+static bool
+same_bulk_item(const BulkItem *x, const BulkItem *y)
+{
+	return strcmp(x->execution_id, y->execution_id) == 0 &&
+		(x->run_id == NULL ? y->run_id == NULL :
+		 y->run_id != NULL && strcmp(x->run_id, y->run_id) == 0);
 }
 
 /*
@@ -455,7 +523,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	int			n;
 	int			i;
-	char	  **ids;
+	BulkItem   *items;
 	FpValue    *given = api_object_arg(fcinfo, 1, "inputs");
 	DbScope		scope;
 	Execution **execs;
@@ -466,6 +534,7 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	int			first_sqlstate = 0;
 	int			resumed = 0;
 	char	   *actor = sec_actor();
+	Execution  *pending = NULL;		/* resumed, its step not yet ended */
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -473,16 +542,17 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 				 errmsg("execution ids must not be null")));
 	arr = PG_GETARG_ARRAYTYPE_P(0);
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	ids = palloc(sizeof(char *) * Max(n, 1));
+	items = palloc(sizeof(BulkItem) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("execution ids must not contain null")));
-		ids[i] = TextDatumGetCString(elems[i]);
+		items[i].given = TextDatumGetCString(elems[i]);
+		items[i].execution_id = items[i].given;
+		items[i].run_id = NULL;
 	}
-	qsort(ids, n, sizeof(char *), cmp_cstring);
 
 	execs = palloc0(sizeof(Execution *) * Max(n, 1));
 	runs = palloc0(sizeof(TaskRun *) * Max(n, 1));
@@ -492,37 +562,52 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 	db_enter(&scope);
 	PG_TRY();
 	{
+		/* a task run id (a pause of one loop iteration) stands for its execution's lock */
+		for (i = 0; i < n; i++)
+		{
+			Datum		arg = CStringGetTextDatum(items[i].given);
+
+			if (execution_namespace(items[i].given) == NULL &&
+				db_exec(&q_run_execution, &arg, NULL, true, 1) == 1)
+			{
+				items[i].execution_id = db_text(0, 1);
+				items[i].run_id = items[i].given;
+			}
+		}
+		qsort(items, n, sizeof(BulkItem), cmp_bulk_item);
+
 		for (i = 0; i < n; i++)
 		{
 			ResumeCheck check;
 			char	   *ns;
+			const char *id = items[i].execution_id;
 
-			if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+			if (i > 0 && same_bulk_item(&items[i], &items[i - 1]))
 				continue;		/* the same id twice resumes it once */
-			ns = execution_namespace(ids[i]);
-			if (ns != NULL && !may_try_resume(ids[i], ns))
+			ns = execution_namespace(id);
+			if (ns != NULL && !may_try_resume(id, ns))
 			{
 				/* not locked: see may_try_resume */
 				check.sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
 				check.reason = pstrdup(ACCESS_DENIED);
 			}
-			else if (ns == NULL || (execs[i] = exec_load(ids[i])) == NULL)
+			else if (ns == NULL || (execs[i] = exec_load(id)) == NULL)
 			{
 				check.sqlstate = ERRCODE_UNDEFINED_OBJECT;
-				check.reason = psprintf("execution \"%s\" does not exist", ids[i]);
+				check.reason = psprintf("execution \"%s\" does not exist", id);
 			}
 			else
 			{
-				/* a parent and its child may both be here: see exec_hold */
+				/* a parent and its child (or one execution twice) may be here: see exec_hold */
 				exec_hold(execs[i]);
 				execs[i]->actor = actor;
-				runs[i] = check_resume(execs[i], NULL, given, &values[i], &check);
+				runs[i] = check_resume(execs[i], items[i].run_id, given, &values[i], &check);
 			}
 			if (runs[i] == NULL)
 			{
 				if (nproblems++ == 0)
 					first_sqlstate = check.sqlstate;
-				appendStringInfo(&problems, "\n%s: %s", ids[i], check.reason);
+				appendStringInfo(&problems, "\n%s: %s", items[i].given, check.reason);
 			}
 		}
 		if (nproblems > 0)
@@ -535,12 +620,24 @@ flow_resume_bulk(PG_FUNCTION_ARGS)
 		{
 			if (execs[i] == NULL || runs[i] == NULL)
 				continue;
+			/*
+			 * The pauses of one execution (loop iterations) are next to each
+			 * other in the list: they are resumed in one step, written once.
+			 */
+			if (pending != NULL && pending != execs[i])
+			{
+				exec_end_step(pending);
+				pending = NULL;
+			}
 			/* an earlier resume of the list may have ended this one (a parent killing its child) */
 			if (runs[i]->state != ST_PAUSED)
 				continue;
 			do_resume(execs[i], runs[i], values[i], true, NULL);
+			pending = execs[i];
 			resumed++;
 		}
+		if (pending != NULL)
+			exec_end_step(pending);
 	}
 	PG_FINALLY();
 	{

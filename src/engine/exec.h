@@ -30,6 +30,8 @@ typedef struct TaskRun
 	char	   *id;
 	char	   *task_id;
 	char	   *parent_id;		/* the task run of the flowable holding it, or NULL */
+	char	   *value;			/* the ForEach value of its iteration (direct children), or NULL */
+	int32		iteration;		/* the 0-based index of that value (or WaitFor iteration), or -1 */
 	FlowState	state;
 	FpValue    *outputs;		/* object, or NULL */
 	FpValue    *attempts;		/* array of {state, startDate, endDate} */
@@ -40,6 +42,8 @@ typedef struct TaskRun
 	TimestampTz created_at;
 	TimestampTz ended_at;		/* 0 while unfinished */
 	FlowNode   *node;			/* its task in the compiled flow */
+	struct TaskRun *parent;		/* the run of parent_id, once looked up (exec_run_parent) */
+	void	   *type_state;		/* its task type's memo while in memory (a loop's values), or NULL */
 	bool		is_new;			/* to be inserted */
 	bool		dirty;			/* to be updated */
 	bool		deleted;		/* to be deleted (restart removes errors/finally runs) */
@@ -102,6 +106,8 @@ typedef struct Execution
 	bool		exiting;		/* an Exit task ends the execution in this step */
 	FlowState	exit_state;		/* ... with this state */
 	List	   *children;		/* Execution *: subflows loaded or started in this step */
+	struct HTAB *run_index;		/* exec_find_child's index of runs, or NULL (exec_runs.c) */
+	int			run_indexed;	/* how many of runs (from the first) it holds */
 } Execution;
 
 /* exec_store.c: reading and writing executions */
@@ -144,8 +150,26 @@ extern void exec_save(Execution *e);
 /* A new task run of node under parent (not yet written). */
 extern TaskRun *exec_new_run(Execution *e, FlowNode *node, TaskRun *parent);
 
-/* The task run of a task id, or NULL. */
+/*
+ * The first task run of a task id, or NULL.  A task inside a ForEach has one
+ * task run per iteration: exec_find_child finds the one of an iteration.
+ */
 extern TaskRun *exec_find_run(const Execution *e, const char *task_id);
+
+/*
+ * The task run of task_id under parent (NULL: at the top) with the ForEach
+ * value value, or, when value is NULL, of the iteration iteration (-1:
+ * none; a WaitFor's iterations have no value), or NULL.  Parent, value and
+ * iteration together are the iteration path: each iteration of a loop has
+ * its own task runs.
+ */
+extern TaskRun *exec_find_child(Execution *e, const char *task_id,
+								const TaskRun *parent, const char *value, int iteration);
+
+/* The task run holding run (its parent_id), or NULL at the top. */
+extern TaskRun *exec_run_parent(const Execution *e, TaskRun *run);
+
+/* (exec_find_child and exec_run_parent live in exec_runs.c) */
 
 /* The task run with a given id, or NULL. */
 extern TaskRun *exec_find_run_id(const Execution *e, const char *run_id);

@@ -66,11 +66,88 @@ nested_labels(const FpValue *flat)
 	return root;
 }
 
+/*
+ * Put run's outputs into the outputs map of the render context as Kestra
+ * shapes them: outputs.<task id> for a task outside loops; inside a ForEach,
+ * one level per value of its iteration path (the values of the task runs
+ * holding it, outermost first, then its own): outputs.<task id>[value], or
+ * outputs.<task id>[parent value][value] in nested loops.
+ */
+static void
+put_outputs(Execution *e, FpValue *outputs, TaskRun *run)
+{
+	const char *path[16];
+	int			depth = 0;
+	TaskRun    *r;
+	FpValue    *at;
+	int			i;
+
+	for (r = run; r != NULL && depth < (int) lengthof(path); r = exec_run_parent(e, r))
+		if (r->value)
+			path[depth++] = r->value;
+	if (depth == 0)
+	{
+		fp_set(outputs, run->task_id, run->outputs);
+		return;
+	}
+	at = outputs;
+	/* path holds the values innermost first: descend from the outermost */
+	for (i = depth; i > 0; i--)
+	{
+		const char *key = i == depth ? run->task_id : path[i];
+		FpValue    *next = fp_get(at, key);
+
+		if (next == NULL || next->type != FP_OBJECT)
+		{
+			next = fp_object(4);
+			fp_set(at, key, next);
+		}
+		at = next;
+	}
+	fp_set(at, path[0], run->outputs);
+}
+
+/*
+ * parents: for each task run holding run, innermost first, its ForEach value
+ * as {taskrun: {value}} and its outputs, as Kestra gives them (holders with
+ * neither are left out); parent is the first.  NULL when there is none.
+ */
+static FpValue *
+parents_of(Execution *e, TaskRun *run)
+{
+	FpValue    *list = NULL;
+	TaskRun    *r;
+
+	for (r = exec_run_parent(e, run); r != NULL; r = exec_run_parent(e, r))
+	{
+		FpValue    *entry;
+
+		if (r->value == NULL && r->outputs == NULL)
+			continue;
+		entry = fp_object(2);
+		if (r->value)
+		{
+			FpValue    *taskrun = fp_object(2);
+
+			fp_set(taskrun, "value", fp_cstring(r->value));
+			fp_set(taskrun, "iteration", fp_int(r->iteration));
+			fp_set(entry, "taskrun", taskrun);
+		}
+		if (r->outputs)
+			fp_set(entry, "outputs", r->outputs);
+		if (list == NULL)
+			list = fp_array(2);
+		fp_append(list, entry);
+	}
+	return list;
+}
+
 /* The variables of a render for run (or the flow level when run is NULL). */
 FpValue *
 exec_vars(Execution *e, TaskRun *run)
 {
 	FpValue    *execution;
+	FpValue    *parents;
 
 	if (e->vars == NULL)
 	{
@@ -92,8 +169,8 @@ exec_vars(Execution *e, TaskRun *run)
 		{
 			TaskRun    *r = lfirst(lc);
 
-			if (r->outputs)
-				fp_set(outputs, r->task_id, r->outputs);
+			if (r->outputs && !r->deleted)
+				put_outputs(e, outputs, r);
 		}
 		fp_set(e->vars, "outputs", outputs);
 		fp_set(e->vars, "vars", e->flow->variables);
@@ -119,12 +196,29 @@ exec_vars(Execution *e, TaskRun *run)
 		fp_set(taskrun, "attemptsCount", fp_int(attempts > 0 ? attempts - 1 : 0));
 		if (run->parent_id)
 			fp_set(taskrun, "parentId", fp_cstring(run->parent_id));
+		if (run->value)
+			fp_set(taskrun, "value", fp_cstring(run->value));
+		if (run->iteration >= 0)
+			fp_set(taskrun, "iteration", fp_int(run->iteration));
 		fp_set(e->vars, "taskrun", taskrun);
+		parents = run->parent_id ? parents_of(e, run) : NULL;
+		if (parents)
+		{
+			fp_set(e->vars, "parents", parents);
+			fp_set(e->vars, "parent", parents->u.arr.items[0]);
+		}
+		else
+		{
+			fp_remove(e->vars, "parents");
+			fp_remove(e->vars, "parent");
+		}
 	}
 	else
 	{
 		fp_remove(e->vars, "task");
 		fp_remove(e->vars, "taskrun");
+		fp_remove(e->vars, "parents");
+		fp_remove(e->vars, "parent");
 	}
 	return e->vars;
 }
@@ -134,7 +228,7 @@ void
 exec_outputs_changed(Execution *e, TaskRun *run)
 {
 	if (e->vars && run->outputs)
-		fp_set(fp_get(e->vars, "outputs"), run->task_id, run->outputs);
+		put_outputs(e, fp_get(e->vars, "outputs"), run);
 }
 
 /* Tell the render context that the execution's labels changed (the Labels task). */

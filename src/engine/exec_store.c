@@ -39,7 +39,15 @@ static DbQuery q_lock_execution_nowait = DB_QUERY(
 static DbQuery q_task_runs = DB_QUERY(
 	"SELECT id, task_id, parent_id, state, outputs, attempts, history,"
 	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups),"
-	" due_at, created_at, ended_at"
+	" due_at, created_at, ended_at, value, iteration"
+	" FROM flowpg.task_runs WHERE execution_id = $1 ORDER BY created_at, id",
+	1, TEXTOID);
+
+/* q_task_runs in a 0.1 database not yet updated: no value and iteration columns */
+static DbQuery q_task_runs_01 = DB_QUERY(
+	"SELECT id, task_id, parent_id, state, outputs, attempts, history,"
+	" pg_catalog.to_jsonb(assigned_users), pg_catalog.to_jsonb(assigned_groups),"
+	" due_at, created_at, ended_at, NULL::text, NULL::int4"
 	" FROM flowpg.task_runs WHERE execution_id = $1 ORDER BY created_at, id",
 	1, TEXTOID);
 
@@ -65,6 +73,15 @@ static DbQuery q_update_execution = DB_QUERY(
 	6, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TIMESTAMPTZOID, JSONBOID);
 
 static DbQuery q_insert_run = DB_QUERY(
+	"INSERT INTO flowpg.task_runs (id, execution_id, namespace, task_id, parent_id, state, outputs,"
+	" attempts, history, assigned_users, assigned_groups, due_at, created_at, ended_at,"
+	" value, iteration)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+	16, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, JSONBOID,
+	TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, INT4OID);
+
+/* q_insert_run in a 0.1 database not yet updated (a ForEach needs ALTER EXTENSION flowpg UPDATE) */
+static DbQuery q_insert_run_01 = DB_QUERY(
 	"INSERT INTO flowpg.task_runs (id, execution_id, namespace, task_id, parent_id, state, outputs,"
 	" attempts, history, assigned_users, assigned_groups, due_at, created_at, ended_at)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
@@ -321,10 +338,11 @@ exec_load(const char *execution_id)
 			e->secrets = lappend(e->secrets, pstrdup(fp_to_text(inherited->u.arr.items[i])));
 	}
 
-	n = db_exec(&q_task_runs, &arg, NULL, false, 0);
+	n = db_exec(db_schema_is_0_1() ? &q_task_runs_01 : &q_task_runs, &arg, NULL, false, 0);
 	for (i = 0; i < n; i++)
 	{
 		TaskRun    *r = palloc0(sizeof(TaskRun));
+		bool		isnull;
 
 		r->id = db_text(i, 1);
 		r->task_id = db_text(i, 2);
@@ -338,6 +356,9 @@ exec_load(const char *execution_id)
 		r->due_at = db_time(i, 10);
 		r->created_at = db_time(i, 11);
 		r->ended_at = db_time(i, 12);
+		r->value = db_text(i, 13);
+		(void) db_datum(i, 14, &isnull);
+		r->iteration = isnull ? -1 : db_int4(i, 14);
 		r->node = flow_model_node(e->flow, r->task_id);
 		if (r->node == NULL)
 			elog(ERROR, "task run %s refers to task \"%s\", which its flow revision lacks",
@@ -358,9 +379,12 @@ exec_load(const char *execution_id)
 
 		for (j = 0; j < on_resume->u.obj.count; j++)
 		{
-			TaskRun    *r = exec_find_run(e, on_resume->u.obj.pairs[j].key);
+			/* keyed by task run id; executions stored before loops keyed them by task id */
+			TaskRun    *r = exec_find_run_id(e, on_resume->u.obj.pairs[j].key);
 			FpValue    *values = on_resume->u.obj.pairs[j].value;
 
+			if (r == NULL)
+				r = exec_find_run(e, on_resume->u.obj.pairs[j].key);
 			if (r && r->outputs)
 			{
 				fp_set(r->outputs, "onResume", values);
@@ -381,6 +405,8 @@ exec_new_run(Execution *e, FlowNode *node, TaskRun *parent)
 	r->id = id_new();
 	r->task_id = (char *) node->id;
 	r->parent_id = parent ? parent->id : NULL;
+	r->parent = parent;
+	r->iteration = -1;
 	r->attempts = fp_array(1);
 	r->history = fp_array(4);
 	r->created_at = GetCurrentTimestamp();
@@ -391,7 +417,7 @@ exec_new_run(Execution *e, FlowNode *node, TaskRun *parent)
 	return r;
 }
 
-/* The task run of a task id (task ids are unique in a flow), or NULL. */
+/* The first task run of a task id, or NULL (see exec.h). */
 TaskRun *
 exec_find_run(const Execution *e, const char *task_id)
 {
@@ -481,8 +507,8 @@ text_array_or_null(const FpValue *list, char *null)
 static void
 save_run(Execution *e, TaskRun *r)
 {
-	Datum		v[14];
-	char		n[14];
+	Datum		v[16];
+	char		n[16];
 
 	memset(n, ' ', sizeof(n));
 	if (r->deleted)
@@ -511,7 +537,14 @@ save_run(Execution *e, TaskRun *r)
 		v[11] = db_time_arg(r->due_at, &n[11]);
 		v[12] = TimestampTzGetDatum(r->created_at);
 		v[13] = db_time_arg(r->ended_at, &n[13]);
-		db_exec(&q_insert_run, v, n, false, 0);
+		v[14] = DB_TEXT(r->value);
+		n[14] = DB_NULL(r->value);
+		v[15] = Int32GetDatum(r->iteration);
+		n[15] = r->iteration >= 0 ? ' ' : 'n';
+		if (r->value == NULL && r->iteration < 0 && db_schema_is_0_1())
+			db_exec(&q_insert_run_01, v, n, false, 0);
+		else
+			db_exec(&q_insert_run, v, n, false, 0);
 	}
 	else if (r->dirty)
 	{

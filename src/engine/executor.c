@@ -9,9 +9,11 @@
  * Nothing here waits.  A step (a call of flow_start, flow_resume, ..., or a
  * worker result) changes the in-memory Execution and makes every progress
  * possible; where a pause, an external task, a retry or a subflow has to
- * be waited for, the walk stops and a later step picks it up.  Because
- * task ids are unique in a flow, an execution has at most one task run per
- * task, and the walk finds where it is from the task runs alone.
+ * be waited for, the walk stops and a later step picks it up.  A task run
+ * is found by its task id, its parent task run and its ForEach value (the
+ * iteration path; exec_find_child): task ids are unique in a flow, so an
+ * execution has one task run per task per iteration, and the walk finds
+ * where it is from the task runs alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -198,12 +200,19 @@ run_attempt(Execution *e, TaskRun *run)
 	}
 }
 
-/* Create the task run of node and take it as far as it goes now. */
+/*
+ * Create the task run of node (of the ForEach iteration value/iteration, or
+ * NULL/-1) and take it as far as it goes now.
+ */
 static TaskRun *
-start_task(Execution *e, FlowNode *node, TaskRun *parent)
+start_task(Execution *e, FlowNode *node, TaskRun *parent, const char *value, int iteration)
 {
 	TaskRun    *run = exec_new_run(e, node, parent);
-	FpValue    *run_if = fp_get(node->def, "runIf");
+	FpValue    *run_if;
+
+	run->value = (char *) value;
+	run->iteration = iteration;
+	run_if = fp_get(node->def, "runIf");
 
 	if (run_if)
 	{
@@ -267,10 +276,12 @@ continue_task(Execution *e, TaskRun *run)
 /*
  * Advance one block: in order, stopping at the first unfinished or failed
  * task; or, when parallel, every task.  ST_RUNNING while something waits,
- * else the worst end state of its task runs.
+ * else the worst end state of its task runs.  value and iteration are the
+ * ForEach iteration the block's task runs belong to (NULL and -1: none).
  */
 static FlowState
-advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
+advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel,
+			  const char *value, int iteration)
 {
 	FlowState	result = ST_SUCCESS;
 	bool		waiting = false;
@@ -286,9 +297,9 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 
 		if (node->disabled)
 			continue;
-		run = exec_find_run(e, node->id);
+		run = exec_find_child(e, node->id, parent, value, iteration);
 		if (run == NULL)
-			run = start_task(e, node, parent);
+			run = start_task(e, node, parent, value, iteration);
 		else if (!state_is_terminal(run->state))
 			continue_task(e, run);
 		/* a Pause's own errors and finally run once it has ended */
@@ -315,10 +326,10 @@ advance_block(Execution *e, TaskRun *parent, FlowBlock *block, bool parallel)
 TaskRun *
 executor_step_task(Execution *e, FlowNode *node, TaskRun *parent)
 {
-	TaskRun    *run = exec_find_run(e, node->id);
+	TaskRun    *run = exec_find_child(e, node->id, parent, NULL, -1);
 
 	if (run == NULL)
-		return start_task(e, node, parent);
+		return start_task(e, node, parent, NULL, -1);
 	if (!state_is_terminal(run->state))
 		continue_task(e, run);
 	return run;
@@ -329,28 +340,36 @@ FlowState
 executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock *tasks, bool parallel,
 					   FlowBlock *errors, FlowBlock *finally)
 {
-	FlowState	st = advance_block(e, parent, tasks, parallel);
+	FlowState	st = advance_block(e, parent, tasks, parallel, NULL, -1);
+
+	return executor_advance_handlers(e, parent, st, errors, finally);
+}
+
+/* One ForEach iteration: the block in order, its task runs carrying value (see task_api.h). */
+FlowState
+executor_advance_iteration(Execution *e, TaskRun *parent, FlowBlock *tasks, bool parallel,
+						   const char *value, int iteration)
+{
+	return advance_block(e, parent, tasks, parallel, value, iteration);
+}
+
+/* After a scope's tasks reached st: errors if they failed, then finally (see task_api.h). */
+FlowState
+executor_advance_handlers(Execution *e, TaskRun *parent, FlowState st,
+						  FlowBlock *errors, FlowBlock *finally)
+{
+	FlowState	fs;
 
 	if (e->exiting)
 		return e->exit_state;	/* no errors or finally after an Exit */
 	if (st == ST_RUNNING)
 		return ST_RUNNING;
-	return executor_scope_end(e, parent, st, errors, finally);
-}
-
-/* A scope's errors and finally blocks, once its tasks have ended (see task_api.h). */
-FlowState
-executor_scope_end(Execution *e, TaskRun *parent, FlowState st, FlowBlock *errors,
-				   FlowBlock *finally)
-{
-	FlowState	fs;
-
 	if (st == ST_FAILED && errors && errors->count > 0 &&
-		(advance_block(e, parent, errors, false) == ST_RUNNING || e->exiting))
+		(advance_block(e, parent, errors, false, NULL, -1) == ST_RUNNING || e->exiting))
 		return e->exiting ? e->exit_state : ST_RUNNING;
 	if (finally && finally->count > 0)
 	{
-		fs = advance_block(e, parent, finally, false);
+		fs = advance_block(e, parent, finally, false, NULL, -1);
 		if (e->exiting)
 			return e->exit_state;
 		if (fs == ST_RUNNING)
@@ -497,7 +516,7 @@ static void
 run_after_execution(Execution *e)
 {
 	if (e->flow->after_execution.count > 0 && state_is_terminal(e->state))
-		(void) advance_block(e, NULL, &e->flow->after_execution, false);
+		(void) advance_block(e, NULL, &e->flow->after_execution, false, NULL, -1);
 }
 
 /* Make every progress possible; set the execution's state from the result. */

@@ -44,12 +44,23 @@ extern FlowState executor_advance_scope(Execution *e, TaskRun *parent, FlowBlock
 extern TaskRun *executor_step_task(Execution *e, FlowNode *node, TaskRun *parent);
 
 /*
- * The end of a scope whose tasks ended with st (not ST_RUNNING): its errors
- * block when st is FAILED, then its finally block.  Returns ST_RUNNING while
- * one of them waits, else the scope's end state.
+ * One iteration of a ForEach (parent): its tasks in order (or all at once
+ * when parallel: EachParallel), each task run
+ * created with the iteration's value and index (taskrun.value,
+ * taskrun.iteration) and found again by them.  ST_RUNNING while something
+ * waits, else the worst end state (FAILED at the first failure).
  */
-extern FlowState executor_scope_end(Execution *e, TaskRun *parent, FlowState st,
-									FlowBlock *errors, FlowBlock *finally);
+extern FlowState executor_advance_iteration(Execution *e, TaskRun *parent, FlowBlock *tasks,
+											bool parallel, const char *value, int iteration);
+
+/*
+ * The rest of a scope whose tasks reached st (ST_RUNNING: still waiting):
+ * its errors block if st is FAILED, then its finally block; returns as
+ * executor_advance_scope does.  For flowables that run their tasks their
+ * own way (ForEach, Dag) and for a Pause's own errors and finally.
+ */
+extern FlowState executor_advance_handlers(Execution *e, TaskRun *parent, FlowState st,
+										   FlowBlock *errors, FlowBlock *finally);
 
 /*
  * End the execution (from an Exit task) with st: SUCCESS, WARNING,

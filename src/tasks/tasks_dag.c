@@ -166,7 +166,7 @@ dag_check(const FpValue *task, const char *path, List **problems)
  * depends on has ended, as Kestra lets a chain pass through disabled tasks.
  */
 static bool
-dag_ended(Execution *e, FlowBlock *block, const FpValue *items, int i, DagMark *mark)
+dag_ended(Execution *e, TaskRun *dag, FlowBlock *block, const FpValue *items, int i, DagMark *mark)
 {
 	FlowNode   *node = block->items[i];
 	FpValue    *deps;
@@ -180,7 +180,7 @@ dag_ended(Execution *e, FlowBlock *block, const FpValue *items, int i, DagMark *
 	mark[i] = DAG_ASKING;
 	if (!node->disabled)
 	{
-		TaskRun    *run = exec_find_run(e, node->id);
+		TaskRun    *run = exec_find_child(e, node->id, dag, NULL, -1);
 
 		ended = run != NULL && state_is_terminal(run->state);
 	}
@@ -191,7 +191,7 @@ dag_ended(Execution *e, FlowBlock *block, const FpValue *items, int i, DagMark *
 		{
 			int			j = dag_index(items, deps->u.arr.items[d]->u.str.ptr);
 
-			ended = j >= 0 && dag_ended(e, block, items, j, mark);
+			ended = j >= 0 && dag_ended(e, dag, block, items, j, mark);
 		}
 	}
 	mark[i] = ended ? DAG_ENDED : DAG_OPEN;
@@ -200,7 +200,7 @@ dag_ended(Execution *e, FlowBlock *block, const FpValue *items, int i, DagMark *
 
 /* Whether every task item i depends on has ended (dag_ended). */
 static bool
-dag_ready(Execution *e, FlowBlock *block, const FpValue *items, int i)
+dag_ready(Execution *e, TaskRun *dag, FlowBlock *block, const FpValue *items, int i)
 {
 	FpValue    *deps = dag_deps(items, i);
 	DagMark    *mark = palloc0(sizeof(DagMark) * block->count);
@@ -210,7 +210,7 @@ dag_ready(Execution *e, FlowBlock *block, const FpValue *items, int i)
 	{
 		int			j = dag_index(items, deps->u.arr.items[d]->u.str.ptr);
 
-		if (j < 0 || !dag_ended(e, block, items, j, mark))
+		if (j < 0 || !dag_ended(e, dag, block, items, j, mark))
 			return false;
 	}
 	return true;
@@ -299,7 +299,7 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 	/* what is under way goes on first */
 	for (i = 0; i < block->count; i++)
 	{
-		TaskRun    *child = exec_find_run(e, block->items[i]->id);
+		TaskRun    *child = exec_find_child(e, block->items[i]->id, run, NULL, -1);
 
 		if (child && !state_is_terminal(child->state))
 			child = executor_step_task(e, block->items[i], run);
@@ -318,7 +318,7 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 
 		for (i = 0; i < block->count; i++)
 		{
-			TaskRun    *child = exec_find_run(e, block->items[i]->id);
+			TaskRun    *child = exec_find_child(e, block->items[i]->id, run, NULL, -1);
 			FlowState	st;
 
 			if (child == NULL)
@@ -337,8 +337,8 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 			TaskRun    *child;
 			FlowState	st;
 
-			if (node->disabled || exec_find_run(e, node->id) != NULL ||
-				!dag_ready(e, block, items, i))
+			if (node->disabled || exec_find_child(e, node->id, run, NULL, -1) != NULL ||
+				!dag_ready(e, run, block, items, i))
 				continue;
 			child = executor_step_task(e, node, run);
 			if (e->exiting)
@@ -358,7 +358,7 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 
 	for (i = 0; i < block->count; i++)
 	{
-		TaskRun    *child = exec_find_run(e, block->items[i]->id);
+		TaskRun    *child = exec_find_child(e, block->items[i]->id, run, NULL, -1);
 		FlowState	st;
 
 		if (child == NULL)
@@ -371,10 +371,9 @@ dag_advance(Execution *e, TaskRun *run, char **error)
 		else
 			result = state_worst(result, st);
 	}
-	if (waiting)
-		return ST_RUNNING;
-	return executor_scope_end(e, run, result, flow_node_block(run->node, "errors"),
-							  flow_node_block(run->node, "finally"));
+	return executor_advance_handlers(e, run, waiting ? ST_RUNNING : result,
+									 flow_node_block(run->node, "errors"),
+									 flow_node_block(run->node, "finally"));
 }
 
 static const char *const dag_aliases[] = {"io.kestra.core.tasks.flows.Dag", NULL};

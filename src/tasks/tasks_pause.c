@@ -310,7 +310,7 @@ pause_ended(Execution *e, TaskRun *run)
 		return run->state;
 	if (run->state == ST_SKIPPED || run->state == ST_KILLED || run->state == ST_CANCELLED)
 		return run->state;
-	return executor_scope_end(e, run, run->state, errors, finally);
+	return executor_advance_handlers(e, run, run->state, errors, finally);
 }
 
 /* Keep the real values of SECRET onResume inputs aside, and mask them where stored. */
@@ -332,6 +332,7 @@ pause_note_secrets(Execution *e, TaskRun *run, FpValue *values)
 		on_resume = fp_object(1);
 		fp_set(e->secret_values, "onResume", on_resume);
 	}
-	fp_set(on_resume, run->task_id, values);
+	/* by task run id: a pause inside a loop has one task run per iteration */
+	fp_set(on_resume, run->id, values);
 	e->secrets_dirty = true;
 }

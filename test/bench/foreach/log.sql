@@ -1,0 +1,1 @@
+SELECT flow_start('bench', 'foreach_log');
