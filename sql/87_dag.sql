@@ -388,3 +388,34 @@ tasks:
         dependsOn: [taskX]
 $$)$q$);
 SELECT count(*) FROM flowpg.flows WHERE namespace = 't.dag' AND id LIKE 'dag-%';
+
+-- a Dag inside a ForEach: each iteration's Dag sees its own children, so every iteration runs
+-- both tasks in order (a lookup by task id alone would find the first iteration's runs and
+-- start nothing in the second)
+SELECT revision FROM flow_deploy($$
+id: dag-in-loop
+namespace: t.dag
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    tasks:
+      - id: dag
+        type: io.kestra.plugin.core.flow.Dag
+        tasks:
+          - task: {id: second, type: io.kestra.plugin.core.log.Log, message: "second {{ parent.taskrun.value }}"}
+            dependsOn: [first]
+          - task: {id: first, type: io.kestra.plugin.core.log.Log, message: "first {{ parent.taskrun.value }}"}
+$$);
+SELECT flow_start('t.dag', 'dag-in-loop') AS loop_id \gset
+SELECT state FROM flowpg.executions WHERE id = :'loop_id';
+SELECT message FROM flowpg.logs WHERE execution_id = :'loop_id' AND task_id IN ('first', 'second')
+ORDER BY message;
+-- in each iteration, second started once first had ended
+SELECT d.value, s.created_at >= f.ended_at AS second_after_first
+FROM flowpg.task_runs d
+JOIN flowpg.task_runs f ON f.parent_id = d.id AND f.task_id = 'first'
+JOIN flowpg.task_runs s ON s.parent_id = d.id AND s.task_id = 'second'
+WHERE d.execution_id = :'loop_id' AND d.task_id = 'dag' ORDER BY 1;
+SELECT task_id, count(*) FROM flowpg.task_runs WHERE execution_id = :'loop_id'
+GROUP BY task_id ORDER BY task_id;

@@ -820,6 +820,24 @@ executor_expire(Execution *e, TaskRun *run, const char *behavior, bool timeout)
 	return applied;
 }
 
+/*
+ * Whether run's last attempt failed: a retry after a failure, not a WaitFor
+ * waiting for its next check (whose attempt ended SUCCESS) and keeping its
+ * iteration count in its outputs.
+ */
+static bool
+last_attempt_failed(const TaskRun *run)
+{
+	const FpValue *last;
+	const char *st;
+
+	if (run->attempts->u.arr.count == 0)
+		return false;
+	last = run->attempts->u.arr.items[run->attempts->u.arr.count - 1];
+	st = fp_get_str(last, "state");
+	return st != NULL && strcmp(st, "FAILED") == 0;
+}
+
 /* The next attempt of a RETRYING internal task run (see executor.h). */
 void
 executor_retry(Execution *e, TaskRun *run)
@@ -832,7 +850,7 @@ executor_retry(Execution *e, TaskRun *run)
 	if (run->state != ST_RETRYING || state_is_terminal(e->state))
 		return;					/* resumed, killed, or the execution has ended */
 	run->due_at = 0;
-	if (run->node->type->kind == TASK_FLOWABLE)
+	if (run->node->type->kind == TASK_FLOWABLE && last_attempt_failed(run))
 		run->outputs = NULL;	/* a retried Subflow starts a new child */
 	executor_run_state(run, ST_RUNNING);
 	run_attempt(e, run);
